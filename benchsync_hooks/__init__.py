@@ -1,0 +1,7 @@
+"""benchsync-hooks: carry benchmark leaderboard results safely to a website repository."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,132 @@
+"""The ``benchsync`` command: argparse subcommands over typed command functions.
+
+Every user-facing failure is a :class:`BenchsyncError` turned into one line and
+an exit code here, in one place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import EXIT_USAGE, BenchsyncError
+from .report import FORMATS
+
+EPILOG = """exit codes: 0 all good / nothing to do, 1 problems found (or files written),
+2 usage or environment error. Docs: README.md of benchsync-hooks."""
+
+
+def _add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="output format (default: text; under GitHub Actions text plus annotations)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="benchsync",
+        description="Check benchmark leaderboard results and sync them to a website repository.",
+        epilog=EPILOG,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser(
+        "schema",
+        help="strict JSON + JSON Schema check of each file",
+        description="Check each FILE: strict JSON (UTF-8, no duplicate keys, no NaN, size and "
+        "depth limits), the leaderboard schema, and the rules the website documents.",
+        epilog=EPILOG,
+    )
+    p.add_argument("--schema", metavar="PATH", help="a JSON Schema to use instead of the bundled one")
+    _add_format(p)
+    p.add_argument("files", nargs="*", metavar="FILE")
+
+    p = sub.add_parser(
+        "layout",
+        help="directory convention, path/content consistency, repo-wide uniqueness",
+        description="Check that each FILE sits at outputs/<backend>/<model>/<run_id>/"
+        "<name>_leaderboard.json, agrees with its path, and clashes with no other result.",
+        epilog=EPILOG,
+    )
+    _add_format(p)
+    p.add_argument("files", nargs="*", metavar="FILE")
+
+    p = sub.add_parser(
+        "manifest",
+        help="regenerate the sync manifest from the git index",
+        description="Write outputs/sync-manifest.json from the leaderboard files in the git "
+        "index. Exit 1 when it was written (git add it) or, with --check, when it is stale.",
+        epilog=EPILOG,
+    )
+    p.add_argument("--check", action="store_true", help="only compare; never write")
+    _add_format(p)
+
+    p = sub.add_parser(
+        "check",
+        help="check the whole repository (for CI)",
+        description="Benchmark side: every leaderboard file in the index passes schema and "
+        "layout and the manifest is current. --website: every file under data/results/.",
+        epilog=EPILOG,
+    )
+    p.add_argument("--website", action="store_true", help="check a website repository instead")
+    _add_format(p)
+
+    p = sub.add_parser(
+        "demo",
+        help="run the whole flow on bundled sample data in a temporary folder",
+        description="Build a benchmark repository from bundled samples, run the hooks "
+        "through pre-commit, fix what they find, and commit.",
+        epilog=EPILOG,
+    )
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder and print it")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        return dispatch(args)
+    except BenchsyncError as exc:
+        sys.stderr.write(f"benchsync {args.command}: {exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("benchsync: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command == "schema":
+        from .commands import schema
+
+        return schema.run(args.files, schema=args.schema, fmt=args.format)
+    if command == "layout":
+        from .commands import layout
+
+        return layout.run(args.files, fmt=args.format)
+    if command == "manifest":
+        from .commands import manifest
+
+        return manifest.run(check=args.check, fmt=args.format)
+    if command == "check":
+        from .commands import check
+
+        return check.run(website=args.website, fmt=args.format)
+    if command == "demo":
+        from .commands import demo
+
+        return demo.run(keep=args.keep)
+    return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands

@@ -1,0 +1,123 @@
+"""``benchsync check``: the whole repository, for CI (benchmark side or ``--website``)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import TextIO
+
+from .. import gitrepo, jsondoc
+from ..checks import Placed, check_content, uniqueness
+from ..context import Context, context_for
+from ..errors import EXIT_OK, EXIT_PROBLEMS, UsageError
+from ..layout import parse_target
+from ..report import Problem, emit
+from .manifest import compute, ignored_problem
+
+
+def run(*, website: bool = False, fmt: str | None = None, out: TextIO | None = None) -> int:
+    ctx = context_for()
+    if website:
+        count, problems = _website(ctx)
+    else:
+        count, problems = _benchmark(ctx)
+    summary = f"{count} files checked, {len(problems)} problems"
+    emit(
+        problems,
+        fmt=fmt,
+        out=out or sys.stdout,
+        summary=summary,
+        extra={"files": count},
+    )
+    _step_summary(summary, problems, website=website)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
+def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
+    repo = gitrepo.open_repo(ctx.root)
+    state = compute(ctx, repo)
+    problems = list(state.scan.problems)
+    if state.ignored_by:
+        problems.append(ignored_problem(state.rel, state.ignored_by))
+    if state.stale:
+        what = "is missing" if state.current is None else "is stale"
+        problems.append(
+            Problem(
+                state.rel,
+                0,
+                0,
+                "manifest-stale",
+                f"{what}: run 'benchsync manifest' (or pre-commit) and commit it",
+            )
+        )
+    return len(state.scan.verdicts), problems
+
+
+def _website(ctx: Context) -> tuple[int, list[Problem]]:
+    config = ctx.config
+    base = ctx.root / config.target_root
+    if not base.is_dir():
+        raise UsageError(
+            f"{config.target_root}/ does not exist in {ctx.root}; run in the website repository "
+            "or set target_root"
+        )
+    problems: list[Problem] = []
+    placed: list[Placed] = []
+    count = 0
+    for rel in _walk(ctx.root, base):
+        count += 1
+        path = ctx.root / rel
+        if path.is_symlink():
+            problems.append(
+                Problem(rel, 0, 0, "layout-symlink", "is a symbolic link; store the file itself")
+            )
+            continue
+        parts, reason = parse_target(rel, config)
+        if parts is None:
+            problems.append(Problem(rel, 0, 0, "website-layout", reason))
+        data, read_problems = jsondoc.read_limited(path, rel, config.max_file_size)
+        if data is None:
+            problems.extend(read_problems)
+            continue
+        _doc, facts, found = check_content(data, rel, config, ctx.schema_path(None))
+        problems.extend(found)
+        if facts is not None:
+            placed.append(Placed(rel, rel, facts.entry_ids))
+    problems.extend(p for p in uniqueness(placed) if p.rule == "entry-id-unique")
+    return count, problems
+
+
+def _walk(root: Path, base: Path) -> list[str]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".json"):
+                found.append((Path(dirpath) / name).relative_to(root).as_posix())
+        for name in list(dirnames):
+            if (Path(dirpath) / name).is_symlink():
+                found.append((Path(dirpath) / name).relative_to(root).as_posix())
+    return found
+
+
+def _step_summary(summary: str, problems: list[Problem], *, website: bool) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    side = "website" if website else "benchmark"
+    lines = [f"### benchsync check ({side})", "", summary, ""]
+    if problems:
+        lines += ["| rule | problems |", "| --- | --- |"]
+        for rule, n in sorted(Counter(p.rule for p in problems).items()):
+            lines.append(f"| `{rule}` | {n} |")
+        lines += ["", "| file | rule | message |", "| --- | --- | --- |"]
+        for p in sorted(problems)[:200]:
+            where = f"{p.path}:{p.line}" if p.line else p.path
+            lines.append(f"| `{where}` | `{p.rule}` | {p.message.replace('|', '/')} |")
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+    except OSError:
+        return

@@ -1,0 +1,118 @@
+"""``benchsync layout``: the directory convention, consistency and repo-wide uniqueness."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from .. import gitrepo, jsondoc
+from ..checks import (
+    Placed,
+    check_content,
+    check_placement,
+    config_path_for,
+    run_config_from_bytes,
+    uniqueness,
+)
+from ..context import Context, context_for
+from ..errors import EXIT_OK, EXIT_PROBLEMS
+from ..index_scan import BlobFacts, open_cache, placed_in
+from ..report import Problem, emit
+from ..selection import selected
+
+if TYPE_CHECKING:
+    from git import Repo
+
+
+def symlink_in_path(root: Path, rel: str) -> str | None:
+    """The first component of ``rel`` (below ``root``) that is a symbolic link."""
+    current = root
+    for part in Path(rel).parts:
+        current = current / part
+        if current.is_symlink():
+            return current.relative_to(root).as_posix()
+    return None
+
+
+def ignored_problems(ctx: Context, repo: Repo, rels: list[str]) -> list[Problem]:
+    found = gitrepo.ignored(repo, rels)
+    return [
+        Problem(
+            rel,
+            0,
+            0,
+            "layout-ignored",
+            f"is ignored by git ({rule}): results here never reach the index; "
+            f"remove that pattern or add '!{ctx.config.source_root}/**/*_leaderboard.json'",
+        )
+        for rel, rule in sorted(found.items())
+    ]
+
+
+def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) -> int:
+    ctx = context_for()
+    config = ctx.config
+    repo = gitrepo.open_repo(ctx.root)
+    problems: list[Problem] = []
+    mine: list[Placed] = []
+    focus: set[str] = set()
+    checked: list[str] = []
+    for name in files:
+        rel = ctx.rel(name)
+        if rel is None:
+            problems.append(
+                Problem(name, 0, 0, "layout-outside-repo", f"is outside the repository {ctx.root}")
+            )
+            continue
+        if not selected(rel, config):
+            continue
+        checked.append(rel)
+        link = symlink_in_path(ctx.root, rel)
+        if link is not None:
+            problems.append(
+                Problem(
+                    rel,
+                    0,
+                    0,
+                    "layout-symlink",
+                    f"{link} is a symbolic link; results must be regular files inside "
+                    "the repository",
+                )
+            )
+            continue
+        data, read_problems = jsondoc.read_limited(ctx.root / rel, rel, config.max_file_size)
+        doc = facts = None
+        if data is not None:
+            doc, facts, _content_problems = check_content(data, rel, config)
+        cfg_path = config_path_for(rel)
+        cfg_file = ctx.root / cfg_path
+        run_config = None
+        if cfg_file.is_file() and not cfg_file.is_symlink():
+            cfg_bytes, _ = jsondoc.read_limited(cfg_file, cfg_path, config.max_file_size)
+            run_config = run_config_from_bytes(cfg_path, cfg_bytes)
+        result, placement = check_placement(
+            rel,
+            facts,
+            run_config,
+            config,
+            lambda pointer, d=doc: d.position(pointer) if d is not None else (0, 0),
+        )
+        problems.extend(placement)
+        if result is not None and facts is not None:
+            focus.add(rel)
+            mine.append(Placed(rel, result.target(config.target_root), facts.entry_ids))
+    if mine:
+        blob_facts = BlobFacts(repo, config, open_cache(repo, config, ""), "")
+        listing = gitrepo.index_entries(repo, config.source_root)
+        others = placed_in(listing, config, blob_facts, skip=focus)
+        blob_facts.cache.save()
+        problems.extend(uniqueness([*others, *mine], focus=focus))
+    if checked:
+        problems.extend(ignored_problems(ctx, repo, checked))
+    summary = None
+    if fmt != "json" and problems:
+        summary = f"{len(checked)} files checked, {len(problems)} problems"
+    emit(problems, fmt=fmt, out=out or sys.stdout, summary=summary)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+

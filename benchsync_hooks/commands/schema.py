@@ -1,0 +1,38 @@
+"""``benchsync schema``: strict JSON and JSON Schema check of each file."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from .. import jsondoc
+from ..checks import check_content
+from ..context import context_for
+from ..errors import EXIT_OK, EXIT_PROBLEMS
+from ..report import Problem, emit
+
+
+def run(
+    files: list[str],
+    *,
+    schema: str | None = None,
+    fmt: str | None = None,
+    out: TextIO | None = None,
+) -> int:
+    ctx = context_for()
+    schema_path = ctx.schema_path(schema)
+    problems: list[Problem] = []
+    for name in files:
+        data, read_problems = jsondoc.read_limited(Path(name), name, ctx.config.max_file_size)
+        if data is None:
+            problems.extend(read_problems)
+            continue
+        _doc, _facts, found = check_content(data, name, ctx.config, schema_path)
+        problems.extend(found)
+    bad = len({p.path for p in problems})
+    summary = None
+    if fmt != "json" and problems:
+        summary = f"{len(files)} files checked, {bad} invalid, {len(problems)} problems"
+    emit(problems, fmt=fmt, out=out or sys.stdout, summary=summary)
+    return EXIT_PROBLEMS if problems else EXIT_OK

@@ -1,0 +1,196 @@
+"""Configuration: ``[tool.benchsync]`` in pyproject.toml or ``.benchsync.toml``.
+
+Every key has a default; an unknown key or a value of the wrong kind is a
+:class:`ConfigError` that names it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import ConfigError
+
+CONFIG_FILE = ".benchsync.toml"
+PYPROJECT = "pyproject.toml"
+
+DEFAULT_WORKLOADS: Mapping[str, tuple[str, ...]] = {
+    "short": ("short_input",),
+    "long": ("long_input",),
+    "stress": ("stress_test",),
+    "m1": ("short_input", "long_input", "stress_test"),
+}
+
+#: Rules the website documents but its schema does not enforce; each can be disabled.
+OPTIONAL_RULES = ("cluster-single-node", "format-date-time", "format-date")
+
+
+@dataclass(frozen=True)
+class Config:
+    """All settings, with the defaults of DESIGN.md."""
+
+    source_root: str = "outputs"
+    target_root: str = "data/results"
+    manifest: str = "outputs/sync-manifest.json"
+    schema: str = ""
+    max_file_size: int = 1024 * 1024
+    max_depth: int = 64
+    include: tuple[str, ...] = ("*_leaderboard.json",)
+    exclude: tuple[str, ...] = ()
+    workloads: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_WORKLOADS)
+    )
+    backends: tuple[str, ...] = ()
+    date_tolerance_days: int = 1
+    disable: tuple[str, ...] = ()
+    branch: str = "benchsync/sync-results"
+    pr_title: str = "[Auto] Sync Benchmark Results"
+    pr_labels: tuple[str, ...] = ("automated", "benchmark-sync", "data-update")
+    lock_timeout: float = 60.0
+    #: Where the configuration came from ("" for defaults); not a key.
+    origin: str = field(default="", compare=False)
+
+    def enabled(self, rule: str) -> bool:
+        return rule not in self.disable
+
+    def fingerprint(self) -> str:
+        """A stable string of everything that changes a validation verdict."""
+        parts = [
+            self.source_root,
+            self.target_root,
+            self.schema,
+            str(self.max_file_size),
+            str(self.max_depth),
+            repr(sorted((k, tuple(v)) for k, v in self.workloads.items())),
+            repr(self.backends),
+            str(self.date_tolerance_days),
+            repr(sorted(self.disable)),
+        ]
+        return "\x1f".join(parts)
+
+
+_KEYS = {f.name for f in fields(Config)} - {"origin"}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def _toml_loads(text: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
+    return tomllib.loads(text)
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` that holds a ``.git`` entry."""
+    current = start.resolve()
+    for candidate in (current, *current.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+def load_config(root: Path) -> Config:
+    """Read the configuration of the repository at ``root``."""
+    dedicated = root / CONFIG_FILE
+    pyproject = root / PYPROJECT
+    table: dict[str, Any] | None = None
+    origin = ""
+    if dedicated.is_file():
+        table = _read_toml(dedicated)
+        origin = CONFIG_FILE
+    if pyproject.is_file():
+        doc = _read_toml(pyproject)
+        tool = doc.get("tool", {})
+        if isinstance(tool, dict) and "benchsync" in tool:
+            if table is not None:
+                raise ConfigError(
+                    f"both {CONFIG_FILE} and {PYPROJECT} [tool.benchsync] configure benchsync; "
+                    "keep one of them"
+                )
+            table = tool["benchsync"]
+            origin = f"{PYPROJECT} [tool.benchsync]"
+    if table is None:
+        return Config()
+    if not isinstance(table, dict):
+        raise ConfigError(f"{origin}: benchsync configuration must be a table")
+    return parse_config(table, origin=origin)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return _toml_loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path.name}: cannot read configuration: {exc}") from None
+
+
+def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:
+    """Turn a TOML table into a :class:`Config`, naming any bad key."""
+    where = origin or "configuration"
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(_KEYS))}"
+        )
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        values[key] = _coerce(key, value, where)
+    config = replace(Config(), origin=origin, **values)
+    _check_paths(config, where)
+    return config
+
+
+def _coerce(key: str, value: Any, where: str) -> Any:
+    default = getattr(Config(), key)
+    if key == "workloads":
+        return _coerce_workloads(value, where)
+    if isinstance(default, bool) or isinstance(value, bool):
+        raise ConfigError(f"{where}: {key} must be a {type(default).__name__}")
+    if isinstance(default, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: {key} must be a string, got {value!r}")
+        return value
+    if isinstance(default, float):
+        if not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"{where}: {key} must be a non-negative number, got {value!r}")
+        return float(value)
+    if isinstance(default, int):
+        if not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{where}: {key} must be a positive integer, got {value!r}")
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}")
+        if key == "backends":
+            for item in value:
+                if not _SLUG.match(item):
+                    raise ConfigError(f"{where}: backends: {item!r} is not a lower-case slug")
+        return tuple(value)
+    raise ConfigError(f"{where}: {key} has an unsupported value {value!r}")  # pragma: no cover
+
+
+def _coerce_workloads(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: workloads must be a table of workload = [file stems]")
+    result: dict[str, tuple[str, ...]] = {}
+    for name, stems in value.items():
+        if not _SLUG.match(name):
+            raise ConfigError(f"{where}: workloads: {name!r} is not a lower-case slug")
+        if not isinstance(stems, list) or not all(isinstance(s, str) for s in stems):
+            raise ConfigError(f"{where}: workloads.{name} must be a list of file stems")
+        result[name] = tuple(stems)
+    return result
+
+
+def _check_paths(config: Config, where: str) -> None:
+    for key in ("source_root", "target_root", "manifest"):
+        value = getattr(config, key)
+        path = PurePosixPath(value)
+        if not value or path.is_absolute() or ".." in path.parts or "\\" in value:
+            raise ConfigError(
+                f"{where}: {key} must be a relative path inside the repository, got {value!r}"
+            )

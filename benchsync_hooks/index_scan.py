@@ -1,0 +1,230 @@
+"""Check every leaderboard file of a git index or commit, reading only unknown blobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import gitrepo
+from .cache import BlobCache
+from .checks import (
+    Placed,
+    Verdict,
+    check_content,
+    check_placement,
+    config_path_for,
+    facts_or_none,
+    locator,
+    run_config_from_bytes,
+    uniqueness,
+)
+from .config import Config
+from .gitrepo import Entry
+from .jsondoc import JsonDoc
+from .layout import Facts, RunConfig
+from .report import Problem
+from .selection import selected
+
+if TYPE_CHECKING:
+    from git import Repo
+
+
+@dataclass
+class Scan:
+    """Verdicts for the leaderboard files of one listing (index or tree)."""
+
+    verdicts: list[Verdict]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for v in self.verdicts for p in v.problems]
+
+
+def open_cache(repo: Repo, config: Config, schema_digest: str) -> BlobCache:
+    return BlobCache(
+        gitrepo.git_dir(repo) / "benchsync", f"{config.fingerprint()}\x1f{schema_digest}"
+    )
+
+
+class BlobFacts:
+    """Facts and verdicts of blobs, from the cache or by reading them in one batch."""
+
+    def __init__(self, repo: Repo, config: Config, cache: BlobCache, schema_path: str) -> None:
+        self.repo = repo
+        self.config = config
+        self.cache = cache
+        self.schema_path = schema_path
+        self.read_count = 0
+
+    def content(self, entries: Iterable[Entry]) -> dict[str, tuple[Facts | None, bool]]:
+        """blob → (facts, valid) for leaderboard blobs."""
+        result: dict[str, tuple[Facts | None, bool]] = {}
+        unknown: list[str] = []
+        for entry in entries:
+            cached = self.cache.get(entry.blob)
+            if isinstance(cached, dict) and "valid" in cached:
+                result[entry.blob] = (facts_or_none(cached.get("facts")), bool(cached["valid"]))
+            elif entry.blob not in result:
+                unknown.append(entry.blob)
+                result[entry.blob] = (None, False)
+        if unknown:
+            oversized = self._oversized(unknown)
+            for blob in oversized:
+                self.cache.put(blob, {"valid": False, "facts": None})
+            todo = [b for b in dict.fromkeys(unknown) if b not in oversized]
+            for blob, data in gitrepo.read_blobs(self.repo, todo):
+                self.read_count += 1
+                _doc, facts, problems = check_content(data, blob, self.config, self.schema_path)
+                valid = facts is not None and not problems
+                result[blob] = (facts, valid)
+                self.cache.put(
+                    blob, {"valid": valid, "facts": facts.to_json() if facts else None}
+                )
+        return result
+
+    def _oversized(self, blobs: list[str]) -> set[str]:
+        return {
+            b for b in blobs if gitrepo.blob_size(self.repo, b) > self.config.max_file_size
+        }
+
+    def run_configs(self, entries: Iterable[Entry]) -> dict[str, RunConfig]:
+        """path → parsed config.json for config.json blobs."""
+        result: dict[str, RunConfig] = {}
+        unknown: dict[str, list[str]] = {}
+        for entry in entries:
+            cached = self.cache.get("cfg:" + entry.blob)
+            if isinstance(cached, dict):
+                result[entry.path] = RunConfig(path=entry.path, **cached)
+            else:
+                unknown.setdefault(entry.blob, []).append(entry.path)
+        small = [b for b in unknown if gitrepo.blob_size(self.repo, b) <= self.config.max_file_size]
+        for blob in set(unknown) - set(small):
+            for path in unknown[blob]:
+                result[path] = RunConfig(path, None, None, None, None, None, error="is too large")
+        for blob, data in gitrepo.read_blobs(self.repo, small):
+            for path in unknown[blob]:
+                parsed = run_config_from_bytes(path, data)
+                assert parsed is not None
+                result[path] = parsed
+                self.cache.put("cfg:" + blob, _run_config_json(parsed))
+        return result
+
+    def problems_of(self, entry: Entry) -> tuple[JsonDoc | None, list[Problem]]:
+        """Re-read one blob to report its content problems with positions."""
+        if gitrepo.blob_size(self.repo, entry.blob) > self.config.max_file_size:
+            from .jsondoc import _too_big
+
+            size = gitrepo.blob_size(self.repo, entry.blob)
+            return None, [_too_big(entry.path, size, self.config.max_file_size)]
+        _blob, data = next(gitrepo.read_blobs(self.repo, [entry.blob]))
+        doc, _facts, problems = check_content(data, entry.path, self.config, self.schema_path)
+        return doc, problems
+
+    def doc_of(self, entry: Entry) -> JsonDoc | None:
+        _blob, data = next(gitrepo.read_blobs(self.repo, [entry.blob]))
+        doc, _facts, _problems = check_content(data, entry.path, self.config, self.schema_path)
+        return doc
+
+
+def _run_config_json(parsed: RunConfig) -> dict[str, Any]:
+    return {
+        "run_id": parsed.run_id,
+        "backend": parsed.backend,
+        "model": parsed.model,
+        "model_path": parsed.model_path,
+        "timestamp": parsed.timestamp,
+        "error": parsed.error,
+    }
+
+
+def placed_in(
+    listing: Mapping[str, Entry], config: Config, blob_facts: BlobFacts, *, skip: set[str]
+) -> list[Placed]:
+    """Targets and entry ids of a listing's leaderboard files, except ``skip``."""
+    from .layout import parse_source
+
+    boards = [
+        e for e in split_listing(listing, config)[0] if e.is_file and e.path not in skip
+    ]
+    content = blob_facts.content(boards)
+    placed = []
+    for entry in boards:
+        facts = content[entry.blob][0]
+        result, _ = parse_source(entry.path, config)
+        if result is not None and facts is not None:
+            placed.append(Placed(entry.path, result.target(config.target_root), facts.entry_ids))
+    return placed
+
+
+def split_listing(
+    listing: Mapping[str, Entry], config: Config
+) -> tuple[list[Entry], list[Entry]]:
+    """(leaderboard entries, config.json entries) of a listing."""
+    boards = [e for p, e in listing.items() if selected(p, config)]
+    configs = [e for p, e in listing.items() if p.endswith("/config.json") and e.is_file]
+    return boards, configs
+
+
+def scan_listing(
+    listing: Mapping[str, Entry],
+    config: Config,
+    blob_facts: BlobFacts,
+    *,
+    focus: set[str] | None = None,
+    with_content_problems: bool = True,
+) -> Scan:
+    """Verdicts for every leaderboard file of ``listing``.
+
+    With ``focus``, only those paths get verdicts, but uniqueness is still judged
+    against the whole listing.
+    """
+    boards, configs = split_listing(listing, config)
+    files = [e for e in boards if e.is_file]
+    content = blob_facts.content(files)
+    wanted_configs = {config_path_for(e.path) for e in boards}
+    run_configs = blob_facts.run_configs(c for c in configs if c.path in wanted_configs)
+    verdicts: list[Verdict] = []
+    placed: list[Placed] = []
+    for entry in boards:
+        in_focus = focus is None or entry.path in focus
+        if not entry.is_file:
+            if in_focus:
+                what = "a symbolic link" if entry.is_symlink else f"not a regular file ({entry.mode})"
+                verdicts.append(
+                    Verdict(
+                        entry.path,
+                        entry.blob,
+                        None,
+                        None,
+                        [
+                            Problem(
+                                entry.path,
+                                0,
+                                0,
+                                "layout-symlink",
+                                f"is {what}; commit the result file itself",
+                            )
+                        ],
+                    )
+                )
+            continue
+        facts, valid = content[entry.blob]
+        problems: list[Problem] = []
+        if with_content_problems and in_focus and not valid:
+            _doc, problems = blob_facts.problems_of(entry)
+        result, placement = check_placement(
+            entry.path,
+            facts,
+            run_configs.get(config_path_for(entry.path)),
+            config,
+            locator(lambda e=entry: blob_facts.doc_of(e)),
+        )
+        if result is not None and facts is not None:
+            placed.append(Placed(entry.path, result.target(config.target_root), facts.entry_ids))
+        if in_focus:
+            verdicts.append(Verdict(entry.path, entry.blob, facts, result, problems + placement))
+    by_source = {v.source: v for v in verdicts}
+    for problem in uniqueness(placed, focus=focus):
+        by_source[problem.path].problems.append(problem)
+    return Scan(verdicts)

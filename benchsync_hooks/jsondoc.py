@@ -1,0 +1,253 @@
+"""Strict JSON loading with positions.
+
+The fast path is the C parser of the standard library; positions (JSON pointer
+to line and column) are computed only when a problem must be reported.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .report import Problem
+
+_CONSTANT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|([\[{])|([\]}])')
+
+
+class _Pairs(dict[str, Any]):
+    """A JSON object that remembers which keys it saw twice."""
+
+    duplicates: list[str]
+
+
+@dataclass
+class JsonDoc:
+    """A parsed JSON document and a lazily built map from pointers to positions."""
+
+    path: str
+    text: str
+    value: Any
+    _map: dict[str, Any] | None = field(default=None, repr=False)
+
+    def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
+        """1-based (line, column) of the value (or key) at ``pointer``."""
+        if self._map is None:
+            from json_source_map import calculate
+
+            try:
+                self._map = calculate(self.text)
+            except Exception:  # pragma: no cover - text was already parsed by json
+                self._map = {}
+        entry = self._map.get(pointer)
+        while entry is None and pointer:
+            pointer = pointer.rsplit("/", 1)[0]
+            entry = self._map.get(pointer)
+        if entry is None:
+            return (1, 1)
+        loc = entry.key_start if key and entry.key_start is not None else entry.value_start
+        return (loc.line + 1, loc.column + 1)
+
+
+def pointer_of(parts: Iterator[object] | list[object] | tuple[object, ...]) -> str:
+    """RFC 6901 pointer for a sequence of keys and indexes."""
+    out = []
+    for part in parts:
+        out.append("/" + str(part).replace("~", "~0").replace("/", "~1"))
+    return "".join(out)
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    start = text.rfind("\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def read_limited(path: Path, display: str, max_size: int) -> tuple[bytes | None, list[Problem]]:
+    """Read a file, refusing one over ``max_size`` bytes before reading it."""
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        return None, [Problem(display, 0, 0, "file-unreadable", f"cannot read: {exc.strerror}")]
+    if size > max_size:
+        return None, [_too_big(display, size, max_size)]
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(max_size + 1)
+    except OSError as exc:
+        return None, [Problem(display, 0, 0, "file-unreadable", f"cannot read: {exc.strerror}")]
+    if len(data) > max_size:
+        return None, [_too_big(display, len(data), max_size)]
+    return data, []
+
+
+def _too_big(display: str, size: int, limit: int) -> Problem:
+    return Problem(
+        display,
+        0,
+        0,
+        "json-size",
+        f"file is {_human(size)}, over the {_human(limit)} limit (config max_file_size); "
+        "a leaderboard result is a few KiB: keep raw traces out of it",
+    )
+
+
+def _human(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MiB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KiB"
+    return f"{size} bytes"
+
+
+def parse(data: bytes, display: str, *, max_depth: int) -> tuple[JsonDoc | None, list[Problem]]:
+    """Strictly parse ``data``; return the document or the problems that stop it."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None, [
+            Problem(
+                display,
+                1,
+                1,
+                "json-encoding",
+                "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM",
+            )
+        ]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start].decode("utf-8", "replace")
+        line, col = _line_col(prefix, len(prefix))
+        return None, [
+            Problem(
+                display,
+                line,
+                col,
+                "json-encoding",
+                f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8",
+            )
+        ]
+    if not text.strip():
+        return None, [
+            Problem(display, 0, 0, "json-empty", "file is empty; write the result object")
+        ]
+    if text.count("[") + text.count("{") > max_depth:
+        too_deep = _depth_offset(text, max_depth)
+        if too_deep is not None:
+            line, col = _line_col(text, too_deep)
+            return None, [_deep(display, line, col, max_depth)]
+    constants: list[str] = []
+    dup_seen = [False]
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = _Pairs(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            dups = []
+            for key, _ in pairs:
+                if key in seen and key not in dups:
+                    dups.append(key)
+                seen.add(key)
+            obj.duplicates = dups
+            dup_seen[0] = True
+        return obj
+
+    def constant_hook(name: str) -> float:
+        constants.append(name)
+        return 0.0
+
+    try:
+        value = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=constant_hook)
+    except json.JSONDecodeError as exc:
+        return None, [
+            Problem(display, exc.lineno, exc.colno, "json-syntax", f"invalid JSON: {exc.msg}")
+        ]
+    except RecursionError:  # pragma: no cover - _depth_offset catches this first
+        return None, [_deep(display, 1, 1, max_depth)]
+    doc = JsonDoc(display, text, value)
+    problems: list[Problem] = []
+    if constants:
+        for match in _CONSTANT_OR_STRING.finditer(text):
+            if match.group(1):
+                line, col = _line_col(text, match.start(1))
+                problems.append(
+                    Problem(
+                        display,
+                        line,
+                        col,
+                        "json-constant",
+                        f"{match.group(1)} is not valid JSON; write a number or null",
+                    )
+                )
+    if dup_seen[0]:
+        for pointer, obj in _objects(value):
+            for key in getattr(obj, "duplicates", ()):
+                line, col = doc.position(pointer_of([*_split(pointer), key]), key=True)
+                problems.append(
+                    Problem(
+                        display,
+                        line,
+                        col,
+                        "json-duplicate-key",
+                        f"key {key!r} appears more than once in this object; keep one",
+                        pointer_of([*_split(pointer), key]),
+                    )
+                )
+    if problems:
+        return None, problems
+    return doc, []
+
+
+def _deep(display: str, line: int, col: int, max_depth: int) -> Problem:
+    return Problem(
+        display,
+        line,
+        col,
+        "json-depth",
+        f"nesting is deeper than {max_depth} levels (config max_depth); flatten the document",
+    )
+
+
+def _depth_offset(text: str, max_depth: int) -> int | None:
+    """Offset of the first bracket that opens level ``max_depth + 1``, if any."""
+    depth = 0
+    for match in _BRACKET_OR_STRING.finditer(text):
+        if match.group(1):
+            depth += 1
+            if depth > max_depth:
+                return match.start(1)
+        elif match.group(2):
+            depth -= 1
+    return None
+
+
+def _split(pointer: str) -> list[str]:
+    if not pointer:
+        return []
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer[1:].split("/")]
+
+
+def _objects(value: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every object in ``value`` with its pointer, without recursion."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        pointer, node = stack.pop()
+        if isinstance(node, dict):
+            yield pointer, node
+            stack.extend((pointer_of([*_split(pointer), k]), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((pointer_of([*_split(pointer), i]), v) for i, v in enumerate(node))
+
+
+def load(path: Path, display: str, *, max_size: int, max_depth: int) -> tuple[
+    JsonDoc | None, list[Problem]
+]:
+    """Read and strictly parse the file at ``path``."""
+    data, problems = read_limited(path, display, max_size)
+    if data is None:
+        return None, problems
+    return parse(data, display, max_depth=max_depth)

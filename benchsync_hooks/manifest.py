@@ -1,0 +1,109 @@
+"""The sync manifest v1: build, render deterministically, load and validate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .checks import Verdict
+from .config import Config
+from .errors import IntegrityError
+
+FORMAT = "benchsync-manifest/v1"
+FIELDS = ("source", "target", "sha256", "size", "entry_id", "backend", "model", "run_id")
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    """One claim of the manifest: this source, with these bytes, goes to that target."""
+
+    source: str
+    target: str
+    sha256: str
+    size: int
+    entry_id: str
+    backend: str
+    model: str
+    run_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in FIELDS}
+
+
+@dataclass(frozen=True)
+class Manifest:
+    source_root: str
+    target_root: str
+    files: tuple[ManifestFile, ...]
+
+
+def files_from(verdicts: Iterable[Verdict], config: Config) -> list[ManifestFile]:
+    """Manifest entries for the verdicts that passed every check."""
+    files = []
+    for verdict in verdicts:
+        if not verdict.ok:
+            continue
+        facts, result = verdict.facts, verdict.result
+        assert facts is not None and result is not None
+        files.append(
+            ManifestFile(
+                source=verdict.source,
+                target=result.target(config.target_root),
+                sha256=facts.sha256,
+                size=facts.size,
+                entry_id=facts.entry_ids[0] if facts.entry_ids else "",
+                backend=result.backend,
+                model=result.model,
+                run_id=result.run_id,
+            )
+        )
+    return files
+
+
+def render(files: Iterable[ManifestFile], config: Config) -> str:
+    """The manifest's bytes: sorted by source, two-space indent, trailing newline."""
+    doc = {
+        "format": FORMAT,
+        "source_root": config.source_root,
+        "target_root": config.target_root,
+        "files": [f.to_json() for f in sorted(files, key=lambda f: f.source)],
+    }
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def parse(data: bytes, display: str, *, max_size: int = 256 * 1024 * 1024) -> Manifest:
+    """Load a manifest, validating it against manifest-v1 first."""
+    from . import jsondoc
+    from .schema import SchemaChecker, bundled_schema, message_for
+
+    if len(data) > max_size:
+        raise IntegrityError(f"{display}: manifest is {len(data)} bytes, over {max_size}")
+    doc, problems = jsondoc.parse(data, display, max_depth=8)
+    if doc is None:
+        first = problems[0]
+        raise IntegrityError(f"{first.text()}; regenerate it with 'benchsync manifest'")
+    checker = _manifest_checker(SchemaChecker, bundled_schema)
+    if not checker.is_valid(doc.value):
+        error = checker.explain(doc.value)[0]
+        from .jsondoc import pointer_of
+
+        pointer = pointer_of(error.absolute_path)
+        line, col = doc.position(pointer)
+        raise IntegrityError(
+            f"{display}:{line}:{col}: manifest-schema {message_for(error)} at "
+            f"{pointer or '/'}; regenerate it with 'benchsync manifest'"
+        )
+    value = doc.value
+    files = tuple(ManifestFile(**{k: item[k] for k in FIELDS}) for item in value["files"])
+    return Manifest(value["source_root"], value["target_root"], files)
+
+
+_CHECKER: list[Any] = []
+
+
+def _manifest_checker(cls: Any, loader: Any) -> Any:
+    if not _CHECKER:
+        _CHECKER.append(cls(loader("manifest-v1.json")))
+    return _CHECKER[0]

@@ -1,0 +1,28 @@
+"""Which files are leaderboard files: gitignore-style include/exclude patterns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from .config import Config
+
+
+@lru_cache(maxsize=4)
+def _matcher(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
+    import pathspec
+
+    inc = pathspec.GitIgnoreSpec.from_lines(include)
+    exc = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+
+    def matches(rel: str) -> bool:
+        if not inc.match_file(rel):
+            return False
+        return exc is None or not exc.match_file(rel)
+
+    return matches
+
+
+def selected(rel: str, config: Config) -> bool:
+    """True when ``rel`` (repo-relative, POSIX) is a leaderboard file to check."""
+    return _matcher(config.include, config.exclude)(rel)
