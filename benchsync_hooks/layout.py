@@ -368,7 +368,8 @@ def suggest_move(
     if cfg and cfg.backend and cfg.model and cfg.run_id:
         dest = f"{config.source_root}/{cfg.backend}/{cfg.model}/{cfg.run_id}/{stem}{SUFFIX}"
         if dest != rel:
-            return f"move it: git mv {rel} {dest}"
+            folder = PurePosixPath(dest).parent
+            return f"move it: mkdir -p {folder} && git mv {rel} {dest}"
     model = None
     if facts and facts.model_name and facts.model_name != "unknown":
         model = facts.model_name

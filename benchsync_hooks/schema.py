@@ -67,7 +67,7 @@ class SchemaChecker:
 
         self.schema = dict(schema)
         try:
-            self._fast = jsonschema_rs.validator_for(self.schema)
+            self._fast = jsonschema_rs.validator_for(self.schema, validate_formats=False)
         except Exception as exc:
             raise ConfigError(f"the leaderboard schema is not a valid JSON Schema: {exc}") from None
         self._slow: Any = None

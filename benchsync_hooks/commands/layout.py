@@ -58,6 +58,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
     mine: list[Placed] = []
     focus: set[str] = set()
     checked: list[str] = []
+    count = 0
     for name in files:
         rel = ctx.rel(name)
         if rel is None:
@@ -67,7 +68,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             continue
         if not selected(rel, config):
             continue
-        checked.append(rel)
+        count += 1
         link = symlink_in_path(ctx.root, rel)
         if link is not None:
             problems.append(
@@ -81,6 +82,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
                 )
             )
             continue
+        checked.append(rel)
         data, read_problems = jsondoc.read_limited(ctx.root / rel, rel, config.max_file_size)
         doc = facts = None
         if data is not None:
@@ -112,7 +114,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         problems.extend(ignored_problems(ctx, repo, checked))
     summary = None
     if fmt != "json" and problems:
-        summary = f"{len(checked)} files checked, {len(problems)} problems"
+        summary = f"{count} files checked, {len(problems)} problems"
     emit(problems, fmt=fmt, out=out or sys.stdout, summary=summary)
     return EXIT_PROBLEMS if problems else EXIT_OK
 

@@ -80,20 +80,37 @@ def ignored_problem(rel: str, rule: str) -> Problem:
     )
 
 
+def left_out(scan: Scan) -> list[Problem]:
+    """One line per file kept out of the manifest, naming the rules it breaks."""
+    out = []
+    for verdict in scan.verdicts:
+        if verdict.problems:
+            rules = sorted({p.rule for p in verdict.problems})
+            out.append(
+                Problem(
+                    verdict.source,
+                    0,
+                    0,
+                    "manifest-left-out",
+                    f"not in the manifest: fails {', '.join(rules)}",
+                )
+            )
+    return out
+
+
 def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = None) -> int:
     stream = out or sys.stdout
     ctx = context_for()
     repo = gitrepo.open_repo(ctx.root)
     state = compute(ctx, repo)
-    problems = list(state.scan.problems)
+    problems = left_out(state.scan)
     if state.ignored_by:
         problems.append(ignored_problem(state.rel, state.ignored_by))
-    left_out = len({p.path for p in state.scan.problems})
     summary = None
-    if left_out:
+    if state.scan.problems:
         summary = (
-            f"{left_out} files left out of the manifest; fix them "
-            "(details: benchsync schema FILE / benchsync layout FILE)"
+            f"{len(state.scan.verdicts) - sum(v.ok for v in state.scan.verdicts)} files left out of the manifest; "
+            "see 'benchsync schema FILE' and 'benchsync layout FILE'"
         )
     emit(problems, fmt=fmt, out=stream, summary=summary)
     if not state.stale:

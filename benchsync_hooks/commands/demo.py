@@ -1,0 +1,157 @@
+"""``benchsync demo``: the whole flow on bundled sample data in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .. import samples
+from ..errors import EXIT_OK, UsageError
+
+GOOD = (
+    samples.Run("cpu", "gpt2", "short", "20260128", 1, "short_input"),
+    samples.Run("cuda", "Qwen2.5-0.5B", "m1", "20260130", 1, "long_input"),
+    samples.Run("cuda", "Qwen2.5-0.5B", "m1", "20260130", 1, "stress_test"),
+)
+STRAY_DIR = "outputs/exp1_gpt2_short"
+STRAY_RUN = samples.Run("cpu", "gpt2", "short", "20260129", 1, "short_input")
+BROKEN = samples.Run("vllm", "tiny-gpt2", "long", "20260131", 1, "long_input")
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(f"\n== {text}\n")
+    sys.stdout.flush()
+
+
+def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(["git", *args], cwd=repo, check=False, text=True, capture_output=True)
+    if check and proc.returncode:
+        raise UsageError(f"demo: git {' '.join(args)} failed: {proc.stderr.strip()}")
+    return proc
+
+
+def _show(proc: subprocess.CompletedProcess[str]) -> None:
+    text = (proc.stdout + proc.stderr).rstrip()
+    for line in text.splitlines():
+        sys.stdout.write(f"   | {line}\n")
+    sys.stdout.write(f"   (exit {proc.returncode})\n")
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _hook_config() -> str:
+    """A pre-commit config running this very installation's hooks (no network)."""
+    python = shlex.quote(sys.executable)
+    hooks = [
+        ("leaderboard-schema", "schema", r"_leaderboard\.json$", "true", "false"),
+        ("leaderboard-layout", "layout", r"_leaderboard\.json$", "true", "true"),
+        (
+            "leaderboard-manifest",
+            "manifest",
+            r"(_leaderboard\.json|sync-manifest\.json)$",
+            "false",
+            "true",
+        ),
+    ]
+    lines = ["repos:", "  - repo: local", "    hooks:"]
+    for hook_id, command, files, pass_names, serial in hooks:
+        lines += [
+            f"      - id: {hook_id}",
+            f"        name: {hook_id}",
+            "        entry: '" + f"{python} -m benchsync_hooks {command}".replace("'", "''") + "'",
+            "        language: system",
+            f"        files: '{files}'",
+            f"        pass_filenames: {pass_names}",
+            f"        require_serial: {serial}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def build_benchmark_repo(repo: Path) -> None:
+    """A benchmark repository with good runs, a stray and a broken result."""
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "demo@benchsync.invalid")
+    _git(repo, "config", "user.name", "benchsync demo")
+    _write(repo / ".pre-commit-config.yaml", _hook_config())
+    for run in GOOD:
+        _write(repo / run.source, samples.dumps(samples.result(run)))
+        _write(repo / Path(run.source).parent / "config.json", samples.dumps(samples.run_config(run)))
+    _write(
+        repo / STRAY_DIR / "short_input_leaderboard.json",
+        samples.dumps(samples.result(STRAY_RUN)),
+    )
+    _write(repo / STRAY_DIR / "config.json", samples.dumps(samples.run_config(STRAY_RUN)))
+    broken = samples.dumps(samples.result(BROKEN, metrics__error_rate=1.5))
+    broken = broken.replace('"dataset": "default"', '"dataset": "default",\n    "dataset": "x"')
+    _write(repo / BROKEN.source, broken)
+
+
+def run(*, keep: bool = False) -> int:
+    if shutil.which("git") is None:
+        raise UsageError("git is not installed; install git to run the demo")
+    try:
+        import pre_commit  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "pre-commit is not installed; pip install 'benchsync-hooks[test]' or pre-commit"
+        ) from None
+    top = Path(tempfile.mkdtemp(prefix="benchsync-demo-"))
+    env = dict(os.environ, PRE_COMMIT_HOME=str(top / "pre-commit-home"))
+    os.environ.update(env)
+    try:
+        repo = top / "benchmark"
+        repo.mkdir()
+        _say(f"benchmark repository with sample results in {repo.name}/")
+        build_benchmark_repo(repo)
+        for path in sorted(_git(repo, "ls-files", "-o", "--exclude-standard").stdout.split()):
+            sys.stdout.write(f"   {path}\n")
+        _git(repo, "add", ".pre-commit-config.yaml")
+        _git(repo, "commit", "-q", "--no-verify", "-m", "add pre-commit config")
+        _say("pre-commit install")
+        _show(
+            subprocess.run(
+                [sys.executable, "-m", "pre_commit", "install"],
+                cwd=repo,
+                text=True,
+                capture_output=True,
+            )
+        )
+        _say("git commit with a stray and a broken result: the hooks stop it")
+        _git(repo, "add", "outputs")
+        first = _git(repo, "commit", "-m", "add results", check=False)
+        _show(first)
+        if first.returncode == 0:
+            raise UsageError("demo: the hooks let a broken commit through")
+        _say("fix: move the stray where its config.json says, repair the broken file")
+        _git(repo, "mv", STRAY_DIR, str(Path(STRAY_RUN.source).parent))
+        sys.stdout.write(f"   git mv {STRAY_DIR} {Path(STRAY_RUN.source).parent}\n")
+        _write(repo / BROKEN.source, samples.dumps(samples.result(BROKEN)))
+        _git(repo, "add", "outputs")
+        _say("git commit again: the manifest hook writes the manifest and asks for git add")
+        second = _git(repo, "commit", "-m", "add results", check=False)
+        _show(second)
+        _git(repo, "add", "outputs/sync-manifest.json")
+        _say("git add outputs/sync-manifest.json && git commit")
+        third = _git(repo, "commit", "-m", "add results", check=False)
+        _show(third)
+        if third.returncode != 0:
+            raise UsageError("demo: the fixed commit was refused")
+        manifest = json.loads((repo / "outputs/sync-manifest.json").read_text("utf-8"))
+        _say(f"the manifest lists {len(manifest['files'])} files")
+        for item in manifest["files"]:
+            sys.stdout.write(f"   {item['source']}\n     -> {item['target']}\n")
+    finally:
+        if keep:
+            sys.stdout.write(f"\nkept: {top}\n")
+        else:
+            shutil.rmtree(top, ignore_errors=True)
+    return EXIT_OK

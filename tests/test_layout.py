@@ -1,0 +1,250 @@
+"""`benchsync layout`: the convention, consistency, uniqueness, strays, ignores."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from conftest import RUN, BenchRepo, run_cli
+
+from benchsync_hooks import samples
+from benchsync_hooks.config import Config
+from benchsync_hooks.layout import parse_source, parse_target
+
+GOOD = RUN.source
+
+PATHS: list[tuple[str, str | None]] = [
+    (GOOD, None),
+    ("outputs/cuda/Qwen2.5-0.5B/m1_20260130_002/stress_test_leaderboard.json", None),
+    ("outputs/vllm/tiny-gpt2/long_ctx_20260130_010/long_input_leaderboard.json", None),
+    ("outputs/long_input_leaderboard.json", "layout-shape"),
+    ("outputs/exp1_gpt2_short/short_input_leaderboard.json", "layout-shape"),
+    ("outputs/cpu/gpt2/x/short_20260128_001/short_input_leaderboard.json", "layout-shape"),
+    ("results/cpu/gpt2/short_20260128_001/short_input_leaderboard.json", "layout-root"),
+    ("outputs/CPU/gpt2/short_20260128_001/short_input_leaderboard.json", "layout-backend"),
+    ("outputs/cpu/gpt 2/short_20260128_001/short_input_leaderboard.json", "layout-model"),
+    ("outputs/cpu/.hidden/short_20260128_001/short_input_leaderboard.json", "layout-model"),
+    ("outputs/cpu/gpt2/short_2026-01-28_001/short_input_leaderboard.json", "layout-run-id"),
+    ("outputs/cpu/gpt2/short_20260128_1/short_input_leaderboard.json", "layout-run-id"),
+    ("outputs/cpu/gpt2/20260128_001/short_input_leaderboard.json", "layout-run-id"),
+    ("outputs/cpu/gpt2/short_20260230_001/short_input_leaderboard.json", "layout-date"),
+    ("outputs/cpu/gpt2/short_20261301_001/short_input_leaderboard.json", "layout-date"),
+    ("outputs/cpu/gpt2/short_20260128_000/short_input_leaderboard.json", "layout-sequence"),
+    ("outputs/cpu/gpt2/short_20260128_001/Short_leaderboard.json", "layout-name"),
+    ("outputs/cpu/gpt2/short_20260128_001/_leaderboard.json", "layout-name"),
+]
+
+
+@pytest.mark.parametrize(("rel", "rule"), PATHS)
+def test_parse_source(rel: str, rule: str | None) -> None:
+    result, problems = parse_source(rel, Config())
+    if rule is None:
+        assert result is not None and not problems
+        parts = rel.split("/")
+        assert result.target("data/results") == (
+            f"data/results/{parts[1]}/{parts[2]}/{parts[3]}_{parts[4]}"
+        )
+    else:
+        assert result is None
+        assert [p.rule for p in problems][0] == rule
+
+
+def test_backends_can_be_restricted() -> None:
+    config = Config(backends=("cuda",))
+    _result, problems = parse_source(GOOD, config)
+    assert [p.rule for p in problems] == ["layout-backend"]
+    assert "not one of the configured backends: cuda" in problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("rel", "ok"),
+    [
+        ("data/results/cpu/gpt2/short_20260128_005_short_input_leaderboard.json", True),
+        ("data/results/long_input_leaderboard.json/_long_input_leaderboard.json", False),
+        ("data/results/cpu/gpt2/short_input_leaderboard.json", False),
+        ("data/results/cpu/gpt2/short_20260230_001_short_input_leaderboard.json", False),
+        ("data/results/cpu/gpt2/sub/short_20260128_001_short_input_leaderboard.json", False),
+    ],
+)
+def test_parse_target(rel: str, ok: bool) -> None:
+    parts, reason = parse_target(rel, Config())
+    assert (parts is not None) == ok, reason
+    assert bool(reason) != ok
+
+
+def _rules(out: str) -> list[str]:
+    return [line.split()[1] for line in out.splitlines() if ": " in line and "checked" not in line]
+
+
+CONSISTENCY: list[tuple[str, dict[str, object], str | None]] = [
+    ("good", {}, None),
+    ("model name differs", {"model__name": "gpt-2"}, "model-name"),
+    ("two days late", {"metadata__submitted_at": "2026-01-30T08:00:00+00:00"}, "run-date"),
+    ("one day early is fine", {"metadata__submitted_at": "2026-01-27T20:00:00-08:00"}, None),
+    ("far in the past", {"metadata__submitted_at": "2025-01-28T08:00:00+00:00"}, "run-date"),
+]
+
+
+@pytest.mark.parametrize(("case", "overrides", "rule"), CONSISTENCY, ids=[c[0] for c in CONSISTENCY])
+def test_consistency(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    overrides: dict[str, object],
+    rule: str | None,
+) -> None:
+    bench.add_run(RUN, **overrides)
+    code, out, _ = run_cli(capsys, "layout", RUN.source)
+    if rule is None:
+        assert (code, out) == (0, ""), case
+    else:
+        assert code == 1
+        assert _rules(out) == [rule]
+        assert out.startswith(f"{RUN.source}:")  # a position inside the file
+
+
+def test_workload_file(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = samples.Run("cpu", "gpt2", "short", "20260128", 1, "long_input")
+    bench.add_run(wrong)
+    code, out, _ = run_cli(capsys, "layout", wrong.source)
+    assert code == 1
+    assert "workload-file long_input_leaderboard.json does not belong to workload 'short'" in out
+    unknown = samples.Run("cpu", "gpt2", "soak", "20260128", 1, "long_input")
+    bench.add_run(unknown)
+    assert run_cli(capsys, "layout", unknown.source)[0] == 0
+    bench.write(".benchsync.toml", '[workloads]\nsoak = ["soak_test"]\n')
+    code, out, _ = run_cli(capsys, "layout", unknown.source)
+    assert code == 1 and "expected soak_test_leaderboard.json" in out
+
+
+def test_config_json_must_agree(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    bench.add_run(RUN)
+    cfg = samples.run_config(RUN) | {"backend": "cuda", "run_id": "short_20260128_002"}
+    bench.write("outputs/cpu/gpt2/short_20260128_001/config.json", cfg)
+    code, out, _ = run_cli(capsys, "layout", RUN.source)
+    assert code == 1
+    assert "says backend 'cuda' but the path says 'cpu'" in out
+    assert "says run_id 'short_20260128_002' but the path says 'short_20260128_001'" in out
+
+
+def test_stray_gets_git_mv(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    stray = "outputs/exp1_gpt2_short/short_input_leaderboard.json"
+    bench.write(stray, samples.result(RUN))
+    bench.write("outputs/exp1_gpt2_short/config.json", samples.run_config(RUN))
+    code, out, _ = run_cli(capsys, "layout", stray)
+    assert code == 1
+    fix = f"move it: mkdir -p outputs/cpu/gpt2/short_20260128_001 && git mv {stray} {RUN.source}"
+    assert fix in out
+    bench.git("add", "-A")
+    (bench.root / "outputs/cpu/gpt2/short_20260128_001").mkdir(parents=True)
+    bench.git("mv", stray, RUN.source)
+    bench.git("mv", "outputs/exp1_gpt2_short/config.json", "outputs/cpu/gpt2/short_20260128_001/")
+    assert run_cli(capsys, "layout", RUN.source)[:2] == (0, "")
+
+
+def test_stray_without_config_says_what_is_missing(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stray = "outputs/long_input_leaderboard.json"
+    long_run = samples.Run("cpu", "gpt2", "long", "20260128", 1, "long_input")
+    bench.write(stray, samples.result(long_run, model__name="unknown"))
+    code, out, _ = run_cli(capsys, "layout", stray)
+    assert code == 1
+    assert (
+        "move it to outputs/<backend>/<model>/long_20260128_<NNN>/long_input_leaderboard.json "
+        "(no config.json beside it" in out
+    )
+
+
+def test_entry_id_unique_across_the_index(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench.add_run(RUN)
+    bench.stage()
+    bench.commit()
+    other = samples.Run("cpu", "gpt2", "short", "20260128", 2, "short_input")
+    same_id = samples.result(RUN)["entry_id"]
+    bench.add_run(other, entry_id=same_id)
+    code, out, _ = run_cli(capsys, "layout", other.source)
+    assert code == 1
+    assert f"{other.source}: entry-id-unique entry_id {same_id} is also used by {RUN.source}" in out
+    # the committed file is not passed, so it is not reported on
+    assert not any(line.startswith(RUN.source) for line in out.splitlines())
+
+
+def test_case_colliding_targets(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    upper = samples.Run("cpu", "GPT2", "short", "20260128", 1, "short_input")
+    bench.add_run(RUN)
+    bench.stage()
+    bench.add_run(upper, entry_id="00000000-0000-4000-8000-000000000001")
+    code, out, _ = run_cli(capsys, "layout", upper.source)
+    assert code == 1
+    assert "target-unique maps to a target differing only in case" in out
+
+
+def test_ignored_source_root(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    bench.write(".gitignore", "outputs/\n")
+    bench.add_run(RUN)
+    code, out, _ = run_cli(capsys, "layout", RUN.source)
+    assert code == 1
+    assert "layout-ignored is ignored by git (.gitignore:1:outputs/)" in out
+
+
+def test_real_style_gitignore_keeps_results(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench.write("outputs/.gitignore", "*\n!.gitignore\n!*_leaderboard.json\n!config.json\n!*/\n")
+    bench.add_run(RUN)
+    assert run_cli(capsys, "layout", RUN.source)[:2] == (0, "")
+
+
+def test_symlinked_result(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    bench.write("elsewhere/short_input.json", samples.result(RUN))
+    link = bench.root / RUN.source
+    link.parent.mkdir(parents=True)
+    os.symlink(bench.root / "elsewhere/short_input.json", link)
+    code, out, _ = run_cli(capsys, "layout", RUN.source)
+    assert code == 1
+    assert "layout-symlink" in out
+
+
+def test_symlinked_directory(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    bench.write("elsewhere/short_20260128_001/short_input_leaderboard.json", samples.result(RUN))
+    (bench.root / "outputs/cpu/gpt2").mkdir(parents=True)
+    os.symlink(
+        bench.root / "elsewhere/short_20260128_001",
+        bench.root / "outputs/cpu/gpt2/short_20260128_001",
+    )
+    code, out, _ = run_cli(capsys, "layout", RUN.source)
+    assert code == 1
+    assert "outputs/cpu/gpt2/short_20260128_001 is a symbolic link" in out
+
+
+def test_outside_the_repository(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], tmp_path: os.PathLike[str]
+) -> None:
+    outside = os.path.join(tmp_path, "x_leaderboard.json")
+    with open(outside, "w", encoding="utf-8") as handle:
+        handle.write("{}")
+    code, out, _ = run_cli(capsys, "layout", outside)
+    assert code == 1
+    assert "layout-outside-repo" in out
+
+
+def test_exclude_patterns(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    bench.write("docs/example_leaderboard.json", samples.result(RUN))
+    code, _out, _ = run_cli(capsys, "layout", "docs/example_leaderboard.json")
+    assert code == 1
+    bench.write("pyproject.toml", '[tool.benchsync]\nexclude = ["docs/"]\n')
+    assert run_cli(capsys, "layout", "docs/example_leaderboard.json")[:2] == (0, "")
+
+
+def test_layout_outside_git_is_exit_2(
+    tmp_path: os.PathLike[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, "layout", "x_leaderboard.json")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("benchsync layout: ") and "not inside a git repository" in err
+    assert len(err.splitlines()) == 1
