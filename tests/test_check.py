@@ -1,0 +1,134 @@
+"""`benchsync check`: the whole repository for CI, benchmark side and website side."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import RUN, BenchRepo, run_cli
+
+from benchsync_hooks import samples
+
+RUN2 = samples.Run("cuda", "Qwen2.5-0.5B", "m1", "20260130", 1, "long_input")
+
+
+def _ready(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    bench.add_run(RUN)
+    bench.add_run(RUN2)
+    bench.stage()
+    run_cli(capsys, "manifest")
+    bench.stage()
+    bench.commit()
+
+
+def test_passes_on_a_clean_repo(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    _ready(bench, capsys)
+    assert run_cli(capsys, "check") == (0, "2 files checked, 0 problems\n", "")
+
+
+@pytest.mark.parametrize(
+    ("case", "breaks", "rule"),
+    [
+        ("stale manifest", lambda b: b.add_run(RUN, metrics__ttft_ms=9.0), "manifest-stale"),
+        ("broken file", lambda b: b.write(RUN.source, b'{"entry_id": 1,}'), "json-syntax"),
+        (
+            "stray",
+            lambda b: b.write("outputs/gpt2_short/short_input_leaderboard.json", samples.result(RUN)),
+            "layout-shape",
+        ),
+        ("missing manifest", lambda b: (b.root / "outputs/sync-manifest.json").unlink(), "manifest-stale"),
+    ],
+)
+def test_fails_then_passes_after_fix(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    breaks: object,
+    rule: str,
+) -> None:
+    _ready(bench, capsys)
+    assert callable(breaks)
+    breaks(bench)
+    bench.stage()
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 1, case
+    assert f" {rule} " in out
+    assert out.splitlines()[-1].endswith("problems")
+    bench.git("reset", "-q", "--hard", "HEAD")
+    bench.git("clean", "-qfd")
+    assert run_cli(capsys, "check")[0] == 0
+
+
+def test_github_format_and_step_summary(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _ready(bench, capsys)
+    bench.add_run(RUN, metrics__error_rate=4)
+    bench.stage()
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, _ = run_cli(capsys, "check", "--format", "github")
+    assert code == 1
+    lines = out.splitlines()
+    assert any(
+        line.startswith(f"::error file={RUN.source},line=") and "title=schema-maximum::" in line
+        for line in lines
+    )
+    assert any(line.startswith("::error file=outputs/sync-manifest.json,title=manifest-stale::") for line in lines)
+    text = summary.read_text("utf-8")
+    assert "| `schema-maximum` | 1 |" in text
+    assert "2 files checked, 2 problems" in text
+
+
+def test_json_format(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    _ready(bench, capsys)
+    code, out, _ = run_cli(capsys, "check", "--format", "json")
+    assert code == 0
+    assert json.loads(out) == {"ok": True, "problems": [], "files": 2}
+
+
+def _website(bench: BenchRepo) -> None:
+    for run in (RUN, RUN2):
+        bench.write(run.target, samples.result(run))
+
+
+def test_website_passes(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    _website(bench)
+    assert run_cli(capsys, "check", "--website") == (0, "2 files checked, 0 problems\n", "")
+
+
+@pytest.mark.parametrize(
+    ("rel", "content", "rule"),
+    [
+        ("data/results/long_input_leaderboard.json/_long_input_leaderboard.json", None, "website-layout"),
+        ("data/results/cpu/gpt2/short_input_leaderboard.json", None, "website-layout"),
+        ("data/results/cpu/gpt2/short_20260128_009_short_input_leaderboard.json", b"{", "json-syntax"),
+        ("data/results/cpu/gpt2/short_20260128_009_short_input_leaderboard.json", b'{"a": 1}', "schema-required"),
+    ],
+)
+def test_website_problems(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], rel: str, content: bytes | None, rule: str
+) -> None:
+    _website(bench)
+    bench.write(rel, content if content is not None else samples.dumps(samples.result(RUN2)))
+    code, out, _ = run_cli(capsys, "check", "--website")
+    assert code == 1
+    assert f"{rel}" in out and f" {rule} " in out
+
+
+def test_website_duplicate_entry_id(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    _website(bench)
+    copy = "data/results/cpu/gpt2/short_20260128_002_short_input_leaderboard.json"
+    bench.write(copy, samples.result(RUN))
+    code, out, _ = run_cli(capsys, "check", "--website")
+    assert code == 1 and "entry-id-unique" in out
+
+
+def test_website_without_data_results(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "check", "--website")
+    assert code == 2 and out == ""
+    assert "data/results/ does not exist" in err
