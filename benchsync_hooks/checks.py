@@ -85,9 +85,7 @@ class Placed:
     entry_ids: tuple[str, ...]
 
 
-def uniqueness(
-    placed: Iterable[Placed], *, focus: set[str] | None = None
-) -> list[Problem]:
+def uniqueness(placed: Iterable[Placed], *, focus: set[str] | None = None) -> list[Problem]:
     """entry_id unique and one source per target (case-insensitively) across the repo.
 
     A conflict is reported on each file of ``focus`` it involves (all files when

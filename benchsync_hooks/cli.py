@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
         "depth limits), the leaderboard schema, and the rules the website documents.",
         epilog=EPILOG,
     )
-    p.add_argument("--schema", metavar="PATH", help="a JSON Schema to use instead of the bundled one")
+    p.add_argument(
+        "--schema", metavar="PATH", help="a JSON Schema to use instead of the bundled one"
+    )
     _add_format(p)
     p.add_argument("files", nargs="*", metavar="FILE")
 

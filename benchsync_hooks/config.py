@@ -82,7 +82,8 @@ def _toml_loads(text: str) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
-    return tomllib.loads(text)
+    loaded: dict[str, Any] = tomllib.loads(text)
+    return loaded
 
 
 def find_root(start: Path) -> Path | None:

@@ -63,36 +63,31 @@ def git_dir(repo: Repo) -> Path:
 
 
 def _run(repo: Repo, *args: str, input_text: str | None = None) -> tuple[int, str, str]:
+    """Run one git command through GitPython; never raises on a non-zero exit."""
+    import tempfile
+
     import git
 
+    stdin = None
+    if input_text is not None:
+        stdin = tempfile.TemporaryFile()
+        stdin.write(input_text.encode("utf-8"))
+        stdin.seek(0)
     try:
-        status, out, err = repo.git.execute(
+        result = repo.git.execute(
             ["git", *args],
             with_extended_output=True,
             with_exceptions=False,
-            istream=None if input_text is None else _StdinBytes(input_text),
+            istream=stdin,
             strip_newline_in_stdout=False,
         )
     except git.GitCommandNotFound as exc:  # pragma: no cover
         raise GitError(f"git is not available: {exc}") from None
+    finally:
+        if stdin is not None:
+            stdin.close()
+    status, out, err = result
     return int(status), str(out), str(err)
-
-
-class _StdinBytes:
-    """A tiny file-like object GitPython can feed to a subprocess."""
-
-    def __init__(self, text: str) -> None:
-        import tempfile
-
-        self._file = tempfile.TemporaryFile()
-        self._file.write(text.encode("utf-8"))
-        self._file.seek(0)
-
-    def fileno(self) -> int:
-        return self._file.fileno()
-
-    def read(self, size: int = -1) -> bytes:
-        return self._file.read(size)
 
 
 def _parse_listing(out: str, *, tree: bool) -> Iterator[Entry]:
@@ -158,7 +153,7 @@ def ignored(repo: Repo, paths: Iterable[str]) -> dict[str, str]:
 
 
 def resolve_commit(repo: Repo, ref: str) -> str:
-    status, out, err = _run(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    status, out, _err = _run(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if status or not out.strip():
         raise GitError(f"ref {ref!r} does not exist in {work_tree_or_dir(repo)}; check --ref")
     return out.strip()

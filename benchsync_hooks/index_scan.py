@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from . import gitrepo
@@ -78,15 +79,11 @@ class BlobFacts:
                 _doc, facts, problems = check_content(data, blob, self.config, self.schema_path)
                 valid = facts is not None and not problems
                 result[blob] = (facts, valid)
-                self.cache.put(
-                    blob, {"valid": valid, "facts": facts.to_json() if facts else None}
-                )
+                self.cache.put(blob, {"valid": valid, "facts": facts.to_json() if facts else None})
         return result
 
     def _oversized(self, blobs: list[str]) -> set[str]:
-        return {
-            b for b in blobs if gitrepo.blob_size(self.repo, b) > self.config.max_file_size
-        }
+        return {b for b in blobs if gitrepo.blob_size(self.repo, b) > self.config.max_file_size}
 
     def run_configs(self, entries: Iterable[Entry]) -> dict[str, RunConfig]:
         """path → parsed config.json for config.json blobs."""
@@ -144,9 +141,7 @@ def placed_in(
     """Targets and entry ids of a listing's leaderboard files, except ``skip``."""
     from .layout import parse_source
 
-    boards = [
-        e for e in split_listing(listing, config)[0] if e.is_file and e.path not in skip
-    ]
+    boards = [e for e in split_listing(listing, config)[0] if e.is_file and e.path not in skip]
     content = blob_facts.content(boards)
     placed = []
     for entry in boards:
@@ -157,9 +152,7 @@ def placed_in(
     return placed
 
 
-def split_listing(
-    listing: Mapping[str, Entry], config: Config
-) -> tuple[list[Entry], list[Entry]]:
+def split_listing(listing: Mapping[str, Entry], config: Config) -> tuple[list[Entry], list[Entry]]:
     """(leaderboard entries, config.json entries) of a listing."""
     boards = [e for p, e in listing.items() if selected(p, config)]
     configs = [e for p, e in listing.items() if p.endswith("/config.json") and e.is_file]
@@ -190,7 +183,9 @@ def scan_listing(
         in_focus = focus is None or entry.path in focus
         if not entry.is_file:
             if in_focus:
-                what = "a symbolic link" if entry.is_symlink else f"not a regular file ({entry.mode})"
+                what = (
+                    "a symbolic link" if entry.is_symlink else f"not a regular file ({entry.mode})"
+                )
                 verdicts.append(
                     Verdict(
                         entry.path,
@@ -218,7 +213,7 @@ def scan_listing(
             facts,
             run_configs.get(config_path_for(entry.path)),
             config,
-            locator(lambda e=entry: blob_facts.doc_of(e)),
+            locator(partial(blob_facts.doc_of, entry)),
         )
         if result is not None and facts is not None:
             placed.append(Placed(entry.path, result.target(config.target_root), facts.entry_ids))

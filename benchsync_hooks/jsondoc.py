@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ class JsonDoc:
         return (loc.line + 1, loc.column + 1)
 
 
-def pointer_of(parts: Iterator[object] | list[object] | tuple[object, ...]) -> str:
+def pointer_of(parts: Iterable[object]) -> str:
     """RFC 6901 pointer for a sequence of keys and indexes."""
     out = []
     for part in parts:
@@ -243,9 +243,9 @@ def _objects(value: Any) -> Iterator[tuple[str, dict[str, Any]]]:
             stack.extend((pointer_of([*_split(pointer), i]), v) for i, v in enumerate(node))
 
 
-def load(path: Path, display: str, *, max_size: int, max_depth: int) -> tuple[
-    JsonDoc | None, list[Problem]
-]:
+def load(
+    path: Path, display: str, *, max_size: int, max_depth: int
+) -> tuple[JsonDoc | None, list[Problem]]:
     """Read and strictly parse the file at ``path``."""
     data, problems = read_limited(path, display, max_size)
     if data is None:

@@ -294,7 +294,8 @@ def consistency(
         at(
             "",
             "layout-single-result",
-            f"a result file under {config.source_root}/ holds one result object, not a {facts.kind}",
+            f"a result file under {config.source_root}/ holds one result object, "
+            f"not {'an array' if facts.kind == 'array' else 'a ' + facts.kind}",
         )
     if (
         config.enabled("model-name")

@@ -37,7 +37,9 @@ class Run:
 
     @property
     def target(self) -> str:
-        return f"data/results/{self.backend}/{self.model}/{self.run_id}_{self.name}_leaderboard.json"
+        return (
+            f"data/results/{self.backend}/{self.model}/{self.run_id}_{self.name}_leaderboard.json"
+        )
 
 
 def result(run: Run, *, seed: int = 0, **overrides: Any) -> dict[str, Any]:

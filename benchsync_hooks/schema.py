@@ -33,15 +33,13 @@ _PATTERN_NAMES = {
     r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$": "a lower-case UUID",
     r"^[0-9a-f]{64}$": "64 lower-case hex digits",
 }
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def bundled_schema(name: str) -> dict[str, Any]:
     """A schema shipped in the package."""
-    text = resources.files("benchsync_hooks").joinpath("schemas", name).read_text("utf-8")
+    text = resources.files("benchsync_hooks").joinpath("schemas").joinpath(name).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
@@ -159,9 +157,10 @@ def _where(pointer: str) -> str:
 
 def message_for(error: ValidationError) -> str:
     """A one-line message for a leaf error, never a repr of a large value."""
-    kind = error.validator
-    value = error.instance
-    expected = error.validator_value
+    kind: Any = error.validator
+    value: Any = error.instance
+    expected: Any = error.validator_value
+    context: list[ValidationError] = list(error.context or [])
     if kind == "required":
         missing = [k for k in expected if isinstance(value, dict) and k not in value]
         name = missing[0] if missing else "?"
@@ -183,16 +182,17 @@ def message_for(error: ValidationError) -> str:
     if kind == "maximum":
         return f"{_short(value)} is above the maximum {expected}"
     if kind in ("anyOf", "oneOf"):
-        options = []
-        for sub in error.context or []:
+        options: list[str] = []
+        for sub in context:
+            required: Any = sub.validator_value
             if sub.validator == "required":
-                options.extend(repr(k) for k in sub.validator_value)
-        if options and all(s.validator == "required" for s in error.context or []):
+                options.extend(repr(k) for k in required)
+        if options and all(s.validator == "required" for s in context):
             return f"needs at least one of {', '.join(options)}"
         kinds = sorted(
             {
                 str(s.validator_value)
-                for s in error.context or []
+                for s in context
                 if s.validator == "type" and not s.relative_path
             }
         )
@@ -246,9 +246,9 @@ def documented_rules(doc: JsonDoc, config: Config) -> list[Problem]:
     return problems
 
 
-def _entry_rules(doc: JsonDoc, base: str, entry: dict[str, Any], config: Config) -> Iterable[
-    Problem
-]:
+def _entry_rules(
+    doc: JsonDoc, base: str, entry: dict[str, Any], config: Config
+) -> Iterable[Problem]:
     config_type = entry.get("config_type")
     cluster = entry.get("cluster")
     if (

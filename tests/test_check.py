@@ -34,10 +34,16 @@ def test_passes_on_a_clean_repo(bench: BenchRepo, capsys: pytest.CaptureFixture[
         ("broken file", lambda b: b.write(RUN.source, b'{"entry_id": 1,}'), "json-syntax"),
         (
             "stray",
-            lambda b: b.write("outputs/gpt2_short/short_input_leaderboard.json", samples.result(RUN)),
+            lambda b: b.write(
+                "outputs/gpt2_short/short_input_leaderboard.json", samples.result(RUN)
+            ),
             "layout-shape",
         ),
-        ("missing manifest", lambda b: (b.root / "outputs/sync-manifest.json").unlink(), "manifest-stale"),
+        (
+            "missing manifest",
+            lambda b: (b.root / "outputs/sync-manifest.json").unlink(),
+            "manifest-stale",
+        ),
     ],
 )
 def test_fails_then_passes_after_fix(
@@ -78,7 +84,10 @@ def test_github_format_and_step_summary(
         line.startswith(f"::error file={RUN.source},line=") and "title=schema-maximum::" in line
         for line in lines
     )
-    assert any(line.startswith("::error file=outputs/sync-manifest.json,title=manifest-stale::") for line in lines)
+    assert any(
+        line.startswith("::error file=outputs/sync-manifest.json,title=manifest-stale::")
+        for line in lines
+    )
     text = summary.read_text("utf-8")
     assert "| `schema-maximum` | 1 |" in text
     assert "2 files checked, 2 problems" in text
@@ -104,10 +113,22 @@ def test_website_passes(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) ->
 @pytest.mark.parametrize(
     ("rel", "content", "rule"),
     [
-        ("data/results/long_input_leaderboard.json/_long_input_leaderboard.json", None, "website-layout"),
+        (
+            "data/results/long_input_leaderboard.json/_long_input_leaderboard.json",
+            None,
+            "website-layout",
+        ),
         ("data/results/cpu/gpt2/short_input_leaderboard.json", None, "website-layout"),
-        ("data/results/cpu/gpt2/short_20260128_009_short_input_leaderboard.json", b"{", "json-syntax"),
-        ("data/results/cpu/gpt2/short_20260128_009_short_input_leaderboard.json", b'{"a": 1}', "schema-required"),
+        (
+            "data/results/cpu/gpt2/short_20260128_009_short_input_leaderboard.json",
+            b"{",
+            "json-syntax",
+        ),
+        (
+            "data/results/cpu/gpt2/short_20260128_009_short_input_leaderboard.json",
+            b'{"a": 1}',
+            "schema-required",
+        ),
     ],
 )
 def test_website_problems(

@@ -46,7 +46,7 @@ def test_parse_source(rel: str, rule: str | None) -> None:
         )
     else:
         assert result is None
-        assert [p.rule for p in problems][0] == rule
+        assert problems[0].rule == rule
 
 
 def test_backends_can_be_restricted() -> None:
@@ -85,7 +85,9 @@ CONSISTENCY: list[tuple[str, dict[str, object], str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "overrides", "rule"), CONSISTENCY, ids=[c[0] for c in CONSISTENCY])
+@pytest.mark.parametrize(
+    ("case", "overrides", "rule"), CONSISTENCY, ids=[c[0] for c in CONSISTENCY]
+)
 def test_consistency(
     bench: BenchRepo,
     capsys: pytest.CaptureFixture[str],

@@ -121,7 +121,10 @@ def test_invalid_file_is_left_out(bench: BenchRepo, capsys: pytest.CaptureFixtur
 
 
 def test_two_clones_give_identical_bytes(
-    bench: BenchRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    bench: BenchRepo,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for run in samples.runs(12):
         bench.add_run(run)
@@ -193,13 +196,17 @@ def test_loading_validates_first(bench: BenchRepo, mutate: object, expect: str) 
     assert info.value.message.startswith(f"{MANIFEST}:")
 
 
-def test_manifest_outside_git(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_manifest_outside_git(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, _out, err = run_cli(capsys, "manifest")
     assert code == 2 and "not inside a git repository" in err
 
 
-def test_empty_repo_gives_empty_manifest(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_empty_repo_gives_empty_manifest(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run_cli(capsys, "manifest")[0] == 1
     assert bench.manifest()["files"] == []
     assert run_cli(capsys, "manifest")[:2] == (0, "")

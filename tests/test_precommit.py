@@ -35,10 +35,19 @@ def hooks_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
 
 
 def _pre_commit(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "PRE_COMMIT_HOME": str(home)}
+    env = {
+        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+        "PRE_COMMIT_HOME": str(home),
+    }
     import os
 
-    for key in ("HOME", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_CONFIG_FILE"):
+    for key in (
+        "HOME",
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "PIP_FIND_LINKS",
+        "PIP_CONFIG_FILE",
+    ):
         if key in os.environ:
             env[key] = os.environ[key]
     return subprocess.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shlex
@@ -84,7 +85,9 @@ def build_benchmark_repo(repo: Path) -> None:
     _write(repo / ".pre-commit-config.yaml", _hook_config())
     for run in GOOD:
         _write(repo / run.source, samples.dumps(samples.result(run)))
-        _write(repo / Path(run.source).parent / "config.json", samples.dumps(samples.run_config(run)))
+        _write(
+            repo / Path(run.source).parent / "config.json", samples.dumps(samples.run_config(run))
+        )
     _write(
         repo / STRAY_DIR / "short_input_leaderboard.json",
         samples.dumps(samples.result(STRAY_RUN)),
@@ -98,12 +101,10 @@ def build_benchmark_repo(repo: Path) -> None:
 def run(*, keep: bool = False) -> int:
     if shutil.which("git") is None:
         raise UsageError("git is not installed; install git to run the demo")
-    try:
-        import pre_commit  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("pre_commit") is None:
         raise UsageError(
             "pre-commit is not installed; pip install 'benchsync-hooks[test]' or pre-commit"
-        ) from None
+        )
     top = Path(tempfile.mkdtemp(prefix="benchsync-demo-"))
     env = dict(os.environ, PRE_COMMIT_HOME=str(top / "pre-commit-home"))
     os.environ.update(env)
@@ -123,6 +124,7 @@ def run(*, keep: bool = False) -> int:
                 cwd=repo,
                 text=True,
                 capture_output=True,
+                check=False,
             )
         )
         _say("git commit with a stray and a broken result: the hooks stop it")

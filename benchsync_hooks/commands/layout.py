@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -12,12 +13,14 @@ from ..checks import (
     check_content,
     check_placement,
     config_path_for,
+    locator,
     run_config_from_bytes,
     uniqueness,
 )
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
 from ..index_scan import BlobFacts, open_cache, placed_in
+from ..jsondoc import JsonDoc
 from ..report import Problem, emit
 from ..selection import selected
 
@@ -48,6 +51,10 @@ def ignored_problems(ctx: Context, repo: Repo, rels: list[str]) -> list[Problem]
         )
         for rel, rule in sorted(found.items())
     ]
+
+
+def _same(doc: JsonDoc | None) -> JsonDoc | None:
+    return doc
 
 
 def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) -> int:
@@ -83,7 +90,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             )
             continue
         checked.append(rel)
-        data, read_problems = jsondoc.read_limited(ctx.root / rel, rel, config.max_file_size)
+        data, _unread = jsondoc.read_limited(ctx.root / rel, rel, config.max_file_size)
         doc = facts = None
         if data is not None:
             doc, facts, _content_problems = check_content(data, rel, config)
@@ -98,7 +105,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             facts,
             run_config,
             config,
-            lambda pointer, d=doc: d.position(pointer) if d is not None else (0, 0),
+            locator(partial(_same, doc)),
         )
         problems.extend(placement)
         if result is not None and facts is not None:
@@ -117,4 +124,3 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         summary = f"{count} files checked, {len(problems)} problems"
     emit(problems, fmt=fmt, out=out or sys.stdout, summary=summary)
     return EXIT_PROBLEMS if problems else EXIT_OK
-

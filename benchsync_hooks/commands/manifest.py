@@ -108,8 +108,9 @@ def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = Non
         problems.append(ignored_problem(state.rel, state.ignored_by))
     summary = None
     if state.scan.problems:
+        count = sum(not v.ok for v in state.scan.verdicts)
         summary = (
-            f"{len(state.scan.verdicts) - sum(v.ok for v in state.scan.verdicts)} files left out of the manifest; "
+            f"{count} files left out of the manifest; "
             "see 'benchsync schema FILE' and 'benchsync layout FILE'"
         )
     emit(problems, fmt=fmt, out=stream, summary=summary)

@@ -1,0 +1,20 @@
+"""`benchsync demo` runs the whole flow on bundled samples."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_cli
+
+
+def test_demo(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    code, out, err = run_cli(capsys, "demo")
+    assert code == 0, err
+    assert "json-duplicate-key" in out
+    assert (
+        "layout-shape" in out
+        and "git mv outputs/exp1_gpt2_short/short_input_leaderboard.json" in out
+    )
+    assert "manifest updated: git add outputs/sync-manifest.json" in out
+    assert "the manifest lists 5 files" in out
+    assert "leaderboard-manifest.....................................................Passed" in out
