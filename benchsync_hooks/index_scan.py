@@ -28,7 +28,7 @@ from .report import Problem
 from .selection import selected
 
 if TYPE_CHECKING:
-    from git import Repo
+    from .gitrepo import GitRepo as Repo
 
 
 @dataclass
@@ -48,6 +48,10 @@ def open_cache(repo: Repo, config: Config, schema_digest: str) -> BlobCache:
     )
 
 
+#: Below this many blobs, reading them is cheaper than loading the cache.
+SMALL = 32
+
+
 class BlobFacts:
     """Facts and verdicts of blobs, from the cache or by reading them in one batch."""
 
@@ -62,8 +66,10 @@ class BlobFacts:
         """blob → (facts, valid) for leaderboard blobs."""
         result: dict[str, tuple[Facts | None, bool]] = {}
         unknown: list[str] = []
-        for entry in entries:
-            cached = self.cache.get(entry.blob)
+        items = list(entries)
+        use_cache = len(items) > SMALL
+        for entry in items:
+            cached = self.cache.get(entry.blob) if use_cache else None
             if isinstance(cached, dict) and "valid" in cached:
                 result[entry.blob] = (facts_or_none(cached.get("facts")), bool(cached["valid"]))
             elif entry.blob not in result:
@@ -71,31 +77,36 @@ class BlobFacts:
                 result[entry.blob] = (None, False)
         if unknown:
             oversized = self._oversized(unknown)
-            for blob in oversized:
-                self.cache.put(blob, {"valid": False, "facts": None})
             todo = [b for b in dict.fromkeys(unknown) if b not in oversized]
             for blob, data in gitrepo.read_blobs(self.repo, todo):
                 self.read_count += 1
                 _doc, facts, problems = check_content(data, blob, self.config, self.schema_path)
                 valid = facts is not None and not problems
                 result[blob] = (facts, valid)
-                self.cache.put(blob, {"valid": valid, "facts": facts.to_json() if facts else None})
+                if use_cache:
+                    self.cache.put(
+                        blob, {"valid": valid, "facts": facts.to_json() if facts else None}
+                    )
         return result
 
     def _oversized(self, blobs: list[str]) -> set[str]:
-        return {b for b in blobs if gitrepo.blob_size(self.repo, b) > self.config.max_file_size}
+        sizes = gitrepo.blob_sizes(self.repo, blobs)
+        return {b for b in blobs if sizes.get(b, 0) > self.config.max_file_size}
 
     def run_configs(self, entries: Iterable[Entry]) -> dict[str, RunConfig]:
         """path → parsed config.json for config.json blobs."""
         result: dict[str, RunConfig] = {}
         unknown: dict[str, list[str]] = {}
-        for entry in entries:
-            cached = self.cache.get("cfg:" + entry.blob)
+        items = list(entries)
+        use_cache = len(items) > SMALL
+        for entry in items:
+            cached = self.cache.get("cfg:" + entry.blob) if use_cache else None
             if isinstance(cached, dict):
                 result[entry.path] = RunConfig(path=entry.path, **cached)
             else:
                 unknown.setdefault(entry.blob, []).append(entry.path)
-        small = [b for b in unknown if gitrepo.blob_size(self.repo, b) <= self.config.max_file_size]
+        sizes = gitrepo.blob_sizes(self.repo, unknown)
+        small = [b for b in unknown if sizes.get(b, 0) <= self.config.max_file_size]
         for blob in set(unknown) - set(small):
             for path in unknown[blob]:
                 result[path] = RunConfig(path, None, None, None, None, None, error="is too large")
@@ -104,7 +115,8 @@ class BlobFacts:
                 parsed = run_config_from_bytes(path, data)
                 assert parsed is not None
                 result[path] = parsed
-                self.cache.put("cfg:" + blob, _run_config_json(parsed))
+                if use_cache:
+                    self.cache.put("cfg:" + blob, _run_config_json(parsed))
         return result
 
     def problems_of(self, entry: Entry) -> tuple[JsonDoc | None, list[Problem]]:
@@ -159,20 +171,10 @@ def split_listing(listing: Mapping[str, Entry], config: Config) -> tuple[list[En
     return boards, configs
 
 
-def scan_listing(
-    listing: Mapping[str, Entry],
-    config: Config,
-    blob_facts: BlobFacts,
-    *,
-    focus: set[str] | None = None,
-    with_content_problems: bool = True,
-) -> Scan:
-    """Verdicts for every leaderboard file of ``listing``.
-
-    With ``focus``, only those paths get verdicts, but uniqueness is still judged
-    against the whole listing.
-    """
-    boards, configs = split_listing(listing, config)
+def per_file(
+    boards: list[Entry], configs: list[Entry], config: Config, blob_facts: BlobFacts
+) -> tuple[list[Verdict], list[Placed]]:
+    """Per-file verdicts (everything but uniqueness) and what uniqueness needs."""
     files = [e for e in boards if e.is_file]
     content = blob_facts.content(files)
     wanted_configs = {config_path_for(e.path) for e in boards}
@@ -180,33 +182,16 @@ def scan_listing(
     verdicts: list[Verdict] = []
     placed: list[Placed] = []
     for entry in boards:
-        in_focus = focus is None or entry.path in focus
         if not entry.is_file:
-            if in_focus:
-                what = (
-                    "a symbolic link" if entry.is_symlink else f"not a regular file ({entry.mode})"
-                )
-                verdicts.append(
-                    Verdict(
-                        entry.path,
-                        entry.blob,
-                        None,
-                        None,
-                        [
-                            Problem(
-                                entry.path,
-                                0,
-                                0,
-                                "layout-symlink",
-                                f"is {what}; commit the result file itself",
-                            )
-                        ],
-                    )
-                )
+            what = "a symbolic link" if entry.is_symlink else f"not a regular file ({entry.mode})"
+            problem = Problem(
+                entry.path, 0, 0, "layout-symlink", f"is {what}; commit the result file itself"
+            )
+            verdicts.append(Verdict(entry.path, entry.blob, None, None, [problem]))
             continue
         facts, valid = content[entry.blob]
         problems: list[Problem] = []
-        if with_content_problems and in_focus and not valid:
+        if not valid:
             _doc, problems = blob_facts.problems_of(entry)
         result, placement = check_placement(
             entry.path,
@@ -217,9 +202,15 @@ def scan_listing(
         )
         if result is not None and facts is not None:
             placed.append(Placed(entry.path, result.target(config.target_root), facts.entry_ids))
-        if in_focus:
-            verdicts.append(Verdict(entry.path, entry.blob, facts, result, problems + placement))
+        verdicts.append(Verdict(entry.path, entry.blob, facts, result, problems + placement))
+    return verdicts, placed
+
+
+def scan_listing(listing: Mapping[str, Entry], config: Config, blob_facts: BlobFacts) -> Scan:
+    """Verdicts for every leaderboard file of ``listing``, uniqueness included."""
+    boards, configs = split_listing(listing, config)
+    verdicts, placed = per_file(boards, configs, config, blob_facts)
     by_source = {v.source: v for v in verdicts}
-    for problem in uniqueness(placed, focus=focus):
+    for problem in uniqueness(placed):
         by_source[problem.path].problems.append(problem)
     return Scan(verdicts)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 
 from .config import Config
 from .report import Problem
+from .schema import parse_datetime
 
 SUFFIX = "_leaderboard.json"
 _BACKEND = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -159,10 +160,10 @@ def _problem(rel: str, rule: str, message: str) -> Problem:
 
 def parse_source(rel: str, config: Config) -> tuple[ResultPath | None, list[Problem]]:
     """Take a source path apart; problems are of the path itself."""
-    parts = PurePosixPath(rel).parts
-    root = PurePosixPath(config.source_root).parts
+    parts = rel.split("/")
+    root = config.source_root.split("/")
     shape = f"{config.source_root}/<backend>/<model>/<run_id>/<name>{SUFFIX}"
-    if tuple(parts[: len(root)]) != root:
+    if parts[: len(root)] != root:
         return None, [_problem(rel, "layout-root", f"is not under {config.source_root}/")]
     rest = parts[len(root) :]
     if len(rest) != 4:
@@ -217,8 +218,9 @@ def parse_source(rel: str, config: Config) -> tuple[ResultPath | None, list[Prob
     else:
         workload = match["workload"]
         sequence = int(match["seq"])
+        digits = match["date"]
         try:
-            run_date = datetime.strptime(match["date"], "%Y%m%d").date()
+            run_date = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
         except ValueError:
             problems.append(
                 _problem(
@@ -309,8 +311,6 @@ def consistency(
             f"{result.model!r}; fix model.name or move the run",
         )
     if config.enabled("run-date") and facts.submitted_at is not None:
-        from .schema import parse_datetime
-
         stamp = parse_datetime(facts.submitted_at)
         if stamp is not None:
             delta = abs((stamp.date() - result.run_date).days)
@@ -379,8 +379,6 @@ def suggest_move(
     workload = next((w for w, s in config.workloads.items() if s == (stem,)), None)
     run_date = None
     if facts and facts.submitted_at:
-        from .schema import parse_datetime
-
         stamp = parse_datetime(facts.submitted_at)
         run_date = f"{stamp:%Y%m%d}" if stamp else None
     missing = [

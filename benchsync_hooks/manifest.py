@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from .checks import Verdict
@@ -62,15 +62,45 @@ def files_from(verdicts: Iterable[Verdict], config: Config) -> list[ManifestFile
     return files
 
 
+def block(f: ManifestFile) -> str:
+    """One file's entry, indented as inside the manifest's ``files`` array."""
+    enc = encode_basestring
+    return (
+        "    {\n"
+        f'      "source": {enc(f.source)},\n'
+        f'      "target": {enc(f.target)},\n'
+        f'      "sha256": {enc(f.sha256)},\n'
+        f'      "size": {int(f.size)},\n'
+        f'      "entry_id": {enc(f.entry_id)},\n'
+        f'      "backend": {enc(f.backend)},\n'
+        f'      "model": {enc(f.model)},\n'
+        f'      "run_id": {enc(f.run_id)}\n'
+        "    }"
+    )
+
+
+def assemble(blocks: Iterable[str], config: Config) -> str:
+    """The manifest's text from entry blocks already in ``source`` order."""
+    enc = encode_basestring
+    head = (
+        "{\n"
+        f'  "format": {enc(FORMAT)},\n'
+        f'  "source_root": {enc(config.source_root)},\n'
+        f'  "target_root": {enc(config.target_root)},\n'
+    )
+    body = ",\n".join(blocks)
+    if not body:
+        return head + '  "files": []\n}\n'
+    return head + '  "files": [\n' + body + "\n  ]\n}\n"
+
+
 def render(files: Iterable[ManifestFile], config: Config) -> str:
-    """The manifest's bytes: sorted by source, two-space indent, trailing newline."""
-    doc = {
-        "format": FORMAT,
-        "source_root": config.source_root,
-        "target_root": config.target_root,
-        "files": [f.to_json() for f in sorted(files, key=lambda f: f.source)],
-    }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    """The manifest's text: sorted by source, two-space indent, trailing newline.
+
+    Byte-for-byte what ``json.dumps(doc, indent=2, ensure_ascii=False)`` gives, but
+    built with the C string encoder only (json's indenting encoder is pure Python).
+    """
+    return assemble((block(f) for f in sorted(files, key=lambda f: f.source)), config)
 
 
 def parse(data: bytes, display: str, *, max_size: int = 256 * 1024 * 1024) -> Manifest:

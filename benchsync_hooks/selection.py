@@ -7,6 +7,8 @@ from functools import lru_cache
 
 from .config import Config
 
+DEFAULT_INCLUDE = ("*_leaderboard.json",)
+
 
 @lru_cache(maxsize=4)
 def _matcher(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
@@ -25,4 +27,6 @@ def _matcher(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[st
 
 def selected(rel: str, config: Config) -> bool:
     """True when ``rel`` (repo-relative, POSIX) is a leaderboard file to check."""
+    if config.include == DEFAULT_INCLUDE and not config.exclude:
+        return rel.endswith("_leaderboard.json")  # the default pattern, without pathspec
     return _matcher(config.include, config.exclude)(rel)

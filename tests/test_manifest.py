@@ -215,3 +215,56 @@ def test_empty_repo_gives_empty_manifest(
 def test_init_repo_helper_is_real(tmp_path: Path) -> None:
     repo = init_repo(tmp_path / "r")
     assert (repo / ".git").is_dir()
+
+
+def test_render_is_exactly_json_dumps() -> None:
+    from benchsync_hooks.config import Config
+    from benchsync_hooks.manifest import FORMAT, ManifestFile, render
+
+    config = Config()
+    files = [
+        ManifestFile(
+            run.source,
+            run.target,
+            "ab" * 32,
+            100 + i,
+            samples.result(run)["entry_id"],
+            run.backend,
+            run.model,
+            run.run_id,
+        )
+        for i, run in enumerate(reversed(samples.runs(7)))
+    ]
+    for chosen in (files, files[:1], []):
+        doc = {
+            "format": FORMAT,
+            "source_root": "outputs",
+            "target_root": "data/results",
+            "files": [f.to_json() for f in sorted(chosen, key=lambda f: f.source)],
+        }
+        assert render(chosen, config) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_memo_gives_the_same_bytes_as_a_fresh_run(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Incremental runs (memo and cache) and a cold run agree, conflicts included."""
+    runs = samples.runs(6)
+    for run in runs:
+        bench.add_run(run)
+    bench.stage()
+    run_cli(capsys, "manifest")
+    clash = samples.Run("cpu", "gpt2", "short", "20260128", 9, "short_input")
+    bench.add_run(clash, entry_id=samples.result(runs[0])["entry_id"])
+    bench.write(runs[2].source, samples.result(runs[2], metrics__ttft_ms=2.5))
+    bench.stage()
+    code, out, _ = run_cli(capsys, "manifest")
+    assert code == 1
+    assert f"{runs[0].source}: manifest-left-out not in the manifest: fails entry-id-unique" in out
+    assert f"{clash.source}: manifest-left-out" in out
+    incremental = (bench.root / MANIFEST).read_bytes()
+    shutil.rmtree(bench.root / ".git/benchsync")
+    (bench.root / MANIFEST).unlink()
+    run_cli(capsys, "manifest")
+    assert (bench.root / MANIFEST).read_bytes() == incremental
+    assert runs[0].source not in _sources(bench)

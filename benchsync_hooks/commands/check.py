@@ -38,7 +38,7 @@ def run(*, website: bool = False, fmt: str | None = None, out: TextIO | None = N
 def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
     repo = gitrepo.open_repo(ctx.root)
     state = compute(ctx, repo)
-    problems = list(state.scan.problems)
+    problems = list(state.problems)
     if state.ignored_by:
         problems.append(ignored_problem(state.rel, state.ignored_by))
     if state.stale:
@@ -52,7 +52,7 @@ def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
                 f"{what}: run 'benchsync manifest' (or pre-commit) and commit it",
             )
         )
-    return len(state.scan.verdicts), problems
+    return state.count, problems
 
 
 def _website(ctx: Context) -> tuple[int, list[Problem]]:

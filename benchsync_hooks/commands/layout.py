@@ -25,7 +25,7 @@ from ..report import Problem, emit
 from ..selection import selected
 
 if TYPE_CHECKING:
-    from git import Repo
+    from ..gitrepo import GitRepo as Repo
 
 
 def symlink_in_path(root: Path, rel: str) -> str | None:

@@ -5,26 +5,30 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .. import gitrepo
+from ..checks import Placed, config_path_for, uniqueness
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
-from ..index_scan import BlobFacts, Scan, open_cache, scan_listing
-from ..manifest import files_from, render
+from ..gitrepo import Entry
+from ..index_scan import BlobFacts, open_cache, per_file, split_listing
+from ..manifest import assemble, block, files_from
 from ..report import Problem, emit
 
 if TYPE_CHECKING:
-    from git import Repo
+    from ..gitrepo import GitRepo as Repo
 
 
 @dataclass
 class ManifestState:
     """The manifest the index calls for, against the one on disk."""
 
-    scan: Scan
+    count: int
+    problems: list[Problem]
     text: str
     current: bytes | None
     path: Path
@@ -36,23 +40,134 @@ class ManifestState:
     def stale(self) -> bool:
         return self.current != self.text.encode("utf-8")
 
+    @property
+    def left_out(self) -> list[Problem]:
+        """One line per file kept out of the manifest, naming the rules it breaks."""
+        rules: dict[str, set[str]] = {}
+        for problem in self.problems:
+            rules.setdefault(problem.path, set()).add(problem.rule)
+        return [
+            Problem(
+                path,
+                0,
+                0,
+                "manifest-left-out",
+                f"not in the manifest: fails {', '.join(sorted(found))}",
+            )
+            for path, found in sorted(rules.items())
+        ]
+
 
 def compute(ctx: Context, repo: Repo) -> ManifestState:
+    """Check every result of the index and render the manifest, reusing the last run.
+
+    A memo under ``.git/benchsync/`` keeps, per path, the blob ids it was judged
+    on and its finished manifest block; a path whose result and ``config.json``
+    blobs did not change is not looked at again. Uniqueness is always judged
+    over all files, so the bytes never depend on what the memo held.
+    """
     config = ctx.config
     schema_path = ctx.schema_path(None)
     cache = open_cache(repo, config, schema_path)
-    blob_facts = BlobFacts(repo, config, cache, schema_path)
+    memo = Memo(gitrepo.git_dir(repo) / "benchsync", cache.key)
     listing = gitrepo.index_entries(repo, config.source_root)
-    scan = scan_listing(listing, config, blob_facts)
+    boards, configs = split_listing(listing, config)
+    config_blobs = {e.path: e.blob for e in configs}
+    kept: dict[str, str] = {}
+    todo: list[Entry] = []
+    for entry in boards:
+        known = memo.get(entry.path)
+        cfg = config_blobs.get(config_path_for(entry.path), "")
+        if known is not None and entry.is_file and known.startswith(f"{entry.blob}\t{cfg}\t"):
+            kept[entry.path] = known
+        else:
+            todo.append(entry)
+    blob_facts = BlobFacts(repo, config, cache, schema_path)
+    verdicts, placed = per_file(todo, configs, config, blob_facts)
     cache.save()
-    text = render(files_from(scan.verdicts, config), config)
+    for verdict in verdicts:
+        if verdict.ok:
+            [item] = files_from([verdict], config)
+            kept[verdict.source] = Memo.record(
+                verdict.blob or "",
+                config_blobs.get(config_path_for(verdict.source), ""),
+                item.target,
+                verdict.facts.entry_ids if verdict.facts else (),
+                block(item),
+            )
+    fresh = {v.source for v in verdicts}
+    fields = {path: record.split("\t", 4) for path, record in kept.items()}
+    placed.extend(
+        Placed(path, f[2], tuple(f[3].split(",")) if f[3] else ())
+        for path, f in fields.items()
+        if path not in fresh
+    )
+    problems = [p for v in verdicts for p in v.problems]
+    conflicts = uniqueness(placed)
+    problems.extend(conflicts)
+    memo.replace(kept)
+    excluded = {p.path for p in conflicts}
+    text = assemble(
+        (fields[path][4].replace("\x1e", "\n") for path in sorted(fields) if path not in excluded),
+        config,
+    )
     path = ctx.root / config.manifest
     try:
         current: bytes | None = path.read_bytes()
     except OSError:
         current = None
     ignored = gitrepo.ignored(repo, [config.manifest]).get(config.manifest)
-    return ManifestState(scan, text, current, path, config.manifest, ignored, blob_facts.read_count)
+    return ManifestState(
+        len(boards), problems, text, current, path, config.manifest, ignored, blob_facts.read_count
+    )
+
+
+class Memo:
+    """path → one record ``blob\\tconfig blob\\ttarget\\tentry ids\\tmanifest block``.
+
+    One line per path (the block's newlines stored as \\x1e); records are kept
+    as strings and split only when used, so 10,000 paths load in a few ms.
+    """
+
+    NAME = "manifest-memo-v3.tsv"
+
+    def __init__(self, directory: Path, key: str) -> None:
+        self._path = directory / self.NAME
+        self._key = key
+        self._data: dict[str, str] = {}
+        try:
+            text = self._path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
+        header, _, body = text.partition("\n")
+        if header != key:
+            return
+        for line in body.split("\n"):
+            path, tab, record = line.partition("\t")
+            if tab and record.count("\t") == 4:
+                self._data[path] = record
+
+    @staticmethod
+    def record(blob: str, cfg: str, target: str, ids: Iterable[str], text_block: str) -> str:
+        return f"{blob}\t{cfg}\t{target}\t{','.join(ids)}\t" + text_block.replace("\n", "\x1e")
+
+    def get(self, path: str) -> str | None:
+        return self._data.get(path)
+
+    def replace(self, data: dict[str, str]) -> None:
+        """Keep exactly ``data``; written only when it differs (failures are ignored)."""
+        if data == self._data:
+            return
+        self._data = data
+        lines = [self._key]
+        lines.extend(f"{path}\t{record}" for path, record in data.items() if "\t" not in path)
+        try:
+            tmp = self._path.with_name(f".{self.NAME}.{os.getpid()}")
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            tmp.replace(self._path)
+        except OSError:
+            return
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -80,35 +195,17 @@ def ignored_problem(rel: str, rule: str) -> Problem:
     )
 
 
-def left_out(scan: Scan) -> list[Problem]:
-    """One line per file kept out of the manifest, naming the rules it breaks."""
-    out = []
-    for verdict in scan.verdicts:
-        if verdict.problems:
-            rules = sorted({p.rule for p in verdict.problems})
-            out.append(
-                Problem(
-                    verdict.source,
-                    0,
-                    0,
-                    "manifest-left-out",
-                    f"not in the manifest: fails {', '.join(rules)}",
-                )
-            )
-    return out
-
-
 def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = None) -> int:
     stream = out or sys.stdout
     ctx = context_for()
     repo = gitrepo.open_repo(ctx.root)
     state = compute(ctx, repo)
-    problems = left_out(state.scan)
+    problems = state.left_out
+    count = len(problems)
     if state.ignored_by:
         problems.append(ignored_problem(state.rel, state.ignored_by))
     summary = None
-    if state.scan.problems:
-        count = sum(not v.ok for v in state.scan.verdicts)
+    if count:
         summary = (
             f"{count} files left out of the manifest; "
             "see 'benchsync schema FILE' and 'benchsync layout FILE'"

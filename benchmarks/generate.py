@@ -1,0 +1,34 @@
+"""Deterministic benchmark repositories: N valid results in convention, in a real git repo."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from benchsync_hooks import samples
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def benchmark_repo(root: Path, count: int, *, commit: bool = True) -> list[samples.Run]:
+    """A benchmark repository with ``count`` results (and their config.json files)."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "bench@benchsync.invalid")
+    git(root, "config", "user.name", "benchsync bench")
+    runs = samples.runs(count)
+    for run in runs:
+        path = root / run.source
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(samples.dumps(samples.result(run)), encoding="utf-8")
+        config = path.parent / "config.json"
+        if not config.exists():
+            config.write_text(samples.dumps(samples.run_config(run)), encoding="utf-8")
+    git(root, "add", "-A")
+    if commit:
+        git(root, "commit", "-q", "--no-verify", "-m", f"{count} results")
+    return runs

@@ -1,0 +1,156 @@
+"""benchsync against the alternatives: wall time (median of N after a warm-up) and peak RSS.
+
+Run with ``make bench``. Prints one markdown table. Numbers, not assertions: the
+targets are printed next to the measured ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate import benchmark_repo, git
+
+from benchsync_hooks import samples
+
+BIN = Path(sys.executable).parent
+SCHEMA = Path(__file__).resolve().parents[1] / "benchsync_hooks/schemas/leaderboard-v1.json"
+
+
+@dataclass
+class Measure:
+    seconds: float
+    rss_mb: float
+
+
+def measure(
+    argv: Sequence[str], cwd: Path, *, runs: int, before: Callable[[], None] | None = None
+) -> Measure:
+    """Median wall time over ``runs`` runs after one warm-up; the largest peak RSS."""
+    times: list[float] = []
+    peak = 0
+    for i in range(runs + 1):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            list(argv), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _pid, _status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        if i:
+            times.append(elapsed)
+            peak = max(peak, usage.ru_maxrss)
+    return Measure(statistics.median(times), peak / 1024)
+
+
+def run_hash_all(cwd: Path, files: list[str], runs: int) -> Measure:
+    """One plain sha256 pass over every file (a Python process reading a file list)."""
+    listing = cwd / ".bench-files"
+    listing.write_text("\n".join(files), encoding="utf-8")
+    code = (
+        "import hashlib\n"
+        "for p in open('.bench-files').read().split('\\n'):\n"
+        "    hashlib.sha256(open(p,'rb').read()).hexdigest()\n"
+    )
+    return measure([sys.executable, "-c", code], cwd, runs=runs)
+
+
+def row(work: str, us: Measure, alt: Measure | None, alt_name: str, target: str) -> str:
+    ratio = f"{us.seconds / alt.seconds:.2f}" if alt else "–"
+    alt_text = f"{alt.seconds * 1000:.0f} ms, {alt.rss_mb:.0f} MB ({alt_name})" if alt else alt_name
+    return (
+        f"| {work} | {us.seconds * 1000:.0f} ms, {us.rss_mb:.0f} MB | {alt_text} | "
+        f"{ratio} | {target} |"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=2000, help="results for the schema rows")
+    parser.add_argument("--tracked", type=int, default=10000, help="results for the manifest row")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement")
+    args = parser.parse_args(argv)
+
+    benchsync = str(BIN / "benchsync")
+    check_jsonschema = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
+    top = Path(tempfile.mkdtemp(prefix="benchsync-bench-"))
+    lines = [
+        f"benchsync benchmarks, {date.today()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, median of {args.runs} runs after a warm-up",
+        "",
+        "| work | us | alternative | ratio | target |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    try:
+        repo = top / "schema"
+        runs = benchmark_repo(repo, args.files)
+        files = [r.source for r in runs]
+        cj = measure([check_jsonschema, "--schemafile", str(SCHEMA), *files], repo, runs=args.runs)
+        us = measure([benchsync, "schema", *files], repo, runs=args.runs)
+        lines.append(row(f"schema, {args.files:,} files", us, cj, "check-jsonschema", "≤ 0.25"))
+        layout = measure([benchsync, "layout", *files], repo, runs=args.runs)
+        both = Measure(us.seconds + layout.seconds, max(us.rss_mb, layout.rss_mb))
+        lines.append(
+            row(f"schema + layout, {args.files:,} files", both, cj, "check-jsonschema", "≤ 0.35")
+        )
+        one_cj = measure(
+            [check_jsonschema, "--schemafile", str(SCHEMA), files[0]], repo, runs=args.runs
+        )
+        one = measure([benchsync, "schema", files[0]], repo, runs=args.runs)
+        lines.append(row("schema, one file", one, one_cj, "check-jsonschema", "≤ 1.0"))
+
+        big = top / "manifest"
+        big_runs = benchmark_repo(big, args.tracked)
+        big_files = [r.source for r in big_runs]
+        subprocess.run([benchsync, "manifest"], cwd=big, capture_output=True, check=False)
+        changed = big_runs[len(big_runs) // 2]
+        counter = [0]
+
+        def change_one() -> None:
+            counter[0] += 1
+            (big / changed.source).write_text(
+                samples.dumps(samples.result(changed, seed=counter[0])), encoding="utf-8"
+            )
+            git(big, "add", changed.source)
+
+        manifest = measure([benchsync, "manifest"], big, runs=args.runs, before=change_one)
+        hashing = run_hash_all(big, big_files, args.runs)
+        lines.append(
+            row(
+                f"manifest, {args.tracked:,} tracked, 1 changed",
+                manifest,
+                hashing,
+                "one sha256 pass",
+                "≤ 1.0",
+            )
+        )
+        shutil.rmtree(big / ".git" / "benchsync", ignore_errors=True)
+        cold = measure(
+            [benchsync, "manifest"],
+            big,
+            runs=1,
+            before=lambda: shutil.rmtree(big / ".git" / "benchsync", ignore_errors=True),
+        )
+        lines.append(row(f"manifest, {args.tracked:,} tracked, full rebuild", cold, None, "–", "–"))
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

