@@ -81,6 +81,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(p)
 
     p = sub.add_parser(
+        "apply",
+        help="website side: verify a source's manifest and sync what is new or changed",
+        description="Read the manifest and result blobs of a benchmark repository at REF (no "
+        "checkout), verify every claim, copy only new or changed results into data/results/, "
+        "commit them on a fixed branch and write the pull request's title, labels and body.",
+        epilog=EPILOG,
+    )
+    p.add_argument("--source", required=True, metavar="SRC", help="benchmark repo path or git URL")
+    p.add_argument("--ref", help="branch, tag or commit of the source (default: its default branch)")
+    p.add_argument("--website", default=".", metavar="DIR", help="website repository (default: .)")
+    p.add_argument("--branch", metavar="B", help="sync branch (default: config branch)")
+    p.add_argument("--base", metavar="BASE", help="base branch (default: the current branch)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan and PR; write nothing")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--no-commit", action="store_true", help="only write files into the working tree"
+    )
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="apply the valid files when some fail schema/layout (listed in the PR body)",
+    )
+
+    p = sub.add_parser(
         "demo",
         help="run the whole flow on bundled sample data in a temporary folder",
         description="Build a benchmark repository from bundled samples, run the hooks "
@@ -127,6 +151,22 @@ def dispatch(args: argparse.Namespace) -> int:
         from .commands import check
 
         return check.run(website=args.website, fmt=args.format)
+    if command == "apply":
+        from .commands import apply
+
+        return apply.run(
+            apply.ApplyOptions(
+                source=args.source,
+                ref=args.ref,
+                website=args.website,
+                branch=args.branch,
+                base=args.base,
+                dry_run=args.dry_run,
+                json=args.json,
+                no_commit=args.no_commit,
+                skip_invalid=args.skip_invalid,
+            )
+        )
     if command == "demo":
         from .commands import demo
 

@@ -58,18 +58,24 @@ class GitRepo:
             self._repo = git.Repo(self.root)
         return self._repo
 
-    def run(self, *args: str, input_text: str | None = None) -> tuple[int, str, str]:
+    def run(
+        self, *args: str, input_text: str | None = None, env: dict[str, str] | None = None
+    ) -> tuple[int, str, str]:
         """Run one git command in the repository; never raises on a non-zero exit."""
-        return _git(self.root, *args, input_text=input_text)
+        return git_in(self.root, *args, input_text=input_text, env=env)
 
 
-def _git(cwd: Path, *args: str, input_text: str | None = None) -> tuple[int, str, str]:
+def git_in(
+    cwd: Path, *args: str, input_text: str | None = None, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    import os
     import subprocess
 
     try:
         proc = subprocess.run(
             ["git", *args],
             cwd=cwd,
+            env=None if env is None else {**os.environ, **env},
             input=None if input_text is None else input_text.encode("utf-8"),
             capture_output=True,
             check=False,
@@ -87,7 +93,7 @@ def _git(cwd: Path, *args: str, input_text: str | None = None) -> tuple[int, str
 
 def open_repo(start: Path) -> GitRepo:
     """The repository that holds ``start``; a :class:`GitError` if there is none."""
-    status, out, _err = _git(start, "rev-parse", "--show-toplevel", "--git-common-dir")
+    status, out, _err = git_in(start, "rev-parse", "--show-toplevel", "--git-common-dir")
     lines = out.splitlines()
     if status or len(lines) < 2:
         if status == 0:
@@ -107,8 +113,10 @@ def git_dir(repo: GitRepo) -> Path:
     return repo.git_dir
 
 
-def _run(repo: GitRepo, *args: str, input_text: str | None = None) -> tuple[int, str, str]:
-    return repo.run(*args, input_text=input_text)
+def _run(
+    repo: GitRepo, *args: str, input_text: str | None = None, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    return repo.run(*args, input_text=input_text, env=env)
 
 
 def _parse_listing(out: str, *, tree: bool) -> Iterator[Entry]:
@@ -213,3 +221,163 @@ def resolve_commit(repo: GitRepo, ref: str) -> str:
     if status or not out.strip():
         raise GitError(f"ref {ref!r} does not exist in {repo.root}; check --ref")
     return out.strip()
+
+
+def open_any(path: Path) -> GitRepo:
+    """A repository at ``path``: a checkout (any folder inside it) or a bare repository."""
+    status, out, _err = git_in(path, "rev-parse", "--is-bare-repository", "--git-common-dir")
+    lines = out.splitlines()
+    if status or len(lines) < 2:
+        raise GitError(f"{path} is not a git repository; pass a benchmark repo path or URL")
+    common = Path(lines[1])
+    if not common.is_absolute():
+        common = (path / common).resolve()
+    if lines[0] == "true":
+        return GitRepo(path.resolve(), common)
+    return open_repo(path)
+
+
+def current_branch(repo: GitRepo) -> str | None:
+    """The checked-out branch, or None on a detached HEAD."""
+    status, out, _err = _run(repo, "symbolic-ref", "--quiet", "--short", "HEAD")
+    return out.strip() if status == 0 and out.strip() else None
+
+
+def branch_commit(repo: GitRepo, branch: str) -> str | None:
+    status, out, _err = _run(repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}")
+    return out.strip() if status == 0 and out.strip() else None
+
+
+def commit_info(repo: GitRepo, commit: str) -> tuple[str, list[str], str]:
+    """(tree id, parent ids, message) of a commit."""
+    status, out, err = _run(repo, "cat-file", "commit", commit)
+    if status:
+        raise GitError(f"cannot read commit {commit}: {err.strip()}")
+    header, _, message = out.partition("\n\n")
+    tree = ""
+    parents: list[str] = []
+    for line in header.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "tree":
+            tree = value
+        elif key == "parent":
+            parents.append(value)
+    return tree, parents, message
+
+
+def status_lines(repo: GitRepo) -> list[str]:
+    """``git status --porcelain`` lines (untracked files included, NUL-safe)."""
+    status, out, err = _run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all")
+    if status:
+        raise GitError(f"git status failed: {err.strip()}")
+    records = out.split("\0")
+    lines: list[str] = []
+    skip = False
+    for record in records:
+        if skip:
+            skip = False
+            continue
+        if not record:
+            continue
+        lines.append(record)
+        if record[:1] in ("R", "C"):
+            skip = True  # the rename's source path follows
+    return lines
+
+
+def operation_in_progress(repo: GitRepo) -> str | None:
+    """'merge', 'rebase', 'cherry-pick' or 'revert' when one is under way."""
+    status, out, _err = _run(repo, "rev-parse", "--git-dir")
+    git_dir = Path(out.strip()) if status == 0 else repo.git_dir
+    if not git_dir.is_absolute():
+        git_dir = repo.root / git_dir
+    for marker, name in (
+        ("MERGE_HEAD", "merge"),
+        ("rebase-merge", "rebase"),
+        ("rebase-apply", "rebase"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+    ):
+        if (git_dir / marker).exists():
+            return name
+    return None
+
+
+def store_blobs(repo: GitRepo, contents: list[bytes]) -> list[str]:
+    """Write blobs into the object database (GitPython's loose-object writer)."""
+    from io import BytesIO
+
+    from gitdb.base import IStream
+
+    odb = repo.gp.odb
+    ids = []
+    for data in contents:
+        stored = odb.store(IStream("blob", len(data), BytesIO(data)))
+        hexsha = stored.hexsha
+        ids.append(hexsha.decode("ascii") if isinstance(hexsha, bytes) else str(hexsha))
+    return ids
+
+
+def tree_with(repo: GitRepo, base: str, changes: dict[str, str]) -> str:
+    """The tree of ``base`` with ``changes`` (path → blob id) applied, via a private index."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="benchsync-index-", dir=repo.git_dir) as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        status, _out, err = _run(repo, "read-tree", base, env=env)
+        if status:
+            raise GitError(f"git read-tree {base} failed: {err.strip()}")
+        info = "".join(f"100644 {blob}\t{path}\n" for path, blob in sorted(changes.items()))
+        status, _out, err = _run(repo, "update-index", "--index-info", input_text=info, env=env)
+        if status:
+            raise GitError(f"git update-index failed: {err.strip()}")
+        status, out, err = _run(repo, "write-tree", env=env)
+        if status:
+            raise GitError(f"git write-tree failed: {err.strip()}")
+        return out.strip()
+
+
+def identity_args(repo: GitRepo) -> list[str]:
+    """``-c user.name=… -c user.email=…`` when the repository has no identity (CI)."""
+    args: list[str] = []
+    for key, fallback in (
+        ("user.name", "benchsync"),
+        ("user.email", "benchsync@users.noreply.github.com"),
+    ):
+        status, out, _err = _run(repo, "config", "--get", key)
+        if status or not out.strip():
+            args += ["-c", f"{key}={fallback}"]
+    return args
+
+
+def commit_tree(repo: GitRepo, tree: str, parent: str, message: str) -> str:
+    status, out, err = _run(
+        repo, *identity_args(repo), "commit-tree", tree, "-p", parent, "-F", "-", input_text=message
+    )
+    if status:
+        raise GitError(f"git commit-tree failed: {err.strip()}")
+    return out.strip()
+
+
+def update_branch(repo: GitRepo, branch: str, commit: str, old: str | None) -> None:
+    """Point ``branch`` at ``commit``, only if it still is at ``old`` (None: absent)."""
+    args = ["update-ref", "-m", "benchsync apply", f"refs/heads/{branch}", commit]
+    args.append(old if old is not None else "0" * 40)
+    status, _out, err = _run(repo, *args)
+    if status:
+        raise GitError(f"cannot move branch {branch}: {err.strip()}")
+
+
+def switch_to(repo: GitRepo, branch: str) -> None:
+    """Make ``branch`` the checked-out branch and reset the index to it (not the files)."""
+    status, _out, err = _run(repo, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
+    if status:
+        raise GitError(f"cannot check out {branch}: {err.strip()}")
+    status, _out, err = _run(repo, "reset", "-q", "--mixed", "HEAD")
+    if status:
+        raise GitError(f"git reset failed: {err.strip()}")
+
+
+def resolve_commit_or_none(repo: GitRepo, ref: str) -> str | None:
+    status, out, _err = _run(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    return out.strip() if status == 0 and out.strip() else None

@@ -10,6 +10,7 @@ from typing import Any
 from .checks import Verdict
 from .config import Config
 from .errors import IntegrityError
+from .jsondoc import JsonDoc
 
 FORMAT = "benchsync-manifest/v1"
 FIELDS = ("source", "target", "sha256", "size", "entry_id", "backend", "model", "run_id")
@@ -105,6 +106,13 @@ def render(files: Iterable[ManifestFile], config: Config) -> str:
 
 def parse(data: bytes, display: str, *, max_size: int = 256 * 1024 * 1024) -> Manifest:
     """Load a manifest, validating it against manifest-v1 first."""
+    return parse_doc(data, display, max_size=max_size)[0]
+
+
+def parse_doc(
+    data: bytes, display: str, *, max_size: int = 256 * 1024 * 1024
+) -> tuple[Manifest, JsonDoc]:
+    """Load a manifest and keep its document, for positions in later messages."""
     from . import jsondoc
     from .schema import SchemaChecker, bundled_schema, message_for
 
@@ -127,7 +135,7 @@ def parse(data: bytes, display: str, *, max_size: int = 256 * 1024 * 1024) -> Ma
         )
     value = doc.value
     files = tuple(ManifestFile(**{k: item[k] for k in FIELDS}) for item in value["files"])
-    return Manifest(value["source_root"], value["target_root"], files)
+    return Manifest(value["source_root"], value["target_root"], files), doc
 
 
 _CHECKER: list[Any] = []

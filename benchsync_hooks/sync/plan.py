@@ -1,0 +1,403 @@
+"""Verify every claim of a source's manifest and plan what the website receives.
+
+The manifest is a list of claims, never a list of paths to write: each entry's
+blob must exist at its source path, have the claimed size and sha256, pass the
+schema and the layout rules, and map to exactly the claimed target under the
+target root. Anything false is an integrity problem and nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .. import gitrepo
+from ..cache import BlobCache
+from ..checks import check_content, config_path_for, locator, run_config_from_bytes
+from ..config import Config
+from ..errors import UsageError
+from ..gitrepo import Entry, GitRepo
+from ..jsondoc import JsonDoc
+from ..layout import SUFFIX, Facts, consistency, parse_source
+from ..manifest import ManifestFile, parse_doc
+from ..report import Problem
+from .source import Source
+
+#: Largest manifest read (its entries are ~400 bytes; a million files is ~400 MB).
+MAX_MANIFEST = 512 * 1024 * 1024
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class Item:
+    """One manifest entry after verification."""
+
+    claim: ManifestFile
+    blob: str
+    index: int  # position in the manifest's files, for messages
+    status: str = ""  # new | updated | unchanged
+    website_blob: str | None = None
+    data: bytes | None = None
+    facts: Facts | None = None
+
+    @property
+    def target(self) -> str:
+        return self.claim.target
+
+
+@dataclass
+class Rejected:
+    source: str
+    rule: str
+    message: str
+
+
+@dataclass
+class Plan:
+    """What the website gets from one source commit."""
+
+    source: Source
+    base: str
+    base_commit: str
+    items: list[Item] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    integrity: list[Problem] = field(default_factory=list)
+    kept: int = 0
+    website: dict[str, Entry] = field(default_factory=dict)
+
+    def having(self, status: str) -> list[Item]:
+        return [i for i in self.items if i.status == status]
+
+    @property
+    def new(self) -> list[Item]:
+        return self.having("new")
+
+    @property
+    def updated(self) -> list[Item]:
+        return self.having("updated")
+
+    @property
+    def unchanged(self) -> list[Item]:
+        return self.having("unchanged")
+
+    @property
+    def writes(self) -> list[Item]:
+        return [i for i in self.items if i.status in ("new", "updated")]
+
+
+def _no_progress(_done: int, _total: int) -> None:
+    return
+
+
+def build_plan(
+    source: Source,
+    website: GitRepo,
+    *,
+    base: str,
+    base_commit: str,
+    config: Config,
+    progress: Progress = _no_progress,
+) -> Plan:
+    plan = Plan(source, base, base_commit)
+    listing = gitrepo.tree_entries(source.repo, source.commit, config.source_root)
+    manifest_entry = listing.get(config.manifest)
+    where = f"{source.location}@{source.short}"
+    if manifest_entry is None or not manifest_entry.is_file:
+        raise UsageError(
+            f"no manifest at {where}: {config.manifest} is missing; install the "
+            "leaderboard-manifest hook in the benchmark repository and commit the manifest"
+        )
+    size = gitrepo.blob_size(source.repo, manifest_entry.blob)
+    display = f"{config.manifest}@{source.short}"
+    if size > MAX_MANIFEST:
+        plan.integrity.append(
+            Problem(display, 0, 0, "manifest-size", f"manifest is {size} bytes; refusing it")
+        )
+        return plan
+    _blob, data = next(gitrepo.read_blobs(source.repo, [manifest_entry.blob]))
+    manifest, doc = parse_doc(data, display, max_size=MAX_MANIFEST)
+    _claims(plan, manifest.files, manifest.source_root, manifest.target_root, doc, listing, config)
+    if plan.integrity:
+        return plan
+    plan.website = gitrepo.tree_entries(website, base_commit, config.target_root)
+    _website_hazards(plan, website, config, doc)
+    if plan.integrity:
+        return plan
+    for item in plan.items:
+        found = plan.website.get(item.target)
+        if found is None:
+            item.status = "new"
+        elif found.blob == item.blob:
+            item.status = "unchanged"
+        else:
+            item.status, item.website_blob = "updated", found.blob
+    wanted = {i.target for i in plan.items}
+    plan.kept = sum(1 for path in plan.website if path not in wanted)
+    _verify_content(plan, website, listing, config, doc, progress)
+    return plan
+
+
+def _claim_problem(
+    doc: JsonDoc, index: int, key: str, rule: str, message: str, fix: str
+) -> Problem:
+    pointer = f"/files/{index}/{key}" if key else f"/files/{index}"
+    line, col = doc.position(pointer)
+    return Problem(doc.path, line, col, rule, f"{message}; {fix}", pointer)
+
+
+def _claims(
+    plan: Plan,
+    files: tuple[ManifestFile, ...],
+    source_root: str,
+    target_root: str,
+    doc: JsonDoc,
+    listing: dict[str, Entry],
+    config: Config,
+) -> None:
+    regenerate = "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+    if source_root != config.source_root or target_root != config.target_root:
+        line, col = doc.position("/source_root" if source_root != config.source_root else "/target_root")
+        plan.integrity.append(
+            Problem(
+                doc.path,
+                line,
+                col,
+                "manifest-roots",
+                f"manifest roots {source_root}/ → {target_root}/ differ from this website's "
+                f"{config.source_root}/ → {config.target_root}/; align source_root/target_root "
+                "in the two configurations",
+            )
+        )
+        return
+    seen_sources: dict[str, int] = {}
+    seen_targets: dict[str, int] = {}
+    for index, claim in enumerate(files):
+        def bad(key: str, rule: str, message: str, fix: str = regenerate, i: int = index) -> None:
+            plan.integrity.append(_claim_problem(doc, i, key, rule, message, fix))
+
+        if claim.source in seen_sources:
+            bad("source", "manifest-duplicate", f"lists {claim.source} twice (also /files/{seen_sources[claim.source]})")
+            continue
+        seen_sources[claim.source] = index
+        folded = claim.target.casefold()
+        if folded in seen_targets:
+            bad(
+                "target",
+                "manifest-duplicate",
+                f"target {claim.target} is claimed twice (also /files/{seen_targets[folded]}, "
+                "possibly differing in case)",
+            )
+            continue
+        seen_targets[folded] = index
+        if not _safe_target(claim.target, config.target_root):
+            bad(
+                "target",
+                "manifest-target",
+                f"target {claim.target!r} leaves {config.target_root}/",
+                "the manifest was tampered with; regenerate it and check the benchmark repo",
+            )
+            continue
+        entry = listing.get(claim.source)
+        if entry is None:
+            bad("source", "manifest-source", f"lists {claim.source}, which is not in the source at {plan.source.short}")
+            continue
+        if not entry.is_file:
+            bad("source", "manifest-source", f"lists {claim.source}, which is a symbolic link or not a file")
+            continue
+        result, path_problems = parse_source(claim.source, config)
+        if result is None:
+            bad("source", "manifest-source", f"lists {claim.source}: {path_problems[0].message}")
+            continue
+        expected = result.target(config.target_root)
+        if claim.target != expected:
+            bad("target", "manifest-target", f"claims target {claim.target}, the convention gives {expected}")
+            continue
+        for key, value in (("backend", result.backend), ("model", result.model), ("run_id", result.run_id)):
+            if getattr(claim, key) != value:
+                bad(key, "manifest-field", f"claims {key} {getattr(claim, key)!r}, the path says {value!r}")
+        plan.items.append(Item(claim, entry.blob, index))
+    if plan.integrity:
+        return
+    sizes = gitrepo.blob_sizes(plan.source.repo, [i.blob for i in plan.items])
+    for item in plan.items:
+        actual = sizes.get(item.blob, -1)
+        if actual != item.claim.size:
+            plan.integrity.append(
+                _claim_problem(
+                    doc,
+                    item.index,
+                    "size",
+                    "manifest-size",
+                    f"claims {item.claim.size} bytes for {item.claim.source}, the blob has {actual}",
+                    regenerate,
+                )
+            )
+
+
+def _safe_target(target: str, root: str) -> bool:
+    path = PurePosixPath(target)
+    return (
+        not path.is_absolute()
+        and ".." not in path.parts
+        and "." not in target.split("/")
+        and "\\" not in target
+        and "\0" not in target
+        and target.startswith(root + "/")
+        and target.endswith(SUFFIX)
+    )
+
+
+def _website_hazards(plan: Plan, website: GitRepo, config: Config, doc: JsonDoc) -> None:
+    """Symbolic links on a target's way, in the base tree or the work tree; case clashes."""
+    links = {p for p, e in plan.website.items() if e.is_symlink}
+    folded = {p.casefold(): p for p in plan.website}
+    for item in plan.items:
+        parts = item.target.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            on_disk = website.root / prefix
+            if prefix in links or on_disk.is_symlink():
+                plan.integrity.append(
+                    _claim_problem(
+                        doc,
+                        item.index,
+                        "target",
+                        "website-symlink",
+                        f"{prefix} is a symbolic link in the website; refusing to write "
+                        f"{item.target} through it",
+                        "replace the link with a real directory in the website repo",
+                    )
+                )
+                break
+        existing = folded.get(item.target.casefold())
+        if existing is not None and existing != item.target:
+            plan.rejected.append(
+                Rejected(
+                    item.claim.source,
+                    "target-unique",
+                    f"{item.target} differs only in case from the website's {existing}",
+                )
+            )
+    _ = config
+
+
+def _verify_content(
+    plan: Plan,
+    website: GitRepo,
+    listing: dict[str, Entry],
+    config: Config,
+    doc: JsonDoc,
+    progress: Progress,
+) -> None:
+    """sha256 of every entry (cached by blob id); schema and layout of what will be written."""
+    verified = BlobCache(website.git_dir / "benchsync" / "verified", "sha256")
+    rejected = {r.source for r in plan.rejected}
+    sizes = gitrepo.blob_sizes(plan.source.repo, [i.blob for i in plan.items])
+    to_read = []
+    for item in plan.items:
+        if item.claim.source in rejected:
+            continue
+        if sizes.get(item.blob, 0) > config.max_file_size:
+            plan.rejected.append(
+                Rejected(
+                    item.claim.source,
+                    "json-size",
+                    f"{item.claim.source} is {sizes[item.blob]} bytes, over max_file_size",
+                )
+            )
+            continue
+        if item.status != "unchanged" or verified.get(item.blob) is None:
+            to_read.append(item)
+    by_blob: dict[str, list[Item]] = {}
+    for item in to_read:
+        by_blob.setdefault(item.blob, []).append(item)
+    configs = {
+        config_path_for(i.claim.source): listing[config_path_for(i.claim.source)]
+        for i in plan.writes
+        if config_path_for(i.claim.source) in listing
+    }
+    config_data = dict(gitrepo.read_blobs(plan.source.repo, {e.blob for e in configs.values()}))
+    done = 0
+    for blob, data in gitrepo.read_blobs(plan.source.repo, by_blob):
+        digest = hashlib.sha256(data).hexdigest()
+        verified.put(blob, digest)
+        for item in by_blob[blob]:
+            done += 1
+            progress(done, len(to_read))
+            if digest != item.claim.sha256:
+                plan.integrity.append(
+                    _claim_problem(
+                        doc,
+                        item.index,
+                        "sha256",
+                        "manifest-hash",
+                        f"claims sha256 {item.claim.sha256[:12]}… for {item.claim.source}, "
+                        f"the blob at {plan.source.short} has {digest[:12]}…",
+                        "the manifest is stale or tampered with; regenerate it with "
+                        "'benchsync manifest' in the benchmark repo",
+                    )
+                )
+                continue
+            if item.status == "unchanged":
+                continue
+            item.data = data
+            _check_item(plan, item, data, configs, config_data, config, doc)
+    verified.save()
+    for item in plan.items:
+        if item.status == "unchanged" and verified.get(item.blob) not in (None, item.claim.sha256):
+            plan.integrity.append(
+                _claim_problem(
+                    doc,
+                    item.index,
+                    "sha256",
+                    "manifest-hash",
+                    f"claims a sha256 for {item.claim.source} that its blob does not have",
+                    "regenerate the manifest with 'benchsync manifest' in the benchmark repo",
+                )
+            )
+
+
+def _check_item(
+    plan: Plan,
+    item: Item,
+    data: bytes,
+    configs: dict[str, Entry],
+    config_data: dict[str, bytes],
+    config: Config,
+    doc: JsonDoc,
+) -> None:
+    claim = item.claim
+    content_doc, facts, problems = check_content(data, claim.source, config)
+    item.facts = facts
+    if facts is not None and claim.entry_id not in facts.entry_ids:
+        plan.integrity.append(
+            _claim_problem(
+                doc,
+                item.index,
+                "entry_id",
+                "manifest-field",
+                f"claims entry_id {claim.entry_id} for {claim.source}, the file has "
+                f"{', '.join(facts.entry_ids) or 'none'}",
+                "regenerate the manifest with 'benchsync manifest' in the benchmark repo",
+            )
+        )
+        return
+    if facts is not None:
+        result, _ = parse_source(claim.source, config)
+        assert result is not None
+        cfg_entry = configs.get(config_path_for(claim.source))
+        run_config = None
+        if cfg_entry is not None:
+            run_config = run_config_from_bytes(cfg_entry.path, config_data.get(cfg_entry.blob))
+        problems = problems + consistency(
+            result, facts, run_config, config, locator(lambda: content_doc)
+        )
+    for problem in problems:
+        plan.rejected.append(Rejected(claim.source, problem.rule, problem.text()))
+
+
+def website_path(website: GitRepo, target: str) -> Path:
+    return website.root / target

@@ -1,0 +1,164 @@
+"""Write a verified plan into the website: atomic files, one commit on a fixed branch."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import gitrepo
+from ..errors import GitError, IntegrityError, UsageError
+from ..gitrepo import GitRepo
+from .plan import Item, Plan
+
+
+@dataclass(frozen=True)
+class Outcome:
+    branch: str | None
+    commit: str | None
+    changed: bool
+
+
+def ensure_writable(website: GitRepo, plan: Plan) -> None:
+    """Refuse a website in the middle of something, or with changes of its own.
+
+    Files at this plan's targets that already hold exactly the planned bytes (left
+    by an interrupted run) are not changes of the user's, so a rerun can converge.
+    """
+    operation = gitrepo.operation_in_progress(website)
+    if operation is not None:
+        raise UsageError(
+            f"the website repository is in the middle of a {operation}; finish or abort it first"
+        )
+    planned = {i.target: i.claim.sha256 for i in plan.writes}
+    foreign = []
+    for line in gitrepo.status_lines(website):
+        path = line[3:]
+        expected = planned.get(path)
+        if expected is not None and _sha256_of(website.root / path) == expected:
+            continue
+        foreign.append(line)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise UsageError(
+            f"the website working tree has uncommitted changes ({shown}); "
+            "commit or stash them, then run again"
+        )
+
+
+def _sha256_of(path: Path) -> str | None:
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def write_files(website: GitRepo, items: list[Item]) -> None:
+    """Each file: temp file under .git, fsync, rename into place (never half-written)."""
+    tmp_dir = website.git_dir / "benchsync" / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    for item in items:
+        assert item.data is not None
+        target = website.root / item.target
+        _ensure_real_dirs(website.root, target.parent)
+        fd, tmp = tempfile.mkstemp(prefix="write-", dir=tmp_dir)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(item.data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                if exc.errno != 18:  # EXDEV: .git on another file system
+                    raise
+                local = target.with_name(f".{target.name}.benchsync-tmp")
+                os.replace(_copy(tmp, local), target)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            raise UsageError(f"cannot write {item.target}: {exc.strerror or exc}") from None
+        _fsync_dir(target.parent)
+
+
+def _copy(source: str, dest: Path) -> Path:
+    with open(source, "rb") as src, open(dest, "wb") as out:
+        out.write(src.read())
+        out.flush()
+        os.fsync(out.fileno())
+    Path(source).unlink()
+    return dest
+
+
+def _ensure_real_dirs(root: Path, folder: Path) -> None:
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            raise IntegrityError(f"{current.relative_to(root)} is a symbolic link; refusing to write")
+        if not current.exists():
+            current.mkdir()
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def commit_message(plan: Plan) -> str:
+    src = plan.source
+    return (
+        f"chore: sync benchmark results from {src.name}@{src.short}\n\n"
+        f"{len(plan.new)} new and {len(plan.updated)} updated result files from "
+        f"{src.location} ({src.ref}).\n\n"
+        f"Benchsync-Source: {src.location}\n"
+        f"Benchsync-Source-Commit: {src.commit}\n"
+        f"Benchsync-Base: {plan.base}\n"
+    )
+
+
+def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
+    """Create or reset ``branch`` at the base with the plan's files; check it out."""
+    items = plan.writes
+    ids = gitrepo.store_blobs(website, [i.data or b"" for i in items])
+    for item, blob in zip(items, ids, strict=True):
+        if blob != item.blob:  # pragma: no cover - the sha256 was verified already
+            raise IntegrityError(f"{item.claim.source}: stored blob {blob} is not {item.blob}")
+    tree = gitrepo.tree_with(website, plan.base_commit, {i.target: i.blob for i in items})
+    existing = gitrepo.branch_commit(website, branch)
+    changed = True
+    commit = None
+    if existing is not None:
+        old_tree, parents, _message = gitrepo.commit_info(website, existing)
+        if old_tree == tree and parents == [plan.base_commit]:
+            changed, commit = False, existing
+    if commit is None:
+        commit = gitrepo.commit_tree(website, tree, plan.base_commit, commit_message(plan))
+    head = gitrepo.resolve_commit_or_none(website, "HEAD")
+    on_branch = gitrepo.current_branch(website) == branch
+    if on_branch and not changed:
+        return Outcome(branch, commit, False)
+    if head == plan.base_commit and not on_branch:
+        write_files(website, items)
+        if changed:
+            gitrepo.update_branch(website, branch, commit, existing)
+        gitrepo.switch_to(website, branch)
+        return Outcome(branch, commit, changed)
+    if changed:
+        gitrepo.update_branch(website, branch, commit, existing)
+    status, _out, err = website.run("checkout", "-q", "-f", branch)
+    if status:
+        raise GitError(f"cannot check out {branch}: {err.strip()}")
+    return Outcome(branch, commit, changed)
