@@ -89,7 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     p.add_argument("--source", required=True, metavar="SRC", help="benchmark repo path or git URL")
-    p.add_argument("--ref", help="branch, tag or commit of the source (default: its default branch)")
+    p.add_argument(
+        "--ref", help="branch, tag or commit of the source (default: its default branch)"
+    )
     p.add_argument("--website", default=".", metavar="DIR", help="website repository (default: .)")
     p.add_argument("--branch", metavar="B", help="sync branch (default: config branch)")
     p.add_argument("--base", metavar="BASE", help="base branch (default: the current branch)")

@@ -49,6 +49,15 @@ RULES: dict[str, str] = {
     "manifest-ignored": ".gitignore ignores the manifest",
     "manifest-stale": "the manifest does not match the git index",
     "manifest-schema": "a manifest does not validate against manifest-v1",
+    # claims of a manifest that are false (benchsync apply): nothing is written
+    "manifest-roots": "the manifest's source_root/target_root differ from the website's",
+    "manifest-duplicate": "a source or a target is listed twice",
+    "manifest-source": "a listed source is not a regular file at the source commit",
+    "manifest-target": "a target is not the one the convention gives, or leaves target_root",
+    "manifest-field": "backend, model, run_id or entry_id disagree with the path or content",
+    "manifest-size": "a size claim differs from the blob (or the manifest is too large)",
+    "manifest-hash": "a sha256 claim differs from the blob",
+    "website-symlink": "a directory on a target's path in the website is a symbolic link",
     # the website (benchsync check --website)
     "website-layout": "not data/results/<backend>/<model>/<run_id>_<name>_leaderboard.json",
 }

@@ -138,7 +138,9 @@ def _report(
         "new": [i.target for i in plan.new],
         "updated": [i.target for i in plan.updated],
         "unchanged": [i.target for i in plan.unchanged],
-        "rejected": [{"source": r.source, "rule": r.rule, "message": r.message} for r in plan.rejected],
+        "rejected": [
+            {"source": r.source, "rule": r.rule, "message": r.message} for r in plan.rejected
+        ],
         "kept": plan.kept,
         "branch": outcome.branch,
         "commit": outcome.commit,
@@ -180,7 +182,9 @@ def _text(
     elif outcome.changed:
         write(f"committed {str(outcome.commit)[:12]} on {branch} (checked out)\n")
     else:
-        write(f"{branch} already holds these results at {str(outcome.commit)[:12]}; no new commit\n")
+        write(
+            f"{branch} already holds these results at {str(outcome.commit)[:12]}; no new commit\n"
+        )
     if body_path is not None:
         write(f"pull request body: {body_path}\n")
 

@@ -98,6 +98,54 @@ def build_benchmark_repo(repo: Path) -> None:
     _write(repo / BROKEN.source, broken)
 
 
+EARLIER = samples.Run("cpu", "gpt2", "short", "20260120", 1, "short_input")
+
+
+def build_website_repo(site: Path) -> None:
+    """A website repository that already holds an older run and one of the new ones."""
+    _git(site, "init", "-q", "-b", "main")
+    _git(site, "config", "user.email", "demo@benchsync.invalid")
+    _git(site, "config", "user.name", "benchsync demo")
+    _write(site / "README.md", "# benchmark website\n")
+    _write(site / EARLIER.target, samples.dumps(samples.result(EARLIER)))
+    _write(site / GOOD[0].target, samples.dumps(samples.result(GOOD[0])))
+    _git(site, "add", "-A")
+    _git(site, "commit", "-q", "-m", "website with earlier results")
+
+
+def website_flow(top: Path, bench: Path) -> None:
+    site = top / "website"
+    site.mkdir()
+    _say("website repository seeded with earlier results")
+    build_website_repo(site)
+    for path in _git(site, "ls-files", "data").stdout.split():
+        sys.stdout.write(f"   {path}\n")
+    _say(f"benchsync apply --source {bench.name}  (in website/)")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchsync_hooks", "apply", "--source", str(bench)],
+        cwd=site,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    _show(proc)
+    if proc.returncode != 0:
+        raise UsageError("demo: apply failed")
+    _say("the pull request body")
+    body = (site / ".git/benchsync/pr-body.md").read_text("utf-8")
+    for line in body.splitlines():
+        sys.stdout.write(f"   {line}\n")
+    _say("apply again before the pull request is merged: no new commit")
+    again = subprocess.run(
+        [sys.executable, "-m", "benchsync_hooks", "apply", "--source", str(bench)],
+        cwd=site,
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    _show(again)
+
+
 def run(*, keep: bool = False) -> int:
     if shutil.which("git") is None:
         raise UsageError("git is not installed; install git to run the demo")
@@ -151,6 +199,7 @@ def run(*, keep: bool = False) -> int:
         _say(f"the manifest lists {len(manifest['files'])} files")
         for item in manifest["files"]:
             sys.stdout.write(f"   {item['source']}\n     -> {item['target']}\n")
+        website_flow(top, repo)
     finally:
         if keep:
             sys.stdout.write(f"\nkept: {top}\n")

@@ -38,7 +38,7 @@ class Item:
     claim: ManifestFile
     blob: str
     index: int  # position in the manifest's files, for messages
-    status: str = ""  # new | updated | unchanged
+    status: str = ""  # new | updated | unchanged | rejected
     website_blob: str | None = None
     data: bytes | None = None
     facts: Facts | None = None
@@ -53,6 +53,12 @@ class Rejected:
     source: str
     rule: str
     message: str
+
+
+def reject(plan: Plan, item: Item, rule: str, message: str) -> None:
+    """Keep ``item`` out of the sync, with the rule it breaks."""
+    item.status = "rejected"
+    plan.rejected.append(Rejected(item.claim.source, rule, message))
 
 
 @dataclass
@@ -127,6 +133,8 @@ def build_plan(
     if plan.integrity:
         return plan
     for item in plan.items:
+        if item.status == "rejected":
+            continue
         found = plan.website.get(item.target)
         if found is None:
             item.status = "new"
@@ -159,7 +167,9 @@ def _claims(
 ) -> None:
     regenerate = "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
     if source_root != config.source_root or target_root != config.target_root:
-        line, col = doc.position("/source_root" if source_root != config.source_root else "/target_root")
+        line, col = doc.position(
+            "/source_root" if source_root != config.source_root else "/target_root"
+        )
         plan.integrity.append(
             Problem(
                 doc.path,
@@ -175,11 +185,16 @@ def _claims(
     seen_sources: dict[str, int] = {}
     seen_targets: dict[str, int] = {}
     for index, claim in enumerate(files):
+
         def bad(key: str, rule: str, message: str, fix: str = regenerate, i: int = index) -> None:
             plan.integrity.append(_claim_problem(doc, i, key, rule, message, fix))
 
         if claim.source in seen_sources:
-            bad("source", "manifest-duplicate", f"lists {claim.source} twice (also /files/{seen_sources[claim.source]})")
+            bad(
+                "source",
+                "manifest-duplicate",
+                f"lists {claim.source} twice (also /files/{seen_sources[claim.source]})",
+            )
             continue
         seen_sources[claim.source] = index
         folded = claim.target.casefold()
@@ -202,10 +217,18 @@ def _claims(
             continue
         entry = listing.get(claim.source)
         if entry is None:
-            bad("source", "manifest-source", f"lists {claim.source}, which is not in the source at {plan.source.short}")
+            bad(
+                "source",
+                "manifest-source",
+                f"lists {claim.source}, which is not in the source at {plan.source.short}",
+            )
             continue
         if not entry.is_file:
-            bad("source", "manifest-source", f"lists {claim.source}, which is a symbolic link or not a file")
+            bad(
+                "source",
+                "manifest-source",
+                f"lists {claim.source}, which is a symbolic link or not a file",
+            )
             continue
         result, path_problems = parse_source(claim.source, config)
         if result is None:
@@ -213,11 +236,23 @@ def _claims(
             continue
         expected = result.target(config.target_root)
         if claim.target != expected:
-            bad("target", "manifest-target", f"claims target {claim.target}, the convention gives {expected}")
+            bad(
+                "target",
+                "manifest-target",
+                f"claims target {claim.target}, the convention gives {expected}",
+            )
             continue
-        for key, value in (("backend", result.backend), ("model", result.model), ("run_id", result.run_id)):
+        for key, value in (
+            ("backend", result.backend),
+            ("model", result.model),
+            ("run_id", result.run_id),
+        ):
             if getattr(claim, key) != value:
-                bad(key, "manifest-field", f"claims {key} {getattr(claim, key)!r}, the path says {value!r}")
+                bad(
+                    key,
+                    "manifest-field",
+                    f"claims {key} {getattr(claim, key)!r}, the path says {value!r}",
+                )
         plan.items.append(Item(claim, entry.blob, index))
     if plan.integrity:
         return
@@ -231,7 +266,8 @@ def _claims(
                     item.index,
                     "size",
                     "manifest-size",
-                    f"claims {item.claim.size} bytes for {item.claim.source}, the blob has {actual}",
+                    f"claims {item.claim.size} bytes for {item.claim.source}, "
+                    f"the blob has {actual}",
                     regenerate,
                 )
             )
@@ -274,12 +310,11 @@ def _website_hazards(plan: Plan, website: GitRepo, config: Config, doc: JsonDoc)
                 break
         existing = folded.get(item.target.casefold())
         if existing is not None and existing != item.target:
-            plan.rejected.append(
-                Rejected(
-                    item.claim.source,
-                    "target-unique",
-                    f"{item.target} differs only in case from the website's {existing}",
-                )
+            reject(
+                plan,
+                item,
+                "target-unique",
+                f"{item.target} differs only in case from the website's {existing}",
             )
     _ = config
 
@@ -294,19 +329,17 @@ def _verify_content(
 ) -> None:
     """sha256 of every entry (cached by blob id); schema and layout of what will be written."""
     verified = BlobCache(website.git_dir / "benchsync" / "verified", "sha256")
-    rejected = {r.source for r in plan.rejected}
     sizes = gitrepo.blob_sizes(plan.source.repo, [i.blob for i in plan.items])
     to_read = []
     for item in plan.items:
-        if item.claim.source in rejected:
+        if item.status == "rejected":
             continue
         if sizes.get(item.blob, 0) > config.max_file_size:
-            plan.rejected.append(
-                Rejected(
-                    item.claim.source,
-                    "json-size",
-                    f"{item.claim.source} is {sizes[item.blob]} bytes, over max_file_size",
-                )
+            reject(
+                plan,
+                item,
+                "json-size",
+                f"{item.claim.source} is {sizes[item.blob]} bytes, over max_file_size",
             )
             continue
         if item.status != "unchanged" or verified.get(item.blob) is None:
@@ -396,7 +429,7 @@ def _check_item(
             result, facts, run_config, config, locator(lambda: content_doc)
         )
     for problem in problems:
-        plan.rejected.append(Rejected(claim.source, problem.rule, problem.text()))
+        reject(plan, item, problem.rule, problem.text())
 
 
 def website_path(website: GitRepo, target: str) -> Path:

@@ -106,7 +106,9 @@ def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
                 run_id = prev[0].rsplit("/", 1)[-1].split("_")
                 change = ", ".join(p for p in parts if p) or "–"
                 change += f" (vs {'_'.join(run_id[:3])})"
-            workload = claim.target.rsplit("/", 1)[-1][len(claim.run_id) + 1 : -len("_leaderboard.json")]
+            workload = claim.target.rsplit("/", 1)[-1][
+                len(claim.run_id) + 1 : -len("_leaderboard.json")
+            ]
             hardware = item.facts.hardware if item.facts and item.facts.hardware else "–"
             lines.append(
                 f"| {item.status} | {claim.backend} | {claim.model} | {claim.run_id} | {workload} "

@@ -59,8 +59,11 @@ def _default_ref(repo: GitRepo) -> str:
 
 
 def _fetch(url: str, ref: str | None, website: GitRepo) -> tuple[GitRepo, str]:
-    cache = website.git_dir / "benchsync" / "sources" / (
-        hashlib.sha256(url.encode()).hexdigest()[:16] + ".git"
+    cache = (
+        website.git_dir
+        / "benchsync"
+        / "sources"
+        / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".git")
     )
     if not (cache / "HEAD").exists():
         cache.parent.mkdir(parents=True, exist_ok=True)

@@ -41,7 +41,9 @@ def ensure_writable(website: GitRepo, plan: Plan) -> None:
             continue
         foreign.append(line)
     if foreign:
-        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        shown = ", ".join(foreign[:3]) + (
+            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        )
         raise UsageError(
             f"the website working tree has uncommitted changes ({shown}); "
             "commit or stash them, then run again"
@@ -99,7 +101,9 @@ def _ensure_real_dirs(root: Path, folder: Path) -> None:
     for part in folder.relative_to(root).parts:
         current = current / part
         if current.is_symlink():
-            raise IntegrityError(f"{current.relative_to(root)} is a symbolic link; refusing to write")
+            raise IntegrityError(
+                f"{current.relative_to(root)} is a symbolic link; refusing to write"
+            )
         if not current.exists():
             current.mkdir()
 
