@@ -105,6 +105,28 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="apply the valid files when some fail schema/layout (listed in the PR body)",
     )
+    p.add_argument(
+        "--push",
+        action="store_true",
+        help="push the sync branch (force-with-lease) when it changed",
+    )
+    p.add_argument(
+        "--remote", default="origin", metavar="R", help="remote to push to (default: origin)"
+    )
+    p.add_argument(
+        "--open-pr",
+        action="store_true",
+        help="open, update or close the sync pull request through the GitHub API",
+    )
+    p.add_argument(
+        "--repo", metavar="OWNER/NAME", help="GitHub repository (default: $GITHUB_REPOSITORY)"
+    )
+    p.add_argument(
+        "--token-env",
+        default="GITHUB_TOKEN",
+        metavar="NAME",
+        help="environment variable holding the token (default: GITHUB_TOKEN)",
+    )
 
     p = sub.add_parser(
         "demo",
@@ -167,6 +189,11 @@ def dispatch(args: argparse.Namespace) -> int:
                 json=args.json,
                 no_commit=args.no_commit,
                 skip_invalid=args.skip_invalid,
+                push=args.push,
+                remote=args.remote,
+                open_pr=args.open_pr,
+                repo=args.repo,
+                token_env=args.token_env,
             )
         )
     if command == "demo":

@@ -48,6 +48,10 @@ class Config:
     pr_title: str = "[Auto] Sync Benchmark Results"
     pr_labels: tuple[str, ...] = ("automated", "benchmark-sync", "data-update")
     lock_timeout: float = 60.0
+    api_retries: int = 5
+    api_backoff: float = 1.0
+    api_max_wait: float = 120.0
+    api_write_interval: float = 1.0
     #: Where the configuration came from ("" for defaults); not a key.
     origin: str = field(default="", compare=False)
 

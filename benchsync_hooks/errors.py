@@ -47,3 +47,15 @@ class IntegrityError(BenchsyncError):
 
 class LockedError(BenchsyncError):
     """Another benchsync process holds the lock (exit 2)."""
+
+
+class PushError(BenchsyncError):
+    """git push was refused (authentication, a moved branch); a rerun recovers (exit 1)."""
+
+    exit_code = 1
+
+
+class PublishError(BenchsyncError):
+    """The GitHub API refused or failed (token, repository, limits) (exit 1)."""
+
+    exit_code = 1

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import GitError
+from .errors import GitError, PushError
 
 if TYPE_CHECKING:
     from git import Repo
@@ -381,3 +381,46 @@ def switch_to(repo: GitRepo, branch: str) -> None:
 def resolve_commit_or_none(repo: GitRepo, ref: str) -> str | None:
     status, out, _err = _run(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     return out.strip() if status == 0 and out.strip() else None
+
+
+def remote_branch(repo: GitRepo, remote: str, branch: str) -> str | None:
+    """The commit ``branch`` has on ``remote`` now (None when absent)."""
+    status, out, err = _run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}")
+    if status:
+        raise GitError(f"cannot reach remote {remote!r}: {_last_line(err)}")
+    for line in out.splitlines():
+        sha, _, ref = line.partition("\t")
+        if ref == f"refs/heads/{branch}":
+            return sha
+    return None
+
+
+def push(repo: GitRepo, remote: str, branch: str, commit: str, expected: str | None) -> None:
+    """Push ``commit`` to ``remote``'s ``branch``, only if the remote is still at ``expected``."""
+    lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
+    status, out, err = _run(
+        repo, "push", "--porcelain", lease, remote, f"{commit}:refs/heads/{branch}"
+    )
+    if status == 0:
+        return
+    text = (out + err).lower()
+    if any(k in text for k in ("authentication", "could not read username", "permission", "403")):
+        raise PushError(
+            f"push to {remote!r} was refused: authentication failed; the token needs "
+            "'contents: write' (GitHub Actions: permissions: contents: write)"
+        )
+    if "stale info" in text or "fetch first" in text or "non-fast-forward" in text:
+        raise PushError(
+            f"push of {branch} to {remote!r} was rejected: the remote branch moved since this "
+            "run started; run benchsync apply again"
+        )
+    reason = next((ln for ln in err.splitlines() if ln.startswith("remote:")), _last_line(err))
+    raise PushError(
+        f"push of {branch} to {remote!r} was rejected ({reason.strip()}); "
+        "fix the remote side and run benchsync apply again"
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"

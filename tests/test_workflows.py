@@ -47,3 +47,50 @@ def test_benchmark_ci_runs_the_hooks_and_check() -> None:
     runs = [s.get("run", "") for job in doc["jobs"].values() for s in job["steps"]]
     assert any("pre-commit run --all-files" in r for r in runs)
     assert any(r.strip() == "benchsync check" for r in runs)
+
+
+def _load(name: str) -> dict[object, object]:
+    loaded: dict[object, object] = yaml.safe_load(
+        (ROOT / "examples/github" / name).read_text("utf-8")
+    )
+    return loaded
+
+
+def _runs(doc: dict[object, object]) -> list[str]:
+    jobs = doc["jobs"]
+    assert isinstance(jobs, dict)
+    return [str(s.get("run", "")) for job in jobs.values() for s in job["steps"]]
+
+
+def test_website_sync_triggers_permissions_and_command() -> None:
+    doc = _load("website-sync.yml")
+    triggers = doc[True]
+    assert isinstance(triggers, dict)
+    assert triggers["schedule"] == [{"cron": "0 0 * * *"}]
+    assert "workflow_dispatch" in triggers
+    assert triggers["repository_dispatch"] == {"types": ["benchmark-updated"]}
+    assert doc["concurrency"] == {"group": "benchsync-website-sync", "cancel-in-progress": False}
+    assert doc["permissions"] == {"contents": "write", "pull-requests": "write"}
+    command = next(r for r in _runs(doc) if r.startswith("benchsync apply"))
+    assert "--push" in command and "--open-pr" in command and "--source" in command
+
+
+def test_benchmark_ci_dispatches_to_the_website() -> None:
+    doc = _load("benchmark-ci.yml")
+    jobs = doc["jobs"]
+    assert isinstance(jobs, dict)
+    notify = jobs["notify-website"]
+    assert notify["needs"] == "check"
+    assert "refs/heads/main" in notify["if"]
+    assert any("event_type=benchmark-updated" in r and "/dispatches" in r for r in _runs(doc))
+
+
+def test_create_pull_request_variant_uses_outputs() -> None:
+    doc = _load("website-sync-create-pull-request.yml")
+    assert any("--no-commit" in r for r in _runs(doc))
+    jobs = doc["jobs"]
+    assert isinstance(jobs, dict)
+    step = next(s for s in jobs["sync"]["steps"] if "create-pull-request" in str(s.get("uses")))
+    assert step["with"]["title"] == "${{ steps.sync.outputs.pr-title }}"
+    assert step["with"]["body-path"] == "${{ steps.sync.outputs.pr-body-path }}"
+    assert step["with"]["labels"] == "${{ steps.sync.outputs.pr-labels }}"

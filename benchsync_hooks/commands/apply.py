@@ -32,6 +32,38 @@ class ApplyOptions:
     json: bool = False
     no_commit: bool = False
     skip_invalid: bool = False
+    push: bool = False
+    remote: str = "origin"
+    open_pr: bool = False
+    repo: str | None = None
+    token_env: str = "GITHUB_TOKEN"
+
+
+@dataclass(frozen=True)
+class Publish:
+    """Where and how to open the pull request, checked before any work is done."""
+
+    api_url: str
+    token: str
+    repo: str
+
+
+def _publish_settings(options: ApplyOptions) -> Publish | None:
+    if options.push and options.no_commit:
+        raise UsageError("--push needs a commit; drop --no-commit")
+    if not options.open_pr:
+        return None
+    token = os.environ.get(options.token_env, "")
+    if not token:
+        raise UsageError(
+            f"--open-pr needs a token in ${options.token_env} (pull-requests: write, "
+            "contents: write); set it or name another variable with --token-env"
+        )
+    repo = options.repo or os.environ.get("GITHUB_REPOSITORY", "")
+    if not repo:
+        raise UsageError("--open-pr needs the repository: pass --repo OWNER/NAME")
+    api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
+    return Publish(api_url, token, repo)
 
 
 def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
@@ -53,6 +85,7 @@ def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
 
 def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     stream = out or sys.stdout
+    publish = _publish_settings(options)
     website = gitrepo.open_repo(Path(options.website))
     config = load_config(website.root)
     branch = options.branch or config.branch
@@ -62,7 +95,7 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=config.lock_timeout):
-            return _locked(options, website, config, branch, stream)
+            return _locked(options, website, config, branch, stream, publish)
     except Timeout:
         raise LockedError(
             f"another apply is running on this website (lock {lock_path}); "
@@ -71,10 +104,18 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
 
 
 def _locked(
-    options: ApplyOptions, website: GitRepo, config: Config, branch: str, stream: TextIO
+    options: ApplyOptions,
+    website: GitRepo,
+    config: Config,
+    branch: str,
+    stream: TextIO,
+    publish: Publish | None,
 ) -> int:
     base = _base_of(website, branch, options.base)
     base_commit = gitrepo.resolve_commit(website, base)
+    remote_at_start = None
+    if options.push:
+        remote_at_start = gitrepo.remote_branch(website, options.remote, branch)
     source = open_source(options.source, options.ref, website)
     plan = build_plan(
         source,
@@ -114,11 +155,34 @@ def _locked(
             outcome = commit_plan(website, plan, branch)
         body_path = website.git_dir / "benchsync" / "pr-body.md"
         body_path.write_text(pr.body, encoding="utf-8")
+    pushed = False
+    if options.push and outcome.commit and remote_at_start != outcome.commit:
+        gitrepo.push(website, options.remote, branch, outcome.commit, remote_at_start)
+        pushed = True
+    result = None
+    if publish is not None and not options.dry_run:
+        from ..sync import github
+
+        result = github.publish(
+            api_url=publish.api_url,
+            token=publish.token,
+            repo_name=publish.repo,
+            branch=branch,
+            base=base,
+            pr=pr,
+            changed=outcome.changed or pushed,
+            something=bool(plan.writes),
+            config=config,
+        )
     report = _report(plan, outcome, pr, branch, body_path, options)
+    report["pushed"] = pushed
+    if result is not None:
+        report["pr"].update(number=result.number, url=result.url, operation=result.operation)
     if options.json:
         stream.write(json.dumps(report, indent=2) + "\n")
     else:
         _text(stream, plan, outcome, pr, branch, body_path, options)
+        _text_publish(stream, report, options)
     _github(report, pr, body_path)
     return EXIT_OK
 
@@ -189,6 +253,16 @@ def _text(
         write(f"pull request body: {body_path}\n")
 
 
+def _text_publish(stream: TextIO, report: dict[str, Any], options: ApplyOptions) -> None:
+    if report.get("pushed"):
+        stream.write(f"pushed {report['branch']} to {options.remote}\n")
+    operation = report["pr"].get("operation")
+    if operation and operation != "none":
+        stream.write(f"pull request #{report['pr']['number']} {operation}: {report['pr']['url']}\n")
+    elif operation == "none":
+        stream.write("pull request: nothing to change\n")
+
+
 def _github(report: dict[str, Any], pr: prbody.PullRequest, body_path: Path | None) -> None:
     output = os.environ.get("GITHUB_OUTPUT")
     if output:
@@ -201,6 +275,10 @@ def _github(report: dict[str, Any], pr: prbody.PullRequest, body_path: Path | No
             "pr-labels": ",".join(pr.labels),
             "pr-body-path": str(body_path or ""),
         }
+        if "operation" in report["pr"]:
+            values["pr-number"] = str(report["pr"]["number"] or "")
+            values["pr-url"] = str(report["pr"]["url"] or "")
+            values["pr-operation"] = str(report["pr"]["operation"])
         with open(output, "a", encoding="utf-8") as handle:
             for key, value in values.items():
                 handle.write(f"{key}={value}\n")
@@ -211,3 +289,8 @@ def _github(report: dict[str, Any], pr: prbody.PullRequest, body_path: Path | No
                 handle.write(pr.body + "\n")
             else:
                 handle.write("### benchsync apply\n\nnothing to sync\n")
+            if report["pr"].get("url"):
+                handle.write(
+                    f"\nPull request #{report['pr']['number']} ({report['pr']['operation']}): "
+                    f"{report['pr']['url']}\n"
+                )
