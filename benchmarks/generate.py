@@ -32,3 +32,25 @@ def benchmark_repo(root: Path, count: int, *, commit: bool = True) -> list[sampl
     if commit:
         git(root, "commit", "-q", "--no-verify", "-m", f"{count} results")
     return runs
+
+
+def website_repo(root: Path, bench: Path, runs: list[samples.Run]) -> None:
+    """A website repository holding ``runs`` (copied from the benchmark repo), committed."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "bench@benchsync.invalid")
+    git(root, "config", "user.name", "benchsync bench")
+    (root / "README.md").write_text("# website\n", encoding="utf-8")
+    for run in runs:
+        target = root / run.target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((bench / run.source).read_bytes())
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", f"{len(runs)} results")
+
+
+def with_manifest(bench: Path, benchsync: str) -> None:
+    """Write and commit the manifest of a benchmark repository."""
+    subprocess.run([benchsync, "manifest"], cwd=bench, capture_output=True, check=False)
+    git(bench, "add", "-A")
+    git(bench, "commit", "-q", "--no-verify", "-m", "manifest")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import benchmark_repo, git
+from generate import benchmark_repo, git, website_repo, with_manifest
 
 from benchsync_hooks import samples
 
@@ -69,6 +69,41 @@ def run_hash_all(cwd: Path, files: list[str], runs: int) -> Measure:
     return measure([sys.executable, "-c", code], cwd, runs=runs)
 
 
+BRANCH = "benchsync/sync-results"
+
+
+def measure_apply(
+    top: Path, total: int, new: int, benchsync: str, runs: int
+) -> tuple[Measure, Measure, Measure]:
+    """benchsync apply of ``new`` results over ``total``, against the naive copy-everything."""
+    bench = top / f"apply-bench-{total}"
+    site = top / f"apply-site-{total}"
+    all_runs = benchmark_repo(bench, total)
+    with_manifest(bench, benchsync)
+    website_repo(site, bench, all_runs[: total - new])
+    start = git(site, "rev-parse", "HEAD").strip()
+
+    def reset() -> None:
+        git(site, "checkout", "-q", "-f", "main")
+        git(site, "reset", "-q", "--hard", start)
+        git(site, "clean", "-qfd")
+        if git(site, "branch", "--list", BRANCH).strip():
+            git(site, "branch", "-q", "-D", BRANCH)
+
+    argv = [benchsync, "apply", "--source", str(bench), "--json"]
+    warm = measure(argv, site, runs=runs, before=reset)
+    cold = measure(
+        argv,
+        site,
+        runs=1,
+        before=lambda: (reset(), shutil.rmtree(site / ".git/benchsync", ignore_errors=True)),
+    )
+    naive_script = str(Path(__file__).resolve().parent / "naive_sync.py")
+    naive = measure([sys.executable, naive_script, str(bench)], site, runs=runs, before=reset)
+    reset()
+    return warm, naive, cold
+
+
 def row(work: str, us: Measure, alt: Measure | None, alt_name: str, target: str) -> str:
     ratio = f"{us.seconds / alt.seconds:.2f}" if alt else "–"
     alt_text = f"{alt.seconds * 1000:.0f} ms, {alt.rss_mb:.0f} MB ({alt_name})" if alt else alt_name
@@ -83,6 +118,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=2000, help="results for the schema rows")
     parser.add_argument("--tracked", type=int, default=10000, help="results for the manifest row")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement")
+    parser.add_argument(
+        "--scale",
+        default="1000,10000,50000",
+        help="manifest sizes for the apply scaling rows (comma-separated)",
+    )
+    parser.add_argument("--new", type=int, default=10, help="new results per apply")
     args = parser.parse_args(argv)
 
     benchsync = str(BIN / "benchsync")
@@ -146,6 +187,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             before=lambda: shutil.rmtree(big / ".git" / "benchsync", ignore_errors=True),
         )
         lines.append(row(f"manifest, {args.tracked:,} tracked, full rebuild", cold, None, "–", "–"))
+        sizes = [int(x) for x in args.scale.split(",") if x]
+        scaling: list[tuple[int, Measure]] = []
+        for total in sorted(set(sizes) | {args.tracked}):
+            us_apply, naive, cold_apply = measure_apply(top, total, args.new, benchsync, args.runs)
+            scaling.append((total, us_apply))
+            if total == args.tracked:
+                work = f"apply, {total:,} in manifest, {args.new} new"
+                old_way = "copy all + git add + commit"
+                lines.append(row(work, us_apply, naive, old_way, "≤ 0.2"))
+                lines.append(row(work + ", cold cache", cold_apply, naive, old_way, "–"))
+        first = scaling[0][1].seconds
+        for total, m in scaling:
+            lines.append(
+                f"| apply scaling, {args.new} new over {total:,} | {m.seconds * 1000:.0f} ms, "
+                f"{m.rss_mb:.0f} MB | – | {m.seconds / first:.2f}× the {scaling[0][0]:,} case "
+                "| near flat |"
+            )
     finally:
         shutil.rmtree(top, ignore_errors=True)
     print("\n".join(lines))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import gitrepo
 from .cache import BlobCache
@@ -21,14 +21,11 @@ from .checks import (
     uniqueness,
 )
 from .config import Config
-from .gitrepo import Entry
+from .gitrepo import Entry, GitRepo
 from .jsondoc import JsonDoc
 from .layout import Facts, RunConfig
 from .report import Problem
 from .selection import selected
-
-if TYPE_CHECKING:
-    from .gitrepo import GitRepo as Repo
 
 
 @dataclass
@@ -42,7 +39,7 @@ class Scan:
         return [p for v in self.verdicts for p in v.problems]
 
 
-def open_cache(repo: Repo, config: Config, schema_digest: str) -> BlobCache:
+def open_cache(repo: GitRepo, config: Config, schema_digest: str) -> BlobCache:
     return BlobCache(
         gitrepo.git_dir(repo) / "benchsync", f"{config.fingerprint()}\x1f{schema_digest}"
     )
@@ -55,7 +52,7 @@ SMALL = 32
 class BlobFacts:
     """Facts and verdicts of blobs, from the cache or by reading them in one batch."""
 
-    def __init__(self, repo: Repo, config: Config, cache: BlobCache, schema_path: str) -> None:
+    def __init__(self, repo: GitRepo, config: Config, cache: BlobCache, schema_path: str) -> None:
         self.repo = repo
         self.config = config
         self.cache = cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,8 +106,14 @@ def _human(size: int) -> str:
     return f"{size} bytes"
 
 
-def parse(data: bytes, display: str, *, max_depth: int) -> tuple[JsonDoc | None, list[Problem]]:
-    """Strictly parse ``data``; return the document or the problems that stop it."""
+def parse(
+    data: bytes, display: str, *, max_depth: int | None
+) -> tuple[JsonDoc | None, list[Problem]]:
+    """Strictly parse ``data``; return the document or the problems that stop it.
+
+    ``max_depth=None`` skips the nesting scan, for documents whose schema bounds
+    their depth anyway; a recursion error of the parser is still a clean problem.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return None, [
             Problem(
@@ -135,7 +142,7 @@ def parse(data: bytes, display: str, *, max_depth: int) -> tuple[JsonDoc | None,
         return None, [
             Problem(display, 0, 0, "json-empty", "file is empty; write the result object")
         ]
-    if text.count("[") + text.count("{") > max_depth:
+    if max_depth is not None and text.count("[") + text.count("{") > max_depth:
         too_deep = _depth_offset(text, max_depth)
         if too_deep is not None:
             line, col = _line_col(text, too_deep)
@@ -166,8 +173,8 @@ def parse(data: bytes, display: str, *, max_depth: int) -> tuple[JsonDoc | None,
         return None, [
             Problem(display, exc.lineno, exc.colno, "json-syntax", f"invalid JSON: {exc.msg}")
         ]
-    except RecursionError:  # pragma: no cover - _depth_offset catches this first
-        return None, [_deep(display, 1, 1, max_depth)]
+    except RecursionError:
+        return None, [_deep(display, 1, 1, max_depth or sys.getrecursionlimit())]
     doc = JsonDoc(display, text, value)
     problems: list[Problem] = []
     if constants:

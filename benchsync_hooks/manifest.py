@@ -118,7 +118,7 @@ def parse_doc(
 
     if len(data) > max_size:
         raise IntegrityError(f"{display}: manifest is {len(data)} bytes, over {max_size}")
-    doc, problems = jsondoc.parse(data, display, max_depth=8)
+    doc, problems = jsondoc.parse(data, display, max_depth=None)
     if doc is None:
         first = problems[0]
         raise IntegrityError(f"{first.text()}; regenerate it with 'benchsync manifest'")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from .. import gitrepo, jsondoc
 from ..checks import (
@@ -19,13 +19,11 @@ from ..checks import (
 )
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
+from ..gitrepo import GitRepo
 from ..index_scan import BlobFacts, open_cache, placed_in
 from ..jsondoc import JsonDoc
 from ..report import Problem, emit
 from ..selection import selected
-
-if TYPE_CHECKING:
-    from ..gitrepo import GitRepo as Repo
 
 
 def symlink_in_path(root: Path, rel: str) -> str | None:
@@ -38,7 +36,7 @@ def symlink_in_path(root: Path, rel: str) -> str | None:
     return None
 
 
-def ignored_problems(ctx: Context, repo: Repo, rels: list[str]) -> list[Problem]:
+def ignored_problems(ctx: Context, repo: GitRepo, rels: list[str]) -> list[Problem]:
     found = gitrepo.ignored(repo, rels)
     return [
         Problem(

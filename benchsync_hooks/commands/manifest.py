@@ -8,19 +8,16 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from .. import gitrepo
 from ..checks import Placed, config_path_for, uniqueness
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
-from ..gitrepo import Entry
+from ..gitrepo import Entry, GitRepo
 from ..index_scan import BlobFacts, open_cache, per_file, split_listing
 from ..manifest import assemble, block, files_from
 from ..report import Problem, emit
-
-if TYPE_CHECKING:
-    from ..gitrepo import GitRepo as Repo
 
 
 @dataclass
@@ -58,7 +55,7 @@ class ManifestState:
         ]
 
 
-def compute(ctx: Context, repo: Repo) -> ManifestState:
+def compute(ctx: Context, repo: GitRepo) -> ManifestState:
     """Check every result of the index and render the manifest, reusing the last run.
 
     A memo under ``.git/benchsync/`` keeps, per path, the blob ids it was judged

@@ -9,9 +9,10 @@ target root. Anything false is an integrity problem and nothing is written.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .. import gitrepo
 from ..cache import BlobCache
@@ -73,6 +74,7 @@ class Plan:
     integrity: list[Problem] = field(default_factory=list)
     kept: int = 0
     website: dict[str, Entry] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
 
     def having(self, status: str) -> list[Item]:
         return [i for i in self.items if i.status == status]
@@ -129,12 +131,7 @@ def build_plan(
     if plan.integrity:
         return plan
     plan.website = gitrepo.tree_entries(website, base_commit, config.target_root)
-    _website_hazards(plan, website, config, doc)
-    if plan.integrity:
-        return plan
     for item in plan.items:
-        if item.status == "rejected":
-            continue
         found = plan.website.get(item.target)
         if found is None:
             item.status = "new"
@@ -142,6 +139,9 @@ def build_plan(
             item.status = "unchanged"
         else:
             item.status, item.website_blob = "updated", found.blob
+    _website_hazards(plan, website, doc)
+    if plan.integrity:
+        return plan
     wanted = {i.target for i in plan.items}
     plan.kept = sum(1 for path in plan.website if path not in wanted)
     _verify_content(plan, website, listing, config, doc, progress)
@@ -256,9 +256,9 @@ def _claims(
         plan.items.append(Item(claim, entry.blob, index))
     if plan.integrity:
         return
-    sizes = gitrepo.blob_sizes(plan.source.repo, [i.blob for i in plan.items])
+    plan.sizes = gitrepo.blob_sizes(plan.source.repo, [i.blob for i in plan.items])
     for item in plan.items:
-        actual = sizes.get(item.blob, -1)
+        actual = plan.sizes.get(item.blob, -1)
         if actual != item.claim.size:
             plan.integrity.append(
                 _claim_problem(
@@ -274,11 +274,12 @@ def _claims(
 
 
 def _safe_target(target: str, root: str) -> bool:
-    path = PurePosixPath(target)
+    parts = target.split("/")
     return (
-        not path.is_absolute()
-        and ".." not in path.parts
-        and "." not in target.split("/")
+        not target.startswith("/")
+        and ".." not in parts
+        and "." not in parts
+        and "" not in parts
         and "\\" not in target
         and "\0" not in target
         and target.startswith(root + "/")
@@ -286,16 +287,18 @@ def _safe_target(target: str, root: str) -> bool:
     )
 
 
-def _website_hazards(plan: Plan, website: GitRepo, config: Config, doc: JsonDoc) -> None:
-    """Symbolic links on a target's way, in the base tree or the work tree; case clashes."""
+def _website_hazards(plan: Plan, website: GitRepo, doc: JsonDoc) -> None:
+    """For what will be written: symbolic links on the way (base tree or disk); case clashes."""
     links = {p for p, e in plan.website.items() if e.is_symlink}
     folded = {p.casefold(): p for p in plan.website}
-    for item in plan.items:
+    checked: dict[str, bool] = {}
+    for item in plan.writes:
         parts = item.target.split("/")
         for depth in range(1, len(parts) + 1):
             prefix = "/".join(parts[:depth])
-            on_disk = website.root / prefix
-            if prefix in links or on_disk.is_symlink():
+            if prefix not in checked:
+                checked[prefix] = prefix in links or os.path.islink(website.root / prefix)
+            if checked[prefix]:
                 plan.integrity.append(
                     _claim_problem(
                         doc,
@@ -316,7 +319,6 @@ def _website_hazards(plan: Plan, website: GitRepo, config: Config, doc: JsonDoc)
                 "target-unique",
                 f"{item.target} differs only in case from the website's {existing}",
             )
-    _ = config
 
 
 def _verify_content(
@@ -329,7 +331,7 @@ def _verify_content(
 ) -> None:
     """sha256 of every entry (cached by blob id); schema and layout of what will be written."""
     verified = BlobCache(website.git_dir / "benchsync" / "verified", "sha256")
-    sizes = gitrepo.blob_sizes(plan.source.repo, [i.blob for i in plan.items])
+    sizes = plan.sizes
     to_read = []
     for item in plan.items:
         if item.status == "rejected":

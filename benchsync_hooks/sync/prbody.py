@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__, gitrepo
 from ..config import Config
 from ..gitrepo import GitRepo
-from ..layout import parse_target
 from .plan import Item, Plan
 
 
@@ -49,28 +49,47 @@ def _change(name: str, new: Any, old: Any) -> str | None:
     return f"{name} {sign}{abs(pct):.1f}%"
 
 
-def _previous(plan: Plan, item: Item, config: Config) -> tuple[str, str] | None:
+_TARGET_FILE = re.compile(r"^(?P<run_id>.+?_(?P<day>\d{8})_(?P<seq>\d{3}))_(?P<name>.+)$")
+
+
+def _earlier_runs(
+    plan: Plan, config: Config, wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str, str], list[tuple[tuple[str, str, str], str, str]]]:
+    """(backend, model, file name) → [(run key, path, blob)] for the website's results,
+    only under the backend/model folders this sync touches."""
+    index: dict[tuple[str, str, str], list[tuple[tuple[str, str, str], str, str]]] = {}
+    root = config.target_root + "/"
+    for path, entry in plan.website.items():
+        parts = path[len(root) :].split("/") if path.startswith(root) else []
+        if len(parts) != 3 or (parts[0], parts[1]) not in wanted:
+            continue
+        match = _TARGET_FILE.match(parts[2])
+        if match is None:
+            continue
+        key = (match["day"], match["seq"], match["run_id"])
+        index.setdefault((parts[0], parts[1], match["name"]), []).append((key, path, entry.blob))
+    return index
+
+
+def _previous(
+    item: Item,
+    index: dict[tuple[str, str, str], list[tuple[tuple[str, str, str], str, str]]],
+) -> tuple[str, str] | None:
     """(path, blob) of the latest earlier run on the website with the same backend,
     model and workload file."""
     claim = item.claim
     name = claim.target.rsplit("/", 1)[-1][len(claim.run_id) + 1 :]
-    best: tuple[tuple[str, str, str], str, str] | None = None
     mine = _run_key(claim.run_id)
-    for path, entry in plan.website.items():
-        if not path.startswith(f"{config.target_root}/{claim.backend}/{claim.model}/"):
-            continue
-        parts, _reason = parse_target(path, config)
-        if parts is None or parts[3] + "_leaderboard.json" != name:
-            continue
-        key = _run_key(parts[2])
-        if key < mine and (best is None or key > best[0]):
-            best = (key, path, entry.blob)
-    return (best[1], best[2]) if best else None
+    earlier = [c for c in index.get((claim.backend, claim.model, name), []) if c[0] < mine]
+    if not earlier:
+        return None
+    _key, path, blob = max(earlier)
+    return path, blob
 
 
 def _run_key(run_id: str) -> tuple[str, str, str]:
-    workload, day, seq = run_id.rsplit("_", 2)
-    return (day, seq, workload)
+    _workload, day, seq = run_id.rsplit("_", 2)
+    return (day, seq, run_id)
 
 
 def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
@@ -84,7 +103,8 @@ def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
         "",
     ]
     writes = sorted(plan.writes, key=lambda i: i.target)
-    previous = {id(i): _previous(plan, i, config) for i in writes}
+    index = _earlier_runs(plan, config, {(i.claim.backend, i.claim.model) for i in writes})
+    previous = {id(i): _previous(i, index) for i in writes}
     old_data = dict(gitrepo.read_blobs(website, {p[1] for p in previous.values() if p}))
     if writes:
         lines += [

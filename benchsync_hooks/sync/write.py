@@ -59,32 +59,54 @@ def _sha256_of(path: Path) -> str | None:
         return None
 
 
-def write_files(website: GitRepo, items: list[Item]) -> None:
-    """Each file: temp file under .git, fsync, rename into place (never half-written)."""
+def stage_files(website: GitRepo, items: list[Item]) -> list[Path]:
+    """Write each item's bytes to a temp file under .git/benchsync/tmp and fsync it."""
     tmp_dir = website.git_dir / "benchsync" / "tmp"
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    for item in items:
-        assert item.data is not None
-        target = website.root / item.target
-        _ensure_real_dirs(website.root, target.parent)
-        fd, tmp = tempfile.mkstemp(prefix="write-", dir=tmp_dir)
-        try:
+    temps: list[Path] = []
+    try:
+        for item in items:
+            assert item.data is not None
+            fd, tmp = tempfile.mkstemp(prefix="write-", dir=tmp_dir)
+            temps.append(Path(tmp))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(item.data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(tmp, 0o644)
+    except OSError as exc:
+        discard(temps)
+        raise UsageError(f"cannot write under {tmp_dir}: {exc.strerror or exc}") from None
+    return temps
+
+
+def discard(temps: list[Path]) -> None:
+    for tmp in temps:
+        tmp.unlink(missing_ok=True)
+
+
+def place_files(website: GitRepo, items: list[Item], temps: list[Path]) -> None:
+    """Rename staged temp files into place: each file is either old or complete."""
+    try:
+        for item, tmp in zip(items, temps, strict=True):
+            target = website.root / item.target
+            _ensure_real_dirs(website.root, target.parent)
             try:
                 os.replace(tmp, target)
             except OSError as exc:
                 if exc.errno != 18:  # EXDEV: .git on another file system
                     raise
                 local = target.with_name(f".{target.name}.benchsync-tmp")
-                os.replace(_copy(tmp, local), target)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise UsageError(f"cannot write {item.target}: {exc.strerror or exc}") from None
-        _fsync_dir(target.parent)
+                os.replace(_copy(str(tmp), local), target)
+            _fsync_dir(target.parent)
+    except OSError as exc:
+        discard(temps)
+        raise UsageError(f"cannot write into the website: {exc.strerror or exc}") from None
+
+
+def write_files(website: GitRepo, items: list[Item]) -> None:
+    """Each file: temp file under .git, fsync, rename into place (never half-written)."""
+    place_files(website, items, stage_files(website, items))
 
 
 def _copy(source: str, dest: Path) -> Path:
@@ -134,32 +156,44 @@ def commit_message(plan: Plan) -> str:
 
 
 def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
-    """Create or reset ``branch`` at the base with the plan's files; check it out."""
+    """Create or reset ``branch`` at the base with the plan's files; check it out.
+
+    Order for crash safety: temp files (fsynced) → blobs hashed from them → tree and
+    commit objects → files renamed into place → branch ref → HEAD and index. A kill
+    at any point leaves every file old or complete, and a rerun converges.
+    """
     items = plan.writes
-    ids = gitrepo.store_blobs(website, [i.data or b"" for i in items])
-    for item, blob in zip(items, ids, strict=True):
-        if blob != item.blob:  # pragma: no cover - the sha256 was verified already
-            raise IntegrityError(f"{item.claim.source}: stored blob {blob} is not {item.blob}")
-    tree = gitrepo.tree_with(website, plan.base_commit, {i.target: i.blob for i in items})
-    existing = gitrepo.branch_commit(website, branch)
-    changed = True
-    commit = None
-    if existing is not None:
-        old_tree, parents, _message = gitrepo.commit_info(website, existing)
-        if old_tree == tree and parents == [plan.base_commit]:
-            changed, commit = False, existing
-    if commit is None:
-        commit = gitrepo.commit_tree(website, tree, plan.base_commit, commit_message(plan))
-    head = gitrepo.resolve_commit_or_none(website, "HEAD")
-    on_branch = gitrepo.current_branch(website) == branch
+    temps = stage_files(website, items)
+    try:
+        ids = gitrepo.hash_files(website, temps)
+        for item, blob in zip(items, ids, strict=True):
+            if blob != item.blob:  # pragma: no cover - the sha256 was verified already
+                raise IntegrityError(f"{item.claim.source}: stored blob {blob} is not {item.blob}")
+        tree = gitrepo.tree_with(website, plan.base_commit, {i.target: i.blob for i in items})
+        existing = gitrepo.branch_commit(website, branch)
+        changed = True
+        commit = None
+        if existing is not None:
+            old_tree, parents, _message = gitrepo.commit_info(website, existing)
+            if old_tree == tree and parents == [plan.base_commit]:
+                changed, commit = False, existing
+        if commit is None:
+            commit = gitrepo.commit_tree(website, tree, plan.base_commit, commit_message(plan))
+        head = gitrepo.resolve_commit_or_none(website, "HEAD")
+        on_branch = gitrepo.current_branch(website) == branch
+    except BaseException:
+        discard(temps)
+        raise
     if on_branch and not changed:
+        discard(temps)
         return Outcome(branch, commit, False)
     if head == plan.base_commit and not on_branch:
-        write_files(website, items)
+        place_files(website, items, temps)
         if changed:
             gitrepo.update_branch(website, branch, commit, existing)
         gitrepo.switch_to(website, branch)
         return Outcome(branch, commit, changed)
+    discard(temps)
     if changed:
         gitrepo.update_branch(website, branch, commit, existing)
     status, _out, err = website.run("checkout", "-q", "-f", branch)
