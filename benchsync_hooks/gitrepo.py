@@ -26,6 +26,7 @@ class Entry(NamedTuple):
     path: str
     mode: str
     blob: str
+    size: int = -1  # known for tree listings (ls-tree -l), -1 otherwise
 
     @property
     def is_symlink(self) -> bool:
@@ -109,9 +110,10 @@ def _parse_listing(out: str, *, tree: bool) -> Iterator[Entry]:
         meta, _, path = record.partition("\t")
         if not path:
             continue
-        fields = meta.split(" ")
+        fields = meta.split()
         if tree:
-            yield Entry(path, fields[0], fields[2])
+            size = int(fields[3]) if fields[3].isdigit() else -1
+            yield Entry(path, fields[0], fields[2], size)
         elif fields[2] in ("0", "2"):
             yield Entry(path, fields[0], fields[1])
 
@@ -126,7 +128,9 @@ def index_entries(repo: GitRepo, prefix: str) -> dict[str, Entry]:
 
 def tree_entries(repo: GitRepo, commit: str, prefix: str) -> dict[str, Entry]:
     """Files of ``commit``'s tree under ``prefix``."""
-    status, out, err = _run(repo, "ls-tree", "-r", "-z", "--full-tree", commit, "--", prefix)
+    status, out, err = _run(
+        repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", prefix
+    )
     if status:
         raise GitError(f"git ls-tree {commit} failed: {err.strip()}")
     return {e.path: e for e in _parse_listing(out, tree=True)}

@@ -118,7 +118,7 @@ def build_plan(
             f"no manifest at {where}: {config.manifest} is missing; install the "
             "leaderboard-manifest hook in the benchmark repository and commit the manifest"
         )
-    size = gitrepo.blob_size(source.repo, manifest_entry.blob)
+    size = manifest_entry.size
     display = f"{config.manifest}@{source.short}"
     if size > MAX_MANIFEST:
         plan.integrity.append(
@@ -256,7 +256,7 @@ def _claims(
         plan.items.append(Item(claim, entry.blob, index))
     if plan.integrity:
         return
-    plan.sizes = gitrepo.blob_sizes(plan.source.repo, [i.blob for i in plan.items])
+    plan.sizes = {listing[i.claim.source].blob: listing[i.claim.source].size for i in plan.items}
     for item in plan.items:
         actual = plan.sizes.get(item.blob, -1)
         if actual != item.claim.size:
