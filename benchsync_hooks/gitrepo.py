@@ -128,9 +128,7 @@ def index_entries(repo: GitRepo, prefix: str) -> dict[str, Entry]:
 
 def tree_entries(repo: GitRepo, commit: str, prefix: str) -> dict[str, Entry]:
     """Files of ``commit``'s tree under ``prefix``."""
-    status, out, err = _run(
-        repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", prefix
-    )
+    status, out, err = _run(repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", prefix)
     if status:
         raise GitError(f"git ls-tree {commit} failed: {err.strip()}")
     return {e.path: e for e in _parse_listing(out, tree=True)}

@@ -47,6 +47,9 @@ def open_source(location: str, ref: str | None, website: GitRepo) -> Source:
     if not path.exists():
         raise UsageError(f"source {location} does not exist; pass a benchmark repo path or URL")
     repo = gitrepo.open_any(path)
+    _status, refs, _err = repo.run("for-each-ref", "--count=1", "--format=%(refname)")
+    if not refs.strip():
+        raise GitError(f"source {location} has no commits yet; there is nothing to sync from")
     chosen = ref or _default_ref(repo)
     return Source(repo, location, chosen, gitrepo.resolve_commit(repo, chosen))
 

@@ -86,11 +86,18 @@ def discard(temps: list[Path]) -> None:
 
 
 def place_files(website: GitRepo, items: list[Item], temps: list[Path]) -> None:
-    """Rename staged temp files into place: each file is either old or complete."""
+    """Rename staged temp files into place: each file is either old or complete.
+
+    A failure part-way (a full disk, a file where a directory should be) puts back
+    what was already placed and removes the directories made, so the tree is as it was.
+    """
+    placed: list[tuple[Path, bytes | None]] = []
+    made: list[Path] = []
     try:
         for item, tmp in zip(items, temps, strict=True):
             target = website.root / item.target
-            _ensure_real_dirs(website.root, target.parent)
+            made.extend(_ensure_real_dirs(website.root, target.parent))
+            old = target.read_bytes() if target.is_file() else None
             try:
                 os.replace(tmp, target)
             except OSError as exc:
@@ -98,10 +105,28 @@ def place_files(website: GitRepo, items: list[Item], temps: list[Path]) -> None:
                     raise
                 local = target.with_name(f".{target.name}.benchsync-tmp")
                 os.replace(_copy(str(tmp), local), target)
+            placed.append((target, old))
             _fsync_dir(target.parent)
     except OSError as exc:
+        _roll_back(placed, made)
         discard(temps)
         raise UsageError(f"cannot write into the website: {exc.strerror or exc}") from None
+
+
+def _roll_back(placed: list[tuple[Path, bytes | None]], made: list[Path]) -> None:
+    for target, old in reversed(placed):
+        try:
+            if old is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.write_bytes(old)
+        except OSError:
+            continue
+    for folder in reversed(made):
+        try:
+            folder.rmdir()
+        except OSError:
+            continue
 
 
 def write_files(website: GitRepo, items: list[Item]) -> None:
@@ -118,7 +143,9 @@ def _copy(source: str, dest: Path) -> Path:
     return dest
 
 
-def _ensure_real_dirs(root: Path, folder: Path) -> None:
+def _ensure_real_dirs(root: Path, folder: Path) -> list[Path]:
+    """Make the directories down to ``folder`` (never through a symlink); the ones made."""
+    made: list[Path] = []
     current = root
     for part in folder.relative_to(root).parts:
         current = current / part
@@ -128,6 +155,8 @@ def _ensure_real_dirs(root: Path, folder: Path) -> None:
             )
         if not current.exists():
             current.mkdir()
+            made.append(current)
+    return made
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -186,6 +215,7 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
         raise
     if on_branch and not changed:
         discard(temps)
+        gitrepo.switch_to(website, branch)  # also repairs an index left by a killed run
         return Outcome(branch, commit, False)
     if head == plan.base_commit and not on_branch:
         place_files(website, items, temps)

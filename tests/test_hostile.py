@@ -1,0 +1,311 @@
+"""Hostile input on the trust boundary: each case is one clear line, and nothing is written.
+
+A pull request to the benchmark repository must never be able to write outside
+data/results/ of the website, nor leave it half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import git, run_cli
+from test_apply import BRANCH, RUNS, Pair
+
+from benchsync_hooks import samples
+
+
+def _commit_raw(pair: Pair, rel: str, data: bytes, *, symlink_to: str | None = None) -> None:
+    """Commit a file (or a symlink) in the source and list it honestly in the manifest."""
+    path = pair.bench.root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if symlink_to is not None:
+        path.symlink_to(symlink_to)
+        data = symlink_to.encode()
+    else:
+        path.write_bytes(data)
+    pair.bench.stage()
+    pair.bench.commit("raw")
+    parts = rel.split("/")
+    doc = pair.bench.manifest()
+    doc["files"].append(
+        {
+            "source": rel,
+            "target": f"data/results/{parts[1]}/{parts[2]}/{parts[3]}_{parts[4]}",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+            "entry_id": "00000000-0000-4000-8000-0000000000aa",
+            "backend": parts[1],
+            "model": parts[2],
+            "run_id": parts[3],
+        }
+    )
+    doc["files"].sort(key=lambda f: f["source"])
+    pair.bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=2) + "\n")
+    pair.bench.stage()
+    pair.bench.commit("manifest lists it")
+
+
+EVIL = "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json"
+
+
+def _claim(**changes: Any) -> Callable[[Pair], None]:
+    def setup(pair: Pair) -> None:
+        def mutate(doc: dict[str, Any]) -> None:
+            doc["files"][0].update(changes)
+
+        pair.tamper(mutate)
+
+    return setup
+
+
+def _deep(pair: Pair) -> None:
+    _commit_raw(pair, EVIL, b"[" * 100_000 + b"]" * 100_000)
+
+
+def _huge(pair: Pair) -> None:
+    _commit_raw(pair, EVIL, b'{"x": "' + b"a" * (60 * 1024 * 1024) + b'"}')
+
+
+def _with(data: bytes) -> Callable[[Pair], None]:
+    return lambda pair: _commit_raw(pair, EVIL, data)
+
+
+def _good_doc(**overrides: Any) -> bytes:
+    run = samples.Run("cpu", "gpt2", "short", "20260201", 1, "short_input")
+    doc = samples.result(run, entry_id="00000000-0000-4000-8000-0000000000aa", **overrides)
+    return samples.dumps(doc).encode()
+
+
+def _lookalike(pair: Pair) -> None:
+    rel = "outputs/cpu/g\u0440t2/short_20260201_001/short_input_leaderboard.json"  # Cyrillic р
+    _commit_raw(pair, rel, _good_doc(model__name="g\u0440t2"))
+
+
+def _case_clash(pair: Pair) -> None:
+    rel = "outputs/cpu/GPT2/short_20260128_001/short_input_leaderboard.json"
+    _commit_raw(pair, rel, _good_doc(model__name="GPT2"))
+
+
+def _case_clash_website(pair: Pair) -> None:
+    pair.seed_site(samples.Run("cpu", "GPT2", "short", "20260128", 1, "short_input"))
+
+
+def _symlink_source(pair: Pair) -> None:
+    _commit_raw(pair, EVIL, b"", symlink_to="/etc/passwd")
+
+
+def _dir_symlink_in_outputs(pair: Pair) -> None:
+    outside = pair.bench.root / "elsewhere/short_20260201_001"
+    outside.mkdir(parents=True)
+    (outside / "short_input_leaderboard.json").write_bytes(_good_doc())
+    link = pair.bench.root / "outputs/cpu/gpt2/short_20260201_001"
+    link.symlink_to(outside)
+    _commit_raw_existing(pair, "outputs/cpu/gpt2/short_20260201_001", EVIL)
+
+
+def _commit_raw_existing(pair: Pair, link: str, rel: str) -> None:
+    pair.bench.stage()
+    pair.bench.commit("dir link")
+    doc = pair.bench.manifest()
+    data = _good_doc()
+    doc["files"].append(
+        {
+            "source": rel,
+            "target": "data/results/cpu/gpt2/short_20260201_001_short_input_leaderboard.json",
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+            "entry_id": "00000000-0000-4000-8000-0000000000aa",
+            "backend": "cpu",
+            "model": "gpt2",
+            "run_id": "short_20260201_001",
+        }
+    )
+    pair.bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=2) + "\n")
+    pair.bench.stage()
+    pair.bench.commit("manifest lists it")
+    _ = link
+
+
+def _website_dir_symlink(pair: Pair) -> None:
+    outside = pair.site.parent / "outside"
+    outside.mkdir()
+    (pair.site / "data/results/cpu").mkdir(parents=True)
+    (pair.site / "data/results/cpu/gpt2").symlink_to(outside)
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "link")
+
+
+def _huge_claim(pair: Pair) -> None:
+    def mutate(doc: dict[str, Any]) -> None:
+        doc["files"][0]["size"] = 1024 * 1024 * 1024
+
+    pair.tamper(mutate)
+
+
+def _twice(pair: Pair) -> None:
+    pair.tamper(lambda d: d["files"].append(dict(d["files"][0])))
+
+
+def _format(pair: Pair) -> None:
+    pair.tamper(lambda d: d.update(format="benchsync-manifest/v0"))
+
+
+# (case, setup, exit code, where the line is, text the line must hold)
+CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
+    ("source with ../", _claim(source="outputs/../../etc/passwd"), 1, "err", "manifest-schema"),
+    (
+        "absolute target",
+        _claim(target="/etc/cron.d/x_leaderboard.json"),
+        1,
+        "err",
+        "manifest-schema",
+    ),
+    (
+        "target into .github",
+        _claim(target="data/results/../../.github/workflows/x.yml"),
+        1,
+        "err",
+        "manifest-schema",
+    ),
+    (
+        "target elsewhere under the root",
+        _claim(target="data/results/cpu/gpt2/x_20260128_001_short_input_leaderboard.json"),
+        1,
+        "out",
+        "manifest-target",
+    ),
+    ("lying hash", _claim(sha256="f" * 64), 1, "out", "manifest-hash"),
+    ("lying size", _claim(size=12), 1, "out", "manifest-size"),
+    ("1 GB claimed size", _huge_claim, 1, "out", "manifest-size"),
+    ("lying format", _format, 1, "err", "manifest-schema"),
+    ("one source twice", _twice, 1, "out", "manifest-duplicate"),
+    ("symlinked result in the source", _symlink_source, 1, "out", "manifest-source"),
+    ("directory symlink in outputs/", _dir_symlink_in_outputs, 1, "out", "manifest-source"),
+    ("directory symlink in the website", _website_dir_symlink, 1, "out", "website-symlink"),
+    ("60 MB result", _huge, 1, "out", "json-size"),
+    ("100,000-deep nesting", _deep, 1, "out", "json-depth"),
+    (
+        "duplicate keys",
+        _with(b'{"entry_id": "a", "entry_id": "b"}'),
+        1,
+        "out",
+        "json-duplicate-key",
+    ),
+    (
+        "NaN",
+        _with(_good_doc().replace(b'"error_rate": 0.0', b'"error_rate": NaN')),
+        1,
+        "out",
+        "json-constant",
+    ),
+    (
+        "Infinity",
+        _with(_good_doc().replace(b'"error_rate": 0.0', b'"error_rate": Infinity')),
+        1,
+        "out",
+        "json-constant",
+    ),
+    ("invalid UTF-8", _with(_good_doc().replace(b"Linux", b"L\xffnux")), 1, "out", "json-encoding"),
+    ("BOM", _with(b"\xef\xbb\xbf" + _good_doc()), 1, "out", "json-encoding"),
+    ("look-alike model name", _lookalike, 1, "err", "manifest-schema"),
+    ("case-colliding targets", _case_clash, 1, "out", "manifest-duplicate"),
+    ("case-colliding with the website", _case_clash_website, 1, "out", "target-unique"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "setup", "code", "stream", "text"), CASES, ids=[c[0] for c in CASES]
+)
+def test_hostile_input_is_rejected_cleanly(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    case: str,
+    setup: Callable[[Pair], None],
+    code: int,
+    stream: str,
+    text: str,
+) -> None:
+    for key in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(key, raising=False)
+    pair = Pair(tmp_path, capsys)
+    monkeypatch.chdir(pair.site)
+    pair.publish(*RUNS)
+    setup(pair)
+    capsys.readouterr()
+    before = pair.snapshot()
+    head = pair.site_git("rev-parse", "HEAD")
+    status = pair.site_git("status", "--porcelain")
+    got, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert got == code, (case, out, err)
+    lines = (out if stream == "out" else err).strip().splitlines()
+    assert lines, case
+    hit = [line for line in lines if f" {text} " in line or f"{text} " in line]
+    assert hit, (case, out, err)
+    line = hit[0]
+    assert "outputs/" in line or "data/results" in line, line  # names the file
+    assert any(
+        w in line
+        for w in (
+            "regenerate",
+            "refus",
+            "fix",
+            "replace",
+            "rename",
+            "write",
+            "max_file_size",
+            "save",
+            "keep one",
+            "flatten",
+            "differs",
+            "is not",
+        )
+    ), line
+    assert pair.snapshot() == before, case
+    assert pair.site_git("rev-parse", "HEAD") == head
+    assert pair.site_git("status", "--porcelain") == status
+    assert pair.site_git("branch", "--list", BRANCH) == ""
+    assert not (tmp_path / "outside").exists() or not any((tmp_path / "outside").iterdir())
+    if err:
+        assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in out + err
+
+
+def test_hostile_count() -> None:
+    assert len(CASES) >= 20
+
+
+def test_write_failure_leaves_the_tree_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.geteuid() == 0:
+        # root ignores permission bits: make the target directory a file instead
+        blocker = True
+    else:  # pragma: no cover - CI runs as root
+        blocker = False
+    pair = Pair(tmp_path, capsys)
+    monkeypatch.chdir(pair.site)
+    pair.publish(*RUNS)
+    (pair.site / "data/results").mkdir(parents=True)
+    if blocker:
+        (pair.site / "data/results/cuda").write_text("not a directory\n")
+    else:
+        (pair.site / "data/results").chmod(0o555)
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "blocker")
+    before = pair.snapshot()
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 2, out + err
+    assert err.startswith("benchsync apply: cannot write into the website")
+    assert pair.snapshot() == before
+    assert not (pair.site / "data/results/cpu").exists()  # directories made were removed
+    assert pair.site_git("branch", "--list", BRANCH) == ""
+    assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == "main"
+    assert not any((pair.site / ".git/benchsync/tmp").iterdir())
+    _ = git
