@@ -1,0 +1,211 @@
+"""Crash safety and concurrency of apply, and the repository states it must refuse."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import git, run_cli
+from test_apply import BRANCH, RUNS, Pair
+
+from benchsync_hooks import samples
+
+TRIALS = 20
+
+
+def _apply_process(pair: Pair) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "benchsync_hooks", "apply", "--source", str(pair.bench.root)],
+        cwd=pair.site,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _expected(pair: Pair) -> dict[str, bytes]:
+    manifest = pair.bench.manifest()
+    return {f["target"]: (pair.bench.root / f["source"]).read_bytes() for f in manifest["files"]}
+
+
+def _reset(pair: Pair, start: str) -> None:
+    pair.site_git("checkout", "-q", "-f", "main")
+    pair.site_git("reset", "-q", "--hard", start)
+    pair.site_git("clean", "-qfd")
+    if pair.site_git("branch", "--list", BRANCH).strip():
+        pair.site_git("branch", "-q", "-D", BRANCH)
+
+
+def test_sigkill_at_random_moments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = Pair(tmp_path, capsys)
+    monkeypatch.chdir(pair.site)
+    pair.publish(*samples.runs(600))
+    expected = _expected(pair)
+    start = pair.site_git("rev-parse", "HEAD").strip()
+    began = time.monotonic()
+    proc = _apply_process(pair)
+    assert proc.wait(timeout=120) == 0
+    duration = time.monotonic() - began
+    rng = random.Random(20261128)
+    clean = 0
+    interrupted = 0
+    for trial in range(TRIALS):
+        _reset(pair, start)
+        proc = _apply_process(pair)
+        time.sleep(rng.uniform(0.0, duration * 1.1))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        # every result file is absent or complete
+        results = pair.site / "data/results"
+        found = [p for p in results.rglob("*") if p.is_file()] if results.exists() else []
+        head = pair.site_git("symbolic-ref", "--short", "HEAD").strip()
+        interrupted += head != BRANCH or len(found) < len(expected)
+        for path in found:
+            rel = path.relative_to(pair.site).as_posix()
+            assert rel in expected, (trial, rel)
+            assert path.read_bytes() == expected[rel], (trial, rel)
+        # nothing but result files is visible to git
+        status = pair.site_git("status", "--porcelain", "--untracked-files=all").splitlines()
+        assert all(line[3:] in expected for line in status), (trial, status[:5])
+        fsck = subprocess.run(
+            ["git", "fsck", "--no-progress"],
+            cwd=pair.site,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert fsck.returncode == 0 and "error" not in fsck.stderr.lower(), (trial, fsck.stderr)
+        # a rerun converges to the full result
+        proc = _apply_process(pair)
+        assert proc.wait(timeout=120) == 0, trial
+        assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == BRANCH
+        assert pair.site_git("status", "--porcelain") == ""
+        for target, data in expected.items():
+            assert (pair.site / target).read_bytes() == data
+        clean += 1
+    assert clean == TRIALS
+    assert interrupted >= 1  # the kills did land before the apply had finished
+
+
+def test_a_second_apply_waits_or_gives_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from filelock import FileLock
+
+    pair = Pair(tmp_path, capsys)
+    monkeypatch.chdir(pair.site)
+    pair.publish(*RUNS)
+    (pair.site / ".benchsync.toml").write_text("lock_timeout = 0.3\n")
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "config")
+    lock = pair.site / ".git/benchsync/apply.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock)):
+        code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 2 and out == ""
+    assert "another apply is running on this website" in err and "lock_timeout" in err
+    assert pair.site_git("branch", "--list", BRANCH) == ""
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+
+
+def test_two_applies_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = Pair(tmp_path, capsys)
+    monkeypatch.chdir(pair.site)
+    pair.publish(*samples.runs(300))
+    expected = _expected(pair)
+    clean = 0
+    for _trial in range(5):
+        start = pair.site_git("rev-parse", "main").strip()
+        _reset(pair, start)
+        first, second = _apply_process(pair), _apply_process(pair)
+        assert (first.wait(timeout=120), second.wait(timeout=120)) == (0, 0)
+        assert pair.site_git("rev-list", "--count", f"main..{BRANCH}").strip() == "1"
+        assert pair.site_git("status", "--porcelain") == ""
+        for target, data in expected.items():
+            assert (pair.site / target).read_bytes() == data
+        clean += 1
+    assert clean == 5
+
+
+def test_two_manifests_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = Pair(tmp_path, capsys)
+    for run in samples.runs(400):
+        pair.bench.add_run(run)
+    pair.bench.stage()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "benchsync_hooks", "manifest"],
+            cwd=pair.bench.root,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(3)
+    ]
+    codes = [p.wait(timeout=120) for p in procs]
+    assert set(codes) <= {0, 1} and 1 in codes  # at least one wrote it, none crashed
+    together = (pair.bench.root / "outputs/sync-manifest.json").read_bytes()
+    shutil.rmtree(pair.bench.root / ".git/benchsync", ignore_errors=True)
+    monkeypatch.chdir(pair.bench.root)
+    (pair.bench.root / "outputs/sync-manifest.json").unlink()
+    run_cli(capsys, "manifest")
+    assert (pair.bench.root / "outputs/sync-manifest.json").read_bytes() == together
+    assert len(json.loads(together)["files"]) == 400
+
+
+@pytest.mark.parametrize("state", ["rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"])
+def test_website_mid_operation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, state: str
+) -> None:
+    pair = Pair(tmp_path, capsys)
+    monkeypatch.chdir(pair.site)
+    pair.publish(*RUNS)
+    marker = pair.site / ".git" / state
+    if state.startswith("rebase"):
+        marker.mkdir()
+    else:
+        marker.write_text(pair.site_git("rev-parse", "HEAD"))
+    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 2
+    word = "rebase" if state.startswith("rebase") else "cherry-pick"
+    assert f"in the middle of a {word}; finish or abort it first" in err
+
+
+def test_shallow_source_clone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = Pair(tmp_path, capsys)
+    monkeypatch.chdir(pair.site)
+    pair.publish(*RUNS)
+    pair.publish(samples.Run("vllm", "tiny-gpt2", "long", "20260131", 1, "long_input"))
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", pair.bench.root.as_uri(), str(shallow))
+    assert git(shallow, "rev-parse", "--is-shallow-repository").strip() == "true"
+    capsys.readouterr()
+    code, out, err = run_cli(capsys, "apply", "--source", str(shallow), "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["new"]) == 5
+
+
+def test_empty_source_repository(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pair = Pair(tmp_path, capsys)
+    monkeypatch.chdir(pair.site)
+    empty = tmp_path / "empty"
+    git(tmp_path, "init", "-q", str(empty))
+    code, out, err = run_cli(capsys, "apply", "--source", str(empty))
+    assert (code, out) == (2, "")
+    assert "has no commits yet" in err
+    code, _out, err = run_cli(capsys, "apply", "--source", str(tmp_path / "missing"))
+    assert code == 2 and "does not exist" in err

@@ -1,0 +1,175 @@
+"""Property-based tests: mapping round-trips, order-free manifests, no crash on mutations."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import RUN
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchsync_hooks import samples
+from benchsync_hooks.checks import check_content
+from benchsync_hooks.config import Config
+from benchsync_hooks.layout import parse_source, parse_target
+from benchsync_hooks.manifest import ManifestFile, render
+
+CONFIG = Config()
+slug = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,12}", fullmatch=True)
+model = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._-]{0,20}", fullmatch=True)
+workload = st.from_regex(r"[a-z0-9][a-z0-9-]{0,8}", fullmatch=True)
+name = st.from_regex(r"[a-z0-9][a-z0-9_-]{0,12}", fullmatch=True)
+day = st.dates(min_value=__import__("datetime").date(2000, 1, 1))
+sequence = st.integers(min_value=1, max_value=999)
+
+
+@settings(max_examples=300, deadline=None)
+@given(slug, model, workload, day, sequence, name)
+def test_source_to_target_round_trip(
+    backend: str, model_dir: str, work: str, when: Any, seq: int, stem: str
+) -> None:
+    run_id = f"{work}_{when:%Y%m%d}_{seq:03d}"
+    source = f"outputs/{backend}/{model_dir}/{run_id}/{stem}_leaderboard.json"
+    parsed, problems = parse_source(source, CONFIG)
+    assert problems == [] and parsed is not None
+    assert (parsed.backend, parsed.model, parsed.run_id, parsed.name) == (
+        backend,
+        model_dir,
+        run_id,
+        stem,
+    )
+    target = parsed.target(CONFIG.target_root)
+    parts, reason = parse_target(target, CONFIG)
+    assert reason == "" and parts is not None
+    back = f"outputs/{parts[0]}/{parts[1]}/{parts[2]}/{parts[3]}_leaderboard.json"
+    assert parse_source(back, CONFIG)[0] is not None
+    assert back_target_equal(back, target)
+
+
+def back_target_equal(source: str, target: str) -> bool:
+    parsed, _ = parse_source(source, CONFIG)
+    return parsed is not None and parsed.target(CONFIG.target_root) == target
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=0, max_size=80))
+def test_arbitrary_paths_never_crash(path: str) -> None:
+    parsed, problems = parse_source(path, CONFIG)
+    assert (parsed is None) == bool(problems)
+    if parsed is not None:
+        target = parsed.target(CONFIG.target_root)
+        assert target.startswith("data/results/") and ".." not in target.split("/")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.permutations(list(range(12))), st.integers(min_value=0, max_value=2**32))
+def test_manifest_bytes_do_not_depend_on_order(order: list[int], seed: int) -> None:
+    runs = samples.runs(12)
+    files = [
+        ManifestFile(
+            r.source,
+            r.target,
+            f"{random.Random(seed + i).getrandbits(256):064x}",
+            100 + i,
+            samples.result(r)["entry_id"],
+            r.backend,
+            r.model,
+            r.run_id,
+        )
+        for i, r in enumerate(runs)
+    ]
+    shuffled = [files[i] for i in order]
+    assert render(shuffled, CONFIG) == render(files, CONFIG)
+    assert (
+        render(shuffled, CONFIG).encode()
+        == render(sorted(files, key=lambda f: f.source), CONFIG).encode()
+    )
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            found.extend(_paths(value, (*prefix, key)))
+    elif isinstance(doc, list):
+        for index, value in enumerate(doc):
+            found.extend(_paths(value, (*prefix, index)))
+    return found
+
+
+def _mutate(doc: Any, path: tuple[Any, ...], value: Any, delete: bool) -> Any:
+    if not path:
+        return value
+    node = doc
+    for key in path[:-1]:
+        node = node[key]
+    if delete and isinstance(node, dict):
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return doc
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_mutations_never_crash_the_checks(data: st.DataObject) -> None:
+    doc = samples.result(RUN)
+    paths = _paths(doc)
+    path = data.draw(st.sampled_from(paths))
+    value = data.draw(json_values)
+    delete = data.draw(st.booleans())
+    mutated = _mutate(doc, path, value, delete)
+    raw = json.dumps(mutated, allow_nan=True).encode()
+    parsed, facts, problems = check_content(raw, "x_leaderboard.json", CONFIG)
+    assert (parsed is None) == (facts is None)
+    for problem in problems:
+        assert problem.rule and problem.message and "\n" not in problem.message
+        assert problem.line >= 0 and problem.column >= 0
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_random_mutations_exit_0_or_1(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    import subprocess
+    import sys
+
+    folder = tmp_path_factory.mktemp("mut")
+    doc = samples.result(RUN)
+    mutated = _mutate(
+        doc,
+        data.draw(st.sampled_from(_paths(doc))),
+        data.draw(json_values),
+        data.draw(st.booleans()),
+    )
+    path = Path(folder) / "m_leaderboard.json"
+    path.write_text(json.dumps(mutated, allow_nan=True))
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchsync_hooks", "schema", path.name],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stderr
