@@ -42,6 +42,15 @@ def check_content(
     return doc, facts, check_document(doc, config, schema_path)
 
 
+def read_facts(data: bytes, display: str, config: Config) -> tuple[JsonDoc | None, Facts | None]:
+    """Strict JSON and the facts layout needs, without the schema (that is the schema hook's)."""
+    doc, _problems = jsondoc.parse(data, display, max_depth=config.max_depth)
+    if doc is None:
+        return None, None
+    digest = hashlib.sha256(data).hexdigest()
+    return doc, facts_from_value(doc.value, sha256=digest, size=len(data))
+
+
 def run_config_from_bytes(path: str, data: bytes | None) -> RunConfig | None:
     if data is None:
         return None

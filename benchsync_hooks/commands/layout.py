@@ -10,10 +10,10 @@ from typing import TextIO
 from .. import gitrepo, jsondoc
 from ..checks import (
     Placed,
-    check_content,
     check_placement,
     config_path_for,
     locator,
+    read_facts,
     run_config_from_bytes,
     uniqueness,
 )
@@ -91,7 +91,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         data, _unread = jsondoc.read_limited(ctx.root / rel, rel, config.max_file_size)
         doc = facts = None
         if data is not None:
-            doc, facts, _content_problems = check_content(data, rel, config)
+            doc, facts = read_facts(data, rel, config)
         cfg_path = config_path_for(rel)
         cfg_file = ctx.root / cfg_path
         run_config = None
