@@ -69,11 +69,17 @@ class BlobCache:
             self._data[blob] = value
             self._new[blob] = value
 
+    def close(self) -> None:
+        """Drop what was loaded (after :meth:`save`), to give the memory back."""
+        self._data = {}
+        self._new = {}
+        self._loaded = False
+
     def save(self) -> None:
         """Append what is new; a failure to cache is never an error."""
         if self._path is None or not self._loaded or not (self._new or self._fresh):
             return
-        lines = "".join(
+        lines = (
             json.dumps([blob, value], separators=(",", ":")) + "\n"
             for blob, value in self._new.items()
         )
@@ -81,12 +87,14 @@ class BlobCache:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             if self._fresh:
                 tmp = self._path.with_name(f".{CACHE_NAME}.{os.getpid()}")
-                tmp.write_text(self._key + "\n" + lines, encoding="utf-8")
+                with tmp.open("w", encoding="utf-8") as handle:
+                    handle.write(self._key + "\n")
+                    handle.writelines(lines)
                 tmp.replace(self._path)
                 self._fresh = False
             else:
                 with self._path.open("a", encoding="utf-8") as handle:
-                    handle.write(lines)
+                    handle.writelines(lines)
             self._new.clear()
         except OSError:
             return

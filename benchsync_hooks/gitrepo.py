@@ -163,21 +163,49 @@ def blob_sizes(repo: GitRepo, blobs: Iterable[str]) -> dict[str, int]:
 
 
 def read_blobs(repo: GitRepo, blobs: Iterable[str]) -> Iterator[tuple[str, bytes]]:
-    """Contents of blobs, all in one ``cat-file --batch`` process."""
+    """Contents of blobs, streamed from one ``cat-file --batch`` process.
+
+    One blob is in memory at a time (the ids are fed by a thread), so reading
+    10,000 results costs the memory of one.
+    """
+    import subprocess
+    import threading
+
     wanted = list(dict.fromkeys(blobs))
     if not wanted:
         return
-    out = _batch(repo, "--batch", wanted)
-    pos = 0
-    for blob in wanted:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        if len(header) != 3:
-            raise GitError(f"object {blob} is missing from the repository")
-        size = int(header[2])
-        start = end + 1
-        yield blob, out[start : start + size]
-        pos = start + size + 1
+    proc = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=repo.root,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin, stdout = proc.stdin, proc.stdout
+
+    def feed() -> None:
+        try:
+            for blob in wanted:
+                stdin.write(f"{blob}\n".encode("ascii"))
+            stdin.close()
+        except OSError:
+            return
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        for blob in wanted:
+            header = stdout.readline().split()
+            if len(header) != 3:
+                raise GitError(f"object {blob} is missing from the repository")
+            data = stdout.read(int(header[2]))
+            stdout.read(1)  # the newline after each object
+            yield blob, data
+    finally:
+        proc.kill()
+        proc.wait()
+        writer.join(timeout=5)
 
 
 def blob_size(repo: GitRepo, blob: str) -> int:

@@ -82,6 +82,7 @@ def compute(ctx: Context, repo: GitRepo) -> ManifestState:
     blob_facts = BlobFacts(repo, config, cache, schema_path)
     verdicts, placed = per_file(todo, configs, config, blob_facts)
     cache.save()
+    cache.close()  # its 10,000 entries are not needed any more
     for verdict in verdicts:
         if verdict.ok:
             [item] = files_from([verdict], config)
@@ -100,7 +101,9 @@ def compute(ctx: Context, repo: GitRepo) -> ManifestState:
         if path not in fresh
     )
     problems = [p for v in verdicts for p in v.problems]
+    del verdicts
     conflicts = uniqueness(placed)
+    del placed
     problems.extend(conflicts)
     memo.replace(kept)
     excluded = {p.path for p in conflicts}
@@ -156,12 +159,14 @@ class Memo:
         if data == self._data:
             return
         self._data = data
-        lines = [self._key]
-        lines.extend(f"{path}\t{record}" for path, record in data.items() if "\t" not in path)
         try:
             tmp = self._path.with_name(f".{self.NAME}.{os.getpid()}")
             tmp.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            with tmp.open("w", encoding="utf-8") as handle:
+                handle.write(self._key + "\n")
+                handle.writelines(
+                    f"{path}\t{record}\n" for path, record in data.items() if "\t" not in path
+                )
             tmp.replace(self._path)
         except OSError:
             return
