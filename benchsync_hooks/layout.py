@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import Config
 from .report import Problem
@@ -30,9 +30,8 @@ _TARGET_NAME = re.compile(
 Locate = Callable[[str], tuple[int, int]]
 
 
-@dataclass(frozen=True)
-class ResultPath:
-    """A source path that follows the convention, taken apart."""
+class ResultPath(NamedTuple):
+    """A source path that follows the convention, taken apart (a tuple: cheap to make)."""
 
     source: str
     backend: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, NamedTuple
 
 from .checks import Verdict
 from .config import Config
@@ -16,8 +16,7 @@ FORMAT = "benchsync-manifest/v1"
 FIELDS = ("source", "target", "sha256", "size", "entry_id", "backend", "model", "run_id")
 
 
-@dataclass(frozen=True)
-class ManifestFile:
+class ManifestFile(NamedTuple):
     """One claim of the manifest: this source, with these bytes, goes to that target."""
 
     source: str
@@ -30,7 +29,7 @@ class ManifestFile:
     run_id: str
 
     def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in FIELDS}
+        return dict(self._asdict())
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,7 @@ def parse_doc(
             f"{pointer or '/'}; regenerate it with 'benchsync manifest'"
         )
     value = doc.value
-    files = tuple(ManifestFile(**{k: item[k] for k in FIELDS}) for item in value["files"])
+    files = tuple(ManifestFile(*map(item.__getitem__, FIELDS)) for item in value["files"])
     return Manifest(value["source_root"], value["target_root"], files), doc
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import gitrepo
+from .. import __version__, gitrepo
 from ..cache import BlobCache
 from ..checks import check_content, config_path_for, locator, run_config_from_bytes
 from ..config import Config
@@ -69,6 +69,7 @@ class Plan:
     source: Source
     base: str
     base_commit: str
+    website_repo: GitRepo
     items: list[Item] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     integrity: list[Problem] = field(default_factory=list)
@@ -109,7 +110,7 @@ def build_plan(
     config: Config,
     progress: Progress = _no_progress,
 ) -> Plan:
-    plan = Plan(source, base, base_commit)
+    plan = Plan(source, base, base_commit, website_repo=website)
     listing = gitrepo.tree_entries(source.repo, source.commit, config.source_root)
     manifest_entry = listing.get(config.manifest)
     where = f"{source.location}@{source.short}"
@@ -184,7 +185,10 @@ def _claims(
         return
     seen_sources: dict[str, int] = {}
     seen_targets: dict[str, int] = {}
+    known = PathClaims(plan.website_repo.git_dir / "benchsync", config.fingerprint())
+    learned: set[str] = set()
     for index, claim in enumerate(files):
+        problems_before = len(plan.integrity)
 
         def bad(key: str, rule: str, message: str, fix: str = regenerate, i: int = index) -> None:
             plan.integrity.append(_claim_problem(doc, i, key, rule, message, fix))
@@ -207,6 +211,11 @@ def _claims(
             )
             continue
         seen_targets[folded] = index
+        memo_key = "\t".join((claim.source, claim.target, claim.backend, claim.model, claim.run_id))
+        entry = listing.get(claim.source)
+        if memo_key in known and entry is not None and entry.is_file:
+            plan.items.append(Item(claim, entry.blob, index))  # path claims checked before
+            continue
         if not _safe_target(claim.target, config.target_root):
             bad(
                 "target",
@@ -215,7 +224,6 @@ def _claims(
                 "the manifest was tampered with; regenerate it and check the benchmark repo",
             )
             continue
-        entry = listing.get(claim.source)
         if entry is None:
             bad(
                 "source",
@@ -253,7 +261,11 @@ def _claims(
                     "manifest-field",
                     f"claims {key} {getattr(claim, key)!r}, the path says {value!r}",
                 )
+        if len(plan.integrity) == problems_before:
+            learned.add(memo_key)
         plan.items.append(Item(claim, entry.blob, index))
+    if learned:
+        known.remember(learned)
     if plan.integrity:
         return
     plan.sizes = {listing[i.claim.source].blob: listing[i.claim.source].size for i in plan.items}
@@ -271,6 +283,45 @@ def _claims(
                     regenerate,
                 )
             )
+
+
+class PathClaims:
+    """Path claims (source, target, backend, model, run_id) verified before, per config.
+
+    They depend on nothing but the strings and the configuration, so a claim seen
+    valid once needs no second look; appended to, never rewritten.
+    """
+
+    NAME = "path-claims-v1.txt"
+
+    def __init__(self, directory: Path, fingerprint: str) -> None:
+        self._path = directory / self.NAME
+        self._key = hashlib.sha256(f"{__version__}\x1f{fingerprint}".encode()).hexdigest()
+        self._set: set[str] = set()
+        self._fresh = True
+        try:
+            header, _, body = self._path.read_text(encoding="utf-8").partition("\n")
+        except (OSError, UnicodeDecodeError):
+            return
+        if header == self._key:
+            self._set = set(body.split("\n"))
+            self._set.discard("")
+            self._fresh = False
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._set
+
+    def remember(self, keys: set[str]) -> None:
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            mode = "w" if self._fresh else "a"
+            with self._path.open(mode, encoding="utf-8") as handle:
+                if self._fresh:
+                    handle.write(self._key + "\n")
+                handle.writelines(k + "\n" for k in sorted(keys) if "\n" not in k)
+            self._fresh = False
+        except OSError:
+            return
 
 
 def _safe_target(target: str, root: str) -> bool:
