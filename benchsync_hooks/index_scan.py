@@ -24,6 +24,7 @@ from .config import Config
 from .gitrepo import Entry, GitRepo
 from .jsondoc import JsonDoc
 from .layout import Facts, RunConfig
+from .memo import Memo
 from .report import Problem
 from .selection import selected
 
@@ -145,15 +146,32 @@ def _run_config_json(parsed: RunConfig) -> dict[str, Any]:
 
 
 def placed_in(
-    listing: Mapping[str, Entry], config: Config, blob_facts: BlobFacts, *, skip: set[str]
+    listing: Mapping[str, Entry],
+    config: Config,
+    blob_facts: BlobFacts,
+    *,
+    skip: set[str],
+    memo: Memo | None = None,
 ) -> list[Placed]:
-    """Targets and entry ids of a listing's leaderboard files, except ``skip``."""
+    """Targets and entry ids of a listing's leaderboard files, except ``skip``.
+
+    A path whose blob the manifest memo already judged is taken from the memo;
+    only the rest is looked up in the cache or read.
+    """
     from .layout import parse_source
 
     boards = [e for e in split_listing(listing, config)[0] if e.is_file and e.path not in skip]
-    content = blob_facts.content(boards)
     placed = []
+    unknown = []
     for entry in boards:
+        record = memo.get(entry.path) if memo is not None else None
+        if record is not None and record.startswith(entry.blob + "\t"):
+            _blob, _cfg, target, ids, _block = record.split("\t", 4)
+            placed.append(Placed(entry.path, target, tuple(ids.split(",")) if ids else ()))
+        else:
+            unknown.append(entry)
+    content = blob_facts.content(unknown)
+    for entry in unknown:
         facts = content[entry.blob][0]
         result, _ = parse_source(entry.path, config)
         if result is not None and facts is not None:

@@ -250,3 +250,24 @@ def test_layout_outside_git_is_exit_2(
     assert out == ""
     assert err.startswith("benchsync layout: ") and "not inside a git repository" in err
     assert len(err.splitlines()) == 1
+
+
+def test_uniqueness_through_the_manifest_memo(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Other files known from the last manifest run are not read again, and still count."""
+    import shutil
+
+    bench.add_run(RUN)
+    bench.stage()
+    run_cli(capsys, "manifest")
+    cache = bench.root / ".git/benchsync/cache-v2.jsonl"
+    cache.unlink(missing_ok=True)
+    other = samples.Run("cpu", "gpt2", "short", "20260128", 2, "short_input")
+    bench.add_run(other, entry_id=samples.result(RUN)["entry_id"])
+    code, out, _ = run_cli(capsys, "layout", other.source)
+    assert code == 1 and "entry-id-unique" in out and RUN.source in out
+    assert not cache.exists()  # nothing had to be read or cached: the memo answered
+    shutil.rmtree(bench.root / ".git/benchsync")
+    code, out, _ = run_cli(capsys, "layout", other.source)
+    assert code == 1 and "entry-id-unique" in out  # and without the memo too

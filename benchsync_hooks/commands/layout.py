@@ -22,6 +22,7 @@ from ..errors import EXIT_OK, EXIT_PROBLEMS
 from ..gitrepo import GitRepo
 from ..index_scan import BlobFacts, open_cache, placed_in
 from ..jsondoc import JsonDoc
+from ..memo import Memo
 from ..report import Problem, emit
 from ..selection import selected
 
@@ -110,9 +111,12 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             focus.add(rel)
             mine.append(Placed(rel, result.target(config.target_root), facts.entry_ids))
     if mine:
-        blob_facts = BlobFacts(repo, config, open_cache(repo, config, ""), "")
+        schema_path = ctx.schema_path(None)
+        cache = open_cache(repo, config, schema_path)
+        blob_facts = BlobFacts(repo, config, cache, schema_path)
+        memo = Memo(gitrepo.git_dir(repo) / "benchsync", cache.key)
         listing = gitrepo.index_entries(repo, config.source_root)
-        others = placed_in(listing, config, blob_facts, skip=focus)
+        others = placed_in(listing, config, blob_facts, skip=focus, memo=memo)
         blob_facts.cache.save()
         problems.extend(uniqueness([*others, *mine], focus=focus))
     if checked:
