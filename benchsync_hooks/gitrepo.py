@@ -118,12 +118,21 @@ def _parse_listing(out: str, *, tree: bool) -> Iterator[Entry]:
             yield Entry(path, fields[0], fields[1])
 
 
-def index_entries(repo: GitRepo, prefix: str) -> dict[str, Entry]:
-    """Files of the git index under ``prefix`` (tracked and staged)."""
+def index_raw(repo: GitRepo, prefix: str) -> str:
+    """``git ls-files -s -z`` of ``prefix``: the index listing as git prints it."""
     status, out, err = _run(repo, "ls-files", "-s", "-z", "--", prefix)
     if status:
         raise GitError(f"git ls-files failed: {err.strip()}")
-    return {e.path: e for e in _parse_listing(out, tree=False)}
+    return out
+
+
+def parse_index(raw: str) -> dict[str, Entry]:
+    return {e.path: e for e in _parse_listing(raw, tree=False)}
+
+
+def index_entries(repo: GitRepo, prefix: str) -> dict[str, Entry]:
+    """Files of the git index under ``prefix`` (tracked and staged)."""
+    return parse_index(index_raw(repo, prefix))
 
 
 def tree_entries(repo: GitRepo, commit: str, prefix: str) -> dict[str, Entry]:

@@ -30,7 +30,7 @@ class Memo:
         for line in body.split("\n"):
             path, tab, record = line.partition("\t")
             if tab and record.count("\t") == 4:
-                self._data[path] = record
+                self._data[path] = record  # a later line (appended) wins
 
     @staticmethod
     def record(blob: str, cfg: str, target: str, ids: Iterable[str], text_block: str) -> str:
@@ -38,6 +38,19 @@ class Memo:
 
     def get(self, path: str) -> str | None:
         return self._data.get(path)
+
+    @classmethod
+    def append(cls, directory: Path, key: str, records: dict[str, str]) -> None:
+        """Add records without reading the memo (a later line wins when it is loaded)."""
+        path = directory / cls.NAME
+        try:
+            with path.open("r+", encoding="utf-8") as handle:
+                if handle.readline().rstrip("\n") != key:
+                    return
+                handle.seek(0, os.SEEK_END)
+                handle.writelines(f"{p}\t{r}\n" for p, r in records.items() if "\t" not in p)
+        except OSError:
+            return
 
     def replace(self, data: dict[str, str]) -> None:
         """Keep exactly ``data``; written only when it differs (failures are ignored)."""
@@ -53,5 +66,38 @@ class Memo:
                     f"{path}\t{record}\n" for path, record in data.items() if "\t" not in path
                 )
             tmp.replace(self._path)
+        except OSError:
+            return
+
+
+class State:
+    """What the last manifest run saw and wrote: the raw index listing and the manifest's
+    sha256, and whether every result was in it (then a small change can be spliced in)."""
+
+    NAME = "manifest-state-v1.txt"
+
+    def __init__(self, listing: str, manifest_sha: str, clean: bool) -> None:
+        self.listing = listing
+        self.manifest_sha = manifest_sha
+        self.clean = clean
+
+    @classmethod
+    def load(cls, directory: Path, key: str) -> State | None:
+        try:
+            text = (directory / cls.NAME).read_text(encoding="utf-8", errors="strict")
+        except (OSError, UnicodeDecodeError):
+            return None
+        parts = text.split("\n", 3)
+        if len(parts) != 4 or parts[0] != key or parts[1] not in ("clean", "partial"):
+            return None
+        return cls(parts[3], parts[2], parts[1] == "clean")
+
+    def save(self, directory: Path, key: str) -> None:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            tmp = directory / f".{self.NAME}.{os.getpid()}"
+            state = "clean" if self.clean else "partial"
+            tmp.write_text(f"{key}\n{state}\n{self.manifest_sha}\n{self.listing}", encoding="utf-8")
+            tmp.replace(directory / self.NAME)
         except OSError:
             return

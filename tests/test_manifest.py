@@ -268,3 +268,44 @@ def test_memo_gives_the_same_bytes_as_a_fresh_run(
     run_cli(capsys, "manifest")
     assert (bench.root / MANIFEST).read_bytes() == incremental
     assert runs[0].source not in _sources(bench)
+
+
+def test_small_change_is_spliced_into_the_last_manifest(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchsync_hooks.commands import manifest as command
+
+    taken: list[bool] = []
+    real = command._splice
+
+    def spy(*args: object, **kwargs: object) -> object:
+        result = real(*args, **kwargs)  # type: ignore[arg-type]
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(command, "_splice", spy)
+    runs = samples.runs(9)
+    for run in runs[:6]:
+        bench.add_run(run)
+    bench.stage()
+    run_cli(capsys, "manifest")
+    steps = [
+        lambda: bench.write(runs[2].source, samples.result(runs[2], seed=5)),  # modified
+        lambda: bench.add_run(runs[7], config=False),  # added in the middle of the order
+        lambda: bench.git("rm", "-q", "-f", runs[0].source),  # removed first
+        lambda: bench.git("rm", "-q", "-f", runs[5].source),  # removed last
+    ]
+    for step in steps:
+        step()
+        bench.stage()
+        run_cli(capsys, "manifest")
+        spliced = (bench.root / MANIFEST).read_bytes()
+        shutil.move(str(bench.root / ".git/benchsync"), str(bench.root / ".git/saved"))
+        run_cli(capsys, "manifest")
+        assert (bench.root / MANIFEST).read_bytes() == spliced
+        shutil.rmtree(bench.root / ".git/benchsync")
+        shutil.move(str(bench.root / ".git/saved"), str(bench.root / ".git/benchsync"))
+    assert taken[-4:] == [True, True, True, True]
+    assert sorted(_sources(bench)) == sorted(
+        r.source for r in (runs[1], runs[2], runs[3], runs[4], runs[7])
+    )

@@ -173,3 +173,85 @@ def test_random_mutations_exit_0_or_1(
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "modify", "delete", "move", "stray", "broken", "config", "clash"]),
+        st.integers(min_value=0, max_value=10_000),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ops=OPS)
+def test_incremental_manifest_equals_a_fresh_one(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int]]
+) -> None:
+    """Whatever happens to the index, the spliced/memoised manifest equals a cold rebuild."""
+    import os
+    import shutil
+
+    from conftest import BenchRepo, init_repo
+
+    from benchsync_hooks.cli import main
+
+    bench = BenchRepo(init_repo(tmp_path_factory.mktemp("inc") / "b"))
+    pool = samples.runs(40)
+    live = pool[:8]
+    for run in live:
+        bench.add_run(run)
+    bench.stage()
+    cwd = os.getcwd()
+    os.chdir(bench.root)
+    try:
+        main(["manifest"])
+        for op, n in ops:
+            run = pool[n % len(pool)]
+            target = live[n % len(live)] if live else run
+            if op == "add" and run not in live:
+                bench.add_run(run)
+                live.append(run)
+            elif op == "modify" and live:
+                bench.write(target.source, samples.result(target, seed=n))
+            elif op == "delete" and live:
+                bench.git("rm", "-q", "-f", "--ignore-unmatch", target.source)
+                live.remove(target)
+            elif op == "move" and live:
+                moved = samples.Run(
+                    target.backend, target.model, target.workload, target.day, 900, target.name
+                )
+                (bench.root / moved.source).parent.mkdir(parents=True, exist_ok=True)
+                if moved in live:
+                    continue
+                bench.git("mv", target.source, moved.source)
+                live[live.index(target)] = moved
+            elif op == "stray":
+                bench.write(f"outputs/stray{n}/x_leaderboard.json", samples.result(run))
+            elif op == "broken":
+                bench.write(run.source, b"{")
+            elif op == "config" and live:
+                cfg = samples.run_config(target) | {"backend": "other"}
+                bench.write(str(Path(target.source).parent / "config.json"), cfg)
+            elif op == "clash" and live:
+                bench.write(
+                    run.source, samples.result(run, entry_id=samples.result(target)["entry_id"])
+                )
+            bench.stage()
+            main(["manifest"])
+            incremental = (bench.root / "outputs/sync-manifest.json").read_bytes()
+            saved = bench.root / ".git/benchsync"
+            shutil.move(str(saved), str(bench.root / ".git/benchsync-saved"))
+            main(["manifest"])
+            cold = (bench.root / "outputs/sync-manifest.json").read_bytes()
+            shutil.rmtree(saved)
+            shutil.move(str(bench.root / ".git/benchsync-saved"), str(saved))
+            assert incremental == cold, (op, n)
+    finally:
+        os.chdir(cwd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import tempfile
@@ -10,14 +11,16 @@ from pathlib import Path
 from typing import TextIO
 
 from .. import gitrepo
+from ..cache import BlobCache
 from ..checks import Placed, config_path_for, uniqueness
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
 from ..gitrepo import Entry, GitRepo
 from ..index_scan import BlobFacts, open_cache, per_file, split_listing
-from ..manifest import assemble, block, files_from
-from ..memo import Memo
+from ..manifest import ManifestFile, assemble, block, files_from
+from ..memo import Memo, State
 from ..report import Problem, emit
+from ..selection import selected
 
 
 @dataclass
@@ -66,8 +69,15 @@ def compute(ctx: Context, repo: GitRepo) -> ManifestState:
     config = ctx.config
     schema_path = ctx.schema_path(None)
     cache = open_cache(repo, config, schema_path)
-    memo = Memo(gitrepo.git_dir(repo) / "benchsync", cache.key)
-    listing = gitrepo.index_entries(repo, config.source_root)
+    directory = gitrepo.git_dir(repo) / "benchsync"
+    raw = gitrepo.index_raw(repo, config.source_root)
+    last = State.load(directory, cache.key)
+    if last is not None and last.clean:
+        quick = _splice(ctx, repo, raw, last, cache)
+        if quick is not None:
+            return quick
+    memo = Memo(directory, cache.key)
+    listing = gitrepo.parse_index(raw)
     boards, configs = split_listing(listing, config)
     config_blobs = {e.path: e.blob for e in configs}
     kept: dict[str, str] = {}
@@ -117,19 +127,178 @@ def compute(ctx: Context, repo: GitRepo) -> ManifestState:
     except OSError:
         current = None
     ignored = gitrepo.ignored(repo, [config.manifest]).get(config.manifest)
+    State(raw, _sha(text), clean=not problems).save(directory, cache.key)
     return ManifestState(
         len(boards), problems, text, current, path, config.manifest, ignored, blob_facts.read_count
     )
 
 
+#: Above this many changed results, the full computation is as quick as splicing.
+SPLICE_LIMIT = 256
+_SOURCE_AT = len('    {\n      "source": "')
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _splice(
+    ctx: Context, repo: GitRepo, raw: str, last: State, cache: BlobCache
+) -> ManifestState | None:
+    """Splice a few changed results into the manifest the last run wrote.
+
+    Taken only when the last run was clean (every result in the manifest), the
+    manifest on disk is the one it wrote, no config.json changed and every changed
+    result passes all checks without clashing; anything else returns None and the
+    full computation decides. Either way the bytes are the same (a property test
+    compares them after random changes). The work is a few searches in the text.
+    """
+    config = ctx.config
+    before = last.listing.split("\0")
+    now = raw.split("\0")
+    added = set(now).difference(before)
+    gone = set(before).difference(now)
+    added_paths = {r.partition("\t")[2] for r in added}
+    changed = added_paths | {r.partition("\t")[2] for r in gone}
+    changed = {p for p in changed if selected(p, config) or p.endswith("/config.json")}
+    if any(p.endswith("/config.json") for p in changed) or len(changed) > SPLICE_LIMIT:
+        return None
+    if any(not _plain(p) for p in changed):
+        return None
+    path = ctx.root / config.manifest
+    try:
+        current = path.read_bytes()
+    except OSError:
+        return None
+    if hashlib.sha256(current).hexdigest() != last.manifest_sha:
+        return None
+    entries = gitrepo.parse_index("\0".join(r for r in added if r.partition("\t")[2] in changed))
+    if any(not e.is_file for e in entries.values()):
+        return None
+    wanted = {config_path_for(p) for p in entries}
+    configs = list(
+        gitrepo.parse_index(
+            "\0".join(
+                r for r in now if r.endswith("/config.json") and r.partition("\t")[2] in wanted
+            )
+        ).values()
+    )
+    blob_facts = BlobFacts(repo, config, cache, ctx.schema_path(None))
+    verdicts, _placed = per_file(list(entries.values()), configs, config, blob_facts)
+    if not all(v.ok for v in verdicts):
+        return None
+    text = _ManifestText(current.decode("utf-8"))
+    for source in sorted(changed):
+        if not text.remove(source) and source not in added_paths:
+            return None  # the last manifest lacked a result it should have had
+    fresh = files_from(verdicts, config)
+    if not _unique(text.text, fresh):
+        return None
+    order = [r.partition("\t")[2] for r in now]
+    position = {p: i for i, p in enumerate(order) if p in entries}
+    for item in sorted(fresh, key=lambda f: f.source):
+        after = order[position[item.source] + 1 :]
+        text.insert(item.source, block(item), after)
+    config_blobs = {e.path: e.blob for e in configs}
+    records = {
+        v.source: Memo.record(
+            v.blob or "",
+            config_blobs.get(config_path_for(v.source), ""),
+            item.target,
+            v.facts.entry_ids if v.facts else (),
+            block(item),
+        )
+        for v, item in zip(verdicts, fresh, strict=True)
+    }
+    directory = gitrepo.git_dir(repo) / "benchsync"
+    Memo.append(directory, cache.key, records)
+    State(raw, _sha(text.text), clean=True).save(directory, cache.key)
+    ignored = gitrepo.ignored(repo, [config.manifest]).get(config.manifest)
+    return ManifestState(
+        text.count(), [], text.text, current, path, config.manifest, ignored, len(verdicts)
+    )
+
+
+def _plain(path: str) -> bool:
+    """A path JSON writes without escapes (all that pass the layout rules are)."""
+    return path.isascii() and '"' not in path and "\\" not in path and path.isprintable()
+
+
+def _unique(text: str, fresh: list[ManifestFile]) -> bool:
+    """No new entry_id or (case-folded) target is already in the manifest or repeated."""
+    ids = [f.entry_id for f in fresh]
+    targets = [f.target.casefold() for f in fresh]
+    if len(set(ids)) != len(ids) or len(set(targets)) != len(targets):
+        return False
+    if any(f'"entry_id": "{i}"' in text for i in ids):
+        return False
+    folded = text.casefold() if fresh else ""
+    return not any(f'"target": "{t}"' in folded for t in targets)
+
+
+class _ManifestText:
+    """A rendered manifest edited in place: blocks removed and inserted by source."""
+
+    OPEN = '  "files": [\n'
+    EMPTY = '  "files": []\n}\n'
+    CLOSE = "\n  ]\n}\n"
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _find(self, source: str) -> tuple[int, int] | None:
+        at = self.text.find(f'\n      "source": "{source}",\n')
+        if at < 0:
+            return None
+        start = self.text.rfind("\n    {", 0, at) + 1
+        end = self.text.find("\n    }", at) + len("\n    }")
+        return start, end
+
+    def count(self) -> int:
+        return self.text.count('\n      "source": ')
+
+    def remove(self, source: str) -> bool:
+        span = self._find(source)
+        if span is None:
+            return False
+        start, end = span
+        text = self.text
+        if text.startswith(",\n", end):
+            self.text = text[:start] + text[end + 2 :]
+        elif text[start - 2 : start] == ",\n":
+            self.text = text[: start - 2] + text[end:]
+        else:  # the only block
+            head = text[: start - len(self.OPEN)]
+            self.text = head + self.EMPTY
+        return True
+
+    def insert(self, source: str, new_block: str, later: list[str]) -> None:
+        """Put ``new_block`` before the first block of ``later`` paths, else last."""
+        text = self.text
+        if text.endswith(self.EMPTY):
+            self.text = text[: -len(self.EMPTY)] + self.OPEN + new_block + self.CLOSE
+            return
+        for successor in later:
+            span = self._find(successor)
+            if span is not None:
+                self.text = text[: span[0]] + new_block + ",\n" + text[span[0] :]
+                return
+        end = text.rindex(self.CLOSE)
+        self.text = text[:end] + ",\n" + new_block + text[end:]
+        _ = source
+
+
 def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` by rename: readers see the old or the new manifest, never a part.
+
+    No fsync: the manifest is derived from the index and rewritten on the next run,
+    so durability across a power cut is not worth its cost on every commit.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
