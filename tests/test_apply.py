@@ -399,3 +399,40 @@ def test_website_in_a_merge(pair: Pair, capsys: pytest.CaptureFixture[str]) -> N
     (pair.site / ".git/MERGE_HEAD").write_text(pair.site_git("rev-parse", "HEAD"))
     code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 2 and "in the middle of a merge" in err
+
+
+class _Terminal:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        return
+
+
+def test_progress_bar_only_on_a_terminal_and_for_many_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import sys
+
+    from benchsync_hooks.sync.progress import MIN_FILES, progress_bar
+
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    show = progress_bar("verifying")
+    show(5, MIN_FILES - 1)
+    assert terminal.text == ""  # few files: no bar
+    for done in range(1, 401):
+        show(done, 400)
+    assert terminal.text.endswith("verifying [##############################] 400/400\n")
+    assert terminal.text.count("\r") <= 31  # redrawn per step, not per file
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    progress_bar("verifying")(400, 400)
+    assert pipe.getvalue() == ""  # not a terminal: nothing
