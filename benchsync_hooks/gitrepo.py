@@ -112,7 +112,7 @@ def _parse_listing(out: str, *, tree: bool) -> Iterator[Entry]:
             continue
         fields = meta.split()
         if tree:
-            size = int(fields[3]) if fields[3].isdigit() else -1
+            size = int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else -1
             yield Entry(path, fields[0], fields[2], size)
         elif fields[2] in ("0", "2"):
             yield Entry(path, fields[0], fields[1])
@@ -135,9 +135,12 @@ def index_entries(repo: GitRepo, prefix: str) -> dict[str, Entry]:
     return parse_index(index_raw(repo, prefix))
 
 
-def tree_entries(repo: GitRepo, commit: str, prefix: str) -> dict[str, Entry]:
-    """Files of ``commit``'s tree under ``prefix``."""
-    status, out, err = _run(repo, "ls-tree", "-r", "-l", "-z", "--full-tree", commit, "--", prefix)
+def tree_entries(
+    repo: GitRepo, commit: str, prefix: str, *, sizes: bool = False
+) -> dict[str, Entry]:
+    """Files of ``commit``'s tree under ``prefix`` (with blob sizes when asked: slower)."""
+    long = ("-l",) if sizes else ()
+    status, out, err = _run(repo, "ls-tree", "-r", *long, "-z", "--full-tree", commit, "--", prefix)
     if status:
         raise GitError(f"git ls-tree {commit} failed: {err.strip()}")
     return {e.path: e for e in _parse_listing(out, tree=True)}
@@ -404,6 +407,19 @@ def switch_to(repo: GitRepo, branch: str) -> None:
         raise GitError(f"git reset failed: {err.strip()}")
 
 
+def switch_adding(repo: GitRepo, branch: str, paths: list[str]) -> None:
+    """Check out ``branch`` whose tree is the current index plus ``paths`` (just written):
+    move HEAD and add those paths to the index, without rewriting the rest of it."""
+    status, _out, err = _run(repo, "symbolic-ref", "HEAD", f"refs/heads/{branch}")
+    if status:
+        raise GitError(f"cannot check out {branch}: {err.strip()}")
+    status, _out, err = _run(
+        repo, "update-index", "--add", "-z", "--stdin", input_text="\0".join(paths) + "\0"
+    )
+    if status:
+        raise GitError(f"git update-index failed: {err.strip()}")
+
+
 def resolve_commit_or_none(repo: GitRepo, ref: str) -> str | None:
     status, out, _err = _run(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     return out.strip() if status == 0 and out.strip() else None
@@ -430,7 +446,14 @@ def push(repo: GitRepo, remote: str, branch: str, commit: str, expected: str | N
     if status == 0:
         return
     text = (out + err).lower()
-    if any(k in text for k in ("authentication", "could not read username", "permission", "403")):
+    auth_words = (
+        "authentication",
+        "could not read username",
+        "permission to",
+        "permission denied",
+        "error: 403",
+    )
+    if any(k in text for k in auth_words):
         raise PushError(
             f"push to {remote!r} was refused: authentication failed; the token needs "
             "'contents: write' (GitHub Actions: permissions: contents: write)"

@@ -119,7 +119,7 @@ def build_plan(
             f"no manifest at {where}: {config.manifest} is missing; install the "
             "leaderboard-manifest hook in the benchmark repository and commit the manifest"
         )
-    size = manifest_entry.size
+    size = gitrepo.blob_size(source.repo, manifest_entry.blob)
     display = f"{config.manifest}@{source.short}"
     if size > MAX_MANIFEST:
         plan.integrity.append(
@@ -128,7 +128,17 @@ def build_plan(
         return plan
     _blob, data = next(gitrepo.read_blobs(source.repo, [manifest_entry.blob]))
     manifest, doc = parse_doc(data, display, max_size=MAX_MANIFEST)
-    _claims(plan, manifest.files, manifest.source_root, manifest.target_root, doc, listing, config)
+    verified = BlobCache(website.git_dir / "benchsync" / "verified", "sha256+size")
+    _claims(
+        plan,
+        manifest.files,
+        manifest.source_root,
+        manifest.target_root,
+        doc,
+        listing,
+        config,
+        verified,
+    )
     if plan.integrity:
         return plan
     plan.website = gitrepo.tree_entries(website, base_commit, config.target_root)
@@ -145,7 +155,7 @@ def build_plan(
         return plan
     wanted = {i.target for i in plan.items}
     plan.kept = sum(1 for path in plan.website if path not in wanted)
-    _verify_content(plan, website, listing, config, doc, progress)
+    _verify_content(plan, verified, listing, config, doc, progress)
     return plan
 
 
@@ -165,6 +175,7 @@ def _claims(
     doc: JsonDoc,
     listing: dict[str, Entry],
     config: Config,
+    verified: BlobCache,
 ) -> None:
     regenerate = "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
     if source_root != config.source_root or target_root != config.target_root:
@@ -268,7 +279,7 @@ def _claims(
         known.remember(learned)
     if plan.integrity:
         return
-    plan.sizes = {listing[i.claim.source].blob: listing[i.claim.source].size for i in plan.items}
+    plan.sizes = _sizes(plan, verified)
     for item in plan.items:
         actual = plan.sizes.get(item.blob, -1)
         if actual != item.claim.size:
@@ -283,6 +294,20 @@ def _claims(
                     regenerate,
                 )
             )
+
+
+def _sizes(plan: Plan, verified: BlobCache) -> dict[str, int]:
+    """Each item's blob size: from the verified cache when known, else one batch-check."""
+    sizes: dict[str, int] = {}
+    unknown = []
+    for item in plan.items:
+        known = verified.get(item.blob)
+        if isinstance(known, list) and len(known) == 2:
+            sizes[item.blob] = int(known[1])
+        else:
+            unknown.append(item.blob)
+    sizes.update(gitrepo.blob_sizes(plan.source.repo, unknown))
+    return sizes
 
 
 class PathClaims:
@@ -374,14 +399,13 @@ def _website_hazards(plan: Plan, website: GitRepo, doc: JsonDoc) -> None:
 
 def _verify_content(
     plan: Plan,
-    website: GitRepo,
+    verified: BlobCache,
     listing: dict[str, Entry],
     config: Config,
     doc: JsonDoc,
     progress: Progress,
 ) -> None:
     """sha256 of every entry (cached by blob id); schema and layout of what will be written."""
-    verified = BlobCache(website.git_dir / "benchsync" / "verified", "sha256")
     sizes = plan.sizes
     to_read = []
     for item in plan.items:
@@ -395,7 +419,7 @@ def _verify_content(
                 f"{item.claim.source} is {sizes[item.blob]} bytes, over max_file_size",
             )
             continue
-        if item.status != "unchanged" or verified.get(item.blob) is None:
+        if item.status != "unchanged" or _verified_sha(verified, item.blob) is None:
             to_read.append(item)
     by_blob: dict[str, list[Item]] = {}
     for item in to_read:
@@ -409,7 +433,7 @@ def _verify_content(
     done = 0
     for blob, data in gitrepo.read_blobs(plan.source.repo, by_blob):
         digest = hashlib.sha256(data).hexdigest()
-        verified.put(blob, digest)
+        verified.put(blob, [digest, len(data)])
         for item in by_blob[blob]:
             done += 1
             progress(done, len(to_read))
@@ -433,7 +457,10 @@ def _verify_content(
             _check_item(plan, item, data, configs, config_data, config, doc)
     verified.save()
     for item in plan.items:
-        if item.status == "unchanged" and verified.get(item.blob) not in (None, item.claim.sha256):
+        if item.status == "unchanged" and _verified_sha(verified, item.blob) not in (
+            None,
+            item.claim.sha256,
+        ):
             plan.integrity.append(
                 _claim_problem(
                     doc,
@@ -444,6 +471,11 @@ def _verify_content(
                     "regenerate the manifest with 'benchsync manifest' in the benchmark repo",
                 )
             )
+
+
+def _verified_sha(verified: BlobCache, blob: str) -> str | None:
+    known = verified.get(blob)
+    return str(known[0]) if isinstance(known, list) and len(known) == 2 else None
 
 
 def _check_item(

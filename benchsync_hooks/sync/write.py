@@ -184,6 +184,13 @@ def commit_message(plan: Plan) -> str:
     )
 
 
+def _index_matches_head(website: GitRepo) -> bool:
+    """True when the index holds HEAD's tree (nothing staged): then adding our files to
+    it gives exactly the new branch's tree."""
+    status, _out, _err = website.run("diff-index", "--cached", "--quiet", "HEAD", "--")
+    return status == 0
+
+
 def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
     """Create or reset ``branch`` at the base with the plan's files; check it out.
 
@@ -221,7 +228,10 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
         place_files(website, items, temps)
         if changed:
             gitrepo.update_branch(website, branch, commit, existing)
-        gitrepo.switch_to(website, branch)
+        if _index_matches_head(website):
+            gitrepo.switch_adding(website, branch, [i.target for i in items])
+        else:
+            gitrepo.switch_to(website, branch)
         return Outcome(branch, commit, changed)
     discard(temps)
     if changed:
