@@ -436,3 +436,17 @@ def test_progress_bar_only_on_a_terminal_and_for_many_files(
     monkeypatch.setattr(sys, "stderr", pipe)
     progress_bar("verifying")(400, 400)
     assert pipe.getvalue() == ""  # not a terminal: nothing
+
+
+def test_lying_hash_on_an_unchanged_file_with_a_warm_cache(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Hashes verified once are remembered by blob id, and still hold every claim to them."""
+    pair.publish(*RUNS)
+    assert apply(capsys, pair)[0] == 0  # verifies and remembers every blob
+    pair.site_git("checkout", "-q", "main")
+    pair.site_git("merge", "-q", "--ff-only", BRANCH)
+    pair.tamper(_claims(sha256="e" * 64))  # files[0] is already on the website, unchanged
+    code, out, _ = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 1
+    assert " manifest-hash claims sha256 eeeeeeeeeeee…" in out

@@ -121,13 +121,7 @@ def website_flow(top: Path, bench: Path) -> None:
     for path in _git(site, "ls-files", "data").stdout.split():
         sys.stdout.write(f"   {path}\n")
     _say(f"benchsync apply --source {bench.name}  (in website/)")
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchsync_hooks", "apply", "--source", str(bench)],
-        cwd=site,
-        text=True,
-        capture_output=True,
-        check=False,
-    )
+    proc = _apply(site, bench)
     _show(proc)
     if proc.returncode != 0:
         raise UsageError("demo: apply failed")
@@ -136,14 +130,17 @@ def website_flow(top: Path, bench: Path) -> None:
     for line in body.splitlines():
         sys.stdout.write(f"   {line}\n")
     _say("apply again before the pull request is merged: no new commit")
-    again = subprocess.run(
+    _show(_apply(site, bench))
+
+
+def _apply(site: Path, bench: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "benchsync_hooks", "apply", "--source", str(bench)],
         cwd=site,
         text=True,
         capture_output=True,
         check=False,
     )
-    _show(again)
 
 
 def run(*, keep: bool = False) -> int:

@@ -438,18 +438,7 @@ def _verify_content(
             done += 1
             progress(done, len(to_read))
             if digest != item.claim.sha256:
-                plan.integrity.append(
-                    _claim_problem(
-                        doc,
-                        item.index,
-                        "sha256",
-                        "manifest-hash",
-                        f"claims sha256 {item.claim.sha256[:12]}… for {item.claim.source}, "
-                        f"the blob at {plan.source.short} has {digest[:12]}…",
-                        "the manifest is stale or tampered with; regenerate it with "
-                        "'benchsync manifest' in the benchmark repo",
-                    )
-                )
+                _hash_problem(plan, doc, item, digest)
                 continue
             if item.status == "unchanged":
                 continue
@@ -457,20 +446,24 @@ def _verify_content(
             _check_item(plan, item, data, configs, config_data, config, doc)
     verified.save()
     for item in plan.items:
-        if item.status == "unchanged" and _verified_sha(verified, item.blob) not in (
-            None,
-            item.claim.sha256,
-        ):
-            plan.integrity.append(
-                _claim_problem(
-                    doc,
-                    item.index,
-                    "sha256",
-                    "manifest-hash",
-                    f"claims a sha256 for {item.claim.source} that its blob does not have",
-                    "regenerate the manifest with 'benchsync manifest' in the benchmark repo",
-                )
-            )
+        known = _verified_sha(verified, item.blob) if item.status == "unchanged" else None
+        if known is not None and known != item.claim.sha256:
+            _hash_problem(plan, doc, item, known)
+
+
+def _hash_problem(plan: Plan, doc: JsonDoc, item: Item, digest: str) -> None:
+    plan.integrity.append(
+        _claim_problem(
+            doc,
+            item.index,
+            "sha256",
+            "manifest-hash",
+            f"claims sha256 {item.claim.sha256[:12]}… for {item.claim.source}, "
+            f"the blob at {plan.source.short} has {digest[:12]}…",
+            "the manifest is stale or tampered with; regenerate it with "
+            "'benchsync manifest' in the benchmark repo",
+        )
+    )
 
 
 def _verified_sha(verified: BlobCache, blob: str) -> str | None:
