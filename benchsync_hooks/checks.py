@@ -9,8 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import jsondoc
 from .config import Config
@@ -85,8 +84,7 @@ def check_placement(
     return result, consistency(result, facts, run_config, config, locate)
 
 
-@dataclass
-class Placed:
+class Placed(NamedTuple):
     """A leaderboard file whose path follows the convention, for repo-wide rules."""
 
     source: str
@@ -150,15 +148,24 @@ def uniqueness(placed: Iterable[Placed], *, focus: set[str] | None = None) -> li
     return problems
 
 
-@dataclass
 class Verdict:
     """Everything known of one leaderboard file after all per-file checks."""
 
-    source: str
-    blob: str | None
-    facts: Facts | None
-    result: ResultPath | None
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = ("blob", "facts", "problems", "result", "source")
+
+    def __init__(
+        self,
+        source: str,
+        blob: str | None,
+        facts: Facts | None,
+        result: ResultPath | None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.source = source
+        self.blob = blob
+        self.facts = facts
+        self.result = result
+        self.problems: list[Problem] = problems if problems is not None else []
 
     @property
     def ok(self) -> bool:

@@ -9,25 +9,26 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from .errors import ConfigError
 
 CONFIG_FILE = ".benchsync.toml"
 PYPROJECT = "pyproject.toml"
 
-DEFAULT_WORKLOADS: Mapping[str, tuple[str, ...]] = {
-    "short": ("short_input",),
-    "long": ("long_input",),
-    "stress": ("stress_test",),
-    "m1": ("short_input", "long_input", "stress_test"),
-}
+DEFAULT_WORKLOADS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "short": ("short_input",),
+        "long": ("long_input",),
+        "stress": ("stress_test",),
+        "m1": ("short_input", "long_input", "stress_test"),
+    }
+)
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):
     """All settings, with the defaults of DESIGN.md."""
 
     source_root: str = "outputs"
@@ -38,9 +39,7 @@ class Config:
     max_depth: int = 64
     include: tuple[str, ...] = ("*_leaderboard.json",)
     exclude: tuple[str, ...] = ()
-    workloads: Mapping[str, tuple[str, ...]] = field(
-        default_factory=lambda: dict(DEFAULT_WORKLOADS)
-    )
+    workloads: Mapping[str, tuple[str, ...]] = DEFAULT_WORKLOADS
     backends: tuple[str, ...] = ()
     date_tolerance_days: int = 1
     disable: tuple[str, ...] = ()
@@ -53,7 +52,7 @@ class Config:
     api_max_wait: float = 120.0
     api_write_interval: float = 1.0
     #: Where the configuration came from ("" for defaults); not a key.
-    origin: str = field(default="", compare=False)
+    origin: str = ""
 
     def enabled(self, rule: str) -> bool:
         return rule not in self.disable
@@ -74,7 +73,7 @@ class Config:
         return "\x1f".join(parts)
 
 
-_KEYS = {f.name for f in fields(Config)} - {"origin"}
+_KEYS = set(Config._fields) - {"origin"}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -141,7 +140,7 @@ def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:
     values: dict[str, Any] = {}
     for key, value in table.items():
         values[key] = _coerce(key, value, where)
-    config = replace(Config(), origin=origin, **values)
+    config = Config()._replace(origin=origin, **values)
     _check_paths(config, where)
     return config
 
@@ -184,7 +183,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     raise ConfigError(f"{where}: {key} has an unsupported value {value!r}")  # pragma: no cover
 
 
-def _coerce_workloads(value: Any, where: str) -> dict[str, tuple[str, ...]]:
+def _coerce_workloads(value: Any, where: str) -> Mapping[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: workloads must be a table of workload = [file stems]")
     result: dict[str, tuple[str, ...]] = {}
@@ -194,7 +193,7 @@ def _coerce_workloads(value: Any, where: str) -> dict[str, tuple[str, ...]]:
         if not isinstance(stems, list) or not all(isinstance(s, str) for s in stems):
             raise ConfigError(f"{where}: workloads.{name} must be a list of file stems")
         result[name] = tuple(stems)
-    return result
+    return MappingProxyType(result)
 
 
 def _check_paths(config: Config, where: str) -> None:

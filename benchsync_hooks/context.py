@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from .config import Config, find_root, load_config
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """The checked repository's root (or the cwd outside git) and its configuration."""
 
     root: Path

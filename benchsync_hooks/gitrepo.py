@@ -79,6 +79,11 @@ def git_in(
 
 def open_repo(start: Path) -> GitRepo:
     """The repository that holds ``start``; a :class:`GitError` if there is none."""
+    import os
+
+    dot = start / ".git"
+    if "GIT_DIR" not in os.environ and (dot / "HEAD").is_file() and (dot / "objects").is_dir():
+        return GitRepo(start.resolve(), dot.resolve())  # the common case, without a process
     status, out, _err = git_in(start, "rev-parse", "--show-toplevel", "--git-common-dir")
     lines = out.splitlines()
     if status or len(lines) < 2:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -29,11 +28,11 @@ from .report import Problem
 from .selection import selected
 
 
-@dataclass
 class Scan:
     """Verdicts for the leaderboard files of one listing (index or tree)."""
 
-    verdicts: list[Verdict]
+    def __init__(self, verdicts: list[Verdict]) -> None:
+        self.verdicts = verdicts
 
     @property
     def problems(self) -> list[Problem]:

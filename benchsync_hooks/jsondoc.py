@@ -11,7 +11,6 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +26,16 @@ class _Pairs(dict[str, Any]):
     duplicates: list[str]
 
 
-@dataclass
 class JsonDoc:
     """A parsed JSON document and a lazily built map from pointers to positions."""
 
-    path: str
-    text: str
-    value: Any
-    _map: dict[str, Any] | None = field(default=None, repr=False)
+    __slots__ = ("_map", "path", "text", "value")
+
+    def __init__(self, path: str, text: str, value: Any) -> None:
+        self.path = path
+        self.text = text
+        self.value = value
+        self._map: dict[str, Any] | None = None
 
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value (or key) at ``pointer``."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
@@ -46,8 +45,7 @@ class ResultPath(NamedTuple):
         return f"{target_root}/{self.backend}/{self.model}/{self.run_id}_{self.name}{SUFFIX}"
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     """What the checks need to know of a leaderboard file's content (cacheable)."""
 
     sha256: str
@@ -82,8 +80,7 @@ class Facts:
         )
 
 
-@dataclass(frozen=True)
-class RunConfig:
+class RunConfig(NamedTuple):
     """The ``config.json`` beside a result, as far as the convention cares."""
 
     path: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
@@ -32,8 +31,7 @@ class ManifestFile(NamedTuple):
         return dict(self._asdict())
 
 
-@dataclass(frozen=True)
-class Manifest:
+class Manifest(NamedTuple):
     source_root: str
     target_root: str
     files: tuple[ManifestFile, ...]

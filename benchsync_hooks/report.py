@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 FORMATS = ("text", "json", "github")
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with one file.
 
     ``line``/``column`` are 1-based and point at the offending value; both are 0
@@ -87,7 +85,7 @@ def emit(
 
 
 def _as_json(problem: Problem) -> dict[str, object]:
-    data = asdict(problem)
+    data = problem._asdict()
     return {k: data[k] for k in ("path", "line", "column", "pointer", "rule", "message")}
 
 

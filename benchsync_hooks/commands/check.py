@@ -52,7 +52,7 @@ def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
                 f"{what}: run 'benchsync manifest' (or pre-commit) and commit it",
             )
         )
-    return state.count, problems
+    return state.total, problems
 
 
 def _website(ctx: Context) -> tuple[int, list[Problem]]:

@@ -6,9 +6,8 @@ import hashlib
 import os
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from .. import gitrepo
 from ..cache import BlobCache
@@ -23,11 +22,10 @@ from ..report import Problem, emit
 from ..selection import selected
 
 
-@dataclass
-class ManifestState:
+class ManifestState(NamedTuple):
     """The manifest the index calls for, against the one on disk."""
 
-    count: int
+    total: int
     problems: list[Problem]
     text: str
     current: bytes | None
@@ -126,7 +124,7 @@ def compute(ctx: Context, repo: GitRepo) -> ManifestState:
         current: bytes | None = path.read_bytes()
     except OSError:
         current = None
-    ignored = gitrepo.ignored(repo, [config.manifest]).get(config.manifest)
+    ignored = _manifest_ignored(repo, config.manifest, raw)
     State(raw, _sha(text), clean=not problems).save(directory, cache.key)
     return ManifestState(
         len(boards), problems, text, current, path, config.manifest, ignored, blob_facts.read_count
@@ -136,6 +134,13 @@ def compute(ctx: Context, repo: GitRepo) -> ManifestState:
 #: Above this many changed results, the full computation is as quick as splicing.
 SPLICE_LIMIT = 256
 _SOURCE_AT = len('    {\n      "source": "')
+
+
+def _manifest_ignored(repo: GitRepo, manifest: str, raw: str) -> str | None:
+    """The .gitignore rule hiding the manifest; a tracked manifest is never hidden."""
+    if f"\t{manifest}\0" in raw + "\0":
+        return None
+    return gitrepo.ignored(repo, [manifest]).get(manifest)
 
 
 def _sha(text: str) -> str:
@@ -188,16 +193,24 @@ def _splice(
     if not all(v.ok for v in verdicts):
         return None
     text = _ManifestText(current.decode("utf-8"))
+    probe = _ManifestText(text.text)  # the manifest without any changed result
     for source in sorted(changed):
-        if not text.remove(source) and source not in added_paths:
+        if not probe.remove(source) and source not in added_paths:
             return None  # the last manifest lacked a result it should have had
     fresh = files_from(verdicts, config)
-    if not _unique(text.text, fresh):
+    new_targets = [f.target for f in fresh if f'\n      "source": "{f.source}",' not in text.text]
+    if not _unique(probe.text, fresh, new_targets):
         return None
-    order = [r.partition("\t")[2] for r in now]
-    position = {p: i for i, p in enumerate(order) if p in entries}
+    placed = {f.source: f for f in fresh}
+    for source in sorted(changed - placed.keys()):
+        text.remove(source)
+    later: list[str] | None = None
     for item in sorted(fresh, key=lambda f: f.source):
-        after = order[position[item.source] + 1 :]
+        if text.replace(item.source, block(item)):
+            continue
+        if later is None:
+            later = [r.partition("\t")[2] for r in now]
+        after = later[later.index(item.source) + 1 :]
         text.insert(item.source, block(item), after)
     config_blobs = {e.path: e.blob for e in configs}
     records = {
@@ -213,7 +226,7 @@ def _splice(
     directory = gitrepo.git_dir(repo) / "benchsync"
     Memo.append(directory, cache.key, records)
     State(raw, _sha(text.text), clean=True).save(directory, cache.key)
-    ignored = gitrepo.ignored(repo, [config.manifest]).get(config.manifest)
+    ignored = _manifest_ignored(repo, config.manifest, raw)
     return ManifestState(
         text.count(), [], text.text, current, path, config.manifest, ignored, len(verdicts)
     )
@@ -224,16 +237,22 @@ def _plain(path: str) -> bool:
     return path.isascii() and '"' not in path and "\\" not in path and path.isprintable()
 
 
-def _unique(text: str, fresh: list[ManifestFile]) -> bool:
-    """No new entry_id or (case-folded) target is already in the manifest or repeated."""
+def _unique(text: str, fresh: list[ManifestFile], new_targets: list[str]) -> bool:
+    """No fresh entry_id, nor any new (case-folded) target, is already in ``text`` or repeated.
+
+    A modified result keeps its target, which was unique before: only targets that
+    are new to the manifest need the case-folded search.
+    """
     ids = [f.entry_id for f in fresh]
     targets = [f.target.casefold() for f in fresh]
     if len(set(ids)) != len(ids) or len(set(targets)) != len(targets):
         return False
     if any(f'"entry_id": "{i}"' in text for i in ids):
         return False
-    folded = text.casefold() if fresh else ""
-    return not any(f'"target": "{t}"' in folded for t in targets)
+    if not new_targets:
+        return True
+    folded = text.casefold()
+    return not any(f'"target": "{t.casefold()}"' in folded for t in new_targets)
 
 
 class _ManifestText:
@@ -270,6 +289,14 @@ class _ManifestText:
         else:  # the only block
             head = text[: start - len(self.OPEN)]
             self.text = head + self.EMPTY
+        return True
+
+    def replace(self, source: str, new_block: str) -> bool:
+        """Put ``new_block`` where ``source``'s block is; False when it has none."""
+        span = self._find(source)
+        if span is None:
+            return False
+        self.text = self.text[: span[0]] + new_block + self.text[span[1] :]
         return True
 
     def insert(self, source: str, new_block: str, later: list[str]) -> None:
