@@ -70,6 +70,19 @@ def run_hash_all(cwd: Path, files: list[str], runs: int) -> Measure:
 
 
 BRANCH = "benchsync/sync-results"
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def installed(top: Path) -> str:
+    """benchsync installed from this tree (not editable) into a fresh venv."""
+    venv = top / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(PROJECT)],
+        check=True,
+        capture_output=True,
+    )
+    return str(venv / "bin" / "benchsync")
 
 
 def measure_apply(
@@ -124,19 +137,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="manifest sizes for the apply scaling rows (comma-separated)",
     )
     parser.add_argument("--new", type=int, default=10, help="new results per apply")
+    parser.add_argument(
+        "--install",
+        choices=("wheel", "editable"),
+        default="wheel",
+        help="measure a regular install in a fresh venv, as users and pre-commit have it "
+        "(default), or this editable development install",
+    )
     args = parser.parse_args(argv)
 
-    benchsync = str(BIN / "benchsync")
     check_jsonschema = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
     top = Path(tempfile.mkdtemp(prefix="benchsync-bench-"))
     lines = [
         f"benchsync benchmarks, {date.today()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, median of {args.runs} runs after a warm-up",
+        f"Python {platform.python_version()}, median of {args.runs} runs after a warm-up, "
+        f"{args.install} install",
         "",
         "| work | us | alternative | ratio | target |",
         "| --- | --- | --- | --- | --- |",
     ]
     try:
+        benchsync = installed(top) if args.install == "wheel" else str(BIN / "benchsync")
         repo = top / "schema"
         runs = benchmark_repo(repo, args.files)
         files = [r.source for r in runs]
