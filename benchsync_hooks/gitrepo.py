@@ -185,6 +185,16 @@ def read_blobs(repo: GitRepo, blobs: Iterable[str]) -> Iterator[tuple[str, bytes
     One blob is in memory at a time (the ids are fed by a thread), so reading
     10,000 results costs the memory of one.
     """
+    for blob, data in read_blobs_limited(repo, blobs, max_size=None):
+        assert data is not None
+        yield blob, data
+
+
+def read_blobs_limited(
+    repo: GitRepo, blobs: Iterable[str], *, max_size: int | None
+) -> Iterator[tuple[str, bytes | None]]:
+    """Like :func:`read_blobs`, but a blob over ``max_size`` is skipped unread (None):
+    its size is in the header, and its bytes are drained in small chunks."""
     import subprocess
     import threading
 
@@ -216,7 +226,14 @@ def read_blobs(repo: GitRepo, blobs: Iterable[str]) -> Iterator[tuple[str, bytes
             header = stdout.readline().split()
             if len(header) != 3:
                 raise GitError(f"object {blob} is missing from the repository")
-            data = stdout.read(int(header[2]))
+            size = int(header[2])
+            if max_size is not None and size > max_size:
+                left = size + 1
+                while left:
+                    left -= len(stdout.read(min(left, 1 << 16))) or left
+                yield blob, None
+                continue
+            data = stdout.read(size)
             stdout.read(1)  # the newline after each object
             yield blob, data
     finally:

@@ -73,9 +73,10 @@ class BlobFacts:
                 unknown.append(entry.blob)
                 result[entry.blob] = (None, False)
         if unknown:
-            oversized = self._oversized(unknown)
-            todo = [b for b in dict.fromkeys(unknown) if b not in oversized]
-            for blob, data in gitrepo.read_blobs(self.repo, todo):
+            limit = self.config.max_file_size
+            for blob, data in gitrepo.read_blobs_limited(self.repo, unknown, max_size=limit):
+                if data is None:
+                    continue  # over max_file_size: (None, False) stands
                 self.read_count += 1
                 _doc, facts, problems = check_content(data, blob, self.config, self.schema_path)
                 valid = facts is not None and not problems
@@ -85,10 +86,6 @@ class BlobFacts:
                         blob, {"valid": valid, "facts": facts.to_json() if facts else None}
                     )
         return result
-
-    def _oversized(self, blobs: list[str]) -> set[str]:
-        sizes = gitrepo.blob_sizes(self.repo, blobs)
-        return {b for b in blobs if sizes.get(b, 0) > self.config.max_file_size}
 
     def run_configs(self, entries: Iterable[Entry]) -> dict[str, RunConfig]:
         """path → parsed config.json for config.json blobs."""
@@ -102,12 +99,14 @@ class BlobFacts:
                 result[entry.path] = RunConfig(path=entry.path, **cached)
             else:
                 unknown.setdefault(entry.blob, []).append(entry.path)
-        sizes = gitrepo.blob_sizes(self.repo, unknown)
-        small = [b for b in unknown if sizes.get(b, 0) <= self.config.max_file_size]
-        for blob in set(unknown) - set(small):
-            for path in unknown[blob]:
-                result[path] = RunConfig(path, None, None, None, None, None, error="is too large")
-        for blob, data in gitrepo.read_blobs(self.repo, small):
+        limit = self.config.max_file_size
+        for blob, data in gitrepo.read_blobs_limited(self.repo, unknown, max_size=limit):
+            if data is None:
+                for path in unknown[blob]:
+                    result[path] = RunConfig(
+                        path, None, None, None, None, None, error="is too large"
+                    )
+                continue
             for path in unknown[blob]:
                 parsed = run_config_from_bytes(path, data)
                 assert parsed is not None

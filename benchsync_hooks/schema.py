@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +38,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def bundled_schema(name: str) -> dict[str, Any]:
     """A schema shipped in the package."""
-    text = resources.files("benchsync_hooks").joinpath("schemas").joinpath(name).read_text("utf-8")
+    text = (Path(__file__).parent / "schemas" / name).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

@@ -309,3 +309,17 @@ def test_small_change_is_spliced_into_the_last_manifest(
     assert sorted(_sources(bench)) == sorted(
         r.source for r in (runs[1], runs[2], runs[3], runs[4], runs[7])
     )
+
+
+def test_oversized_blob_is_left_out_unread(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench.add_run(RUN2)
+    bench.write(RUN.source, b'{"x": "' + b"a" * (3 * 1024 * 1024) + b'"}')
+    bench.stage()
+    code, out, _ = run_cli(capsys, "manifest")
+    assert code == 1
+    assert f"{RUN.source}: manifest-left-out not in the manifest: fails json-size" in out
+    assert _sources(bench) == [RUN2.source]
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 1 and "json-size file is 3.0 MiB, over the 1.0 MiB limit" in out

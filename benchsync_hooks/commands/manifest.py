@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import tempfile
@@ -27,7 +26,7 @@ class ManifestState(NamedTuple):
 
     total: int
     problems: list[Problem]
-    text: str
+    data: bytes
     current: bytes | None
     path: Path
     rel: str
@@ -36,7 +35,7 @@ class ManifestState(NamedTuple):
 
     @property
     def stale(self) -> bool:
-        return self.current != self.text.encode("utf-8")
+        return self.current != self.data
 
     @property
     def left_out(self) -> list[Problem]:
@@ -125,9 +124,10 @@ def compute(ctx: Context, repo: GitRepo) -> ManifestState:
     except OSError:
         current = None
     ignored = _manifest_ignored(repo, config.manifest, raw)
-    State(raw, _sha(text), clean=not problems).save(directory, cache.key)
+    data = text.encode("utf-8")
+    State(raw, _digest(data), clean=not problems).save(directory, cache.key)
     return ManifestState(
-        len(boards), problems, text, current, path, config.manifest, ignored, blob_facts.read_count
+        len(boards), problems, data, current, path, config.manifest, ignored, blob_facts.read_count
     )
 
 
@@ -143,8 +143,12 @@ def _manifest_ignored(repo: GitRepo, manifest: str, raw: str) -> str | None:
     return gitrepo.ignored(repo, [manifest]).get(manifest)
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _digest(data: bytes) -> str:
+    """Length and Adler-32: enough to tell our own last manifest from any edit of it
+    (a cache check, not a security one), and ~10× cheaper than sha256 on 3 MB."""
+    import zlib
+
+    return f"{len(data)}:{zlib.adler32(data):08x}"
 
 
 def _splice(
@@ -159,10 +163,11 @@ def _splice(
     compares them after random changes). The work is a few searches in the text.
     """
     config = ctx.config
-    before = last.listing.split("\0")
     now = raw.split("\0")
-    added = set(now).difference(before)
-    gone = set(before).difference(now)
+    now_set = set(now)
+    before_set = set(last.listing.split("\0"))
+    added = now_set - before_set
+    gone = before_set - now_set
     added_paths = {r.partition("\t")[2] for r in added}
     changed = added_paths | {r.partition("\t")[2] for r in gone}
     changed = {p for p in changed if selected(p, config) or p.endswith("/config.json")}
@@ -175,7 +180,7 @@ def _splice(
         current = path.read_bytes()
     except OSError:
         return None
-    if hashlib.sha256(current).hexdigest() != last.manifest_sha:
+    if _digest(current) != last.manifest_sha:
         return None
     entries = gitrepo.parse_index("\0".join(r for r in added if r.partition("\t")[2] in changed))
     if any(not e.is_file for e in entries.values()):
@@ -192,13 +197,13 @@ def _splice(
     verdicts, _placed = per_file(list(entries.values()), configs, config, blob_facts)
     if not all(v.ok for v in verdicts):
         return None
-    text = _ManifestText(current.decode("utf-8"))
-    probe = _ManifestText(text.text)  # the manifest without any changed result
+    text = _ManifestText(current)  # bytes: everything in it is ASCII
+    probe = _ManifestText(current)  # the manifest without any changed result
     for source in sorted(changed):
         if not probe.remove(source) and source not in added_paths:
             return None  # the last manifest lacked a result it should have had
     fresh = files_from(verdicts, config)
-    new_targets = [f.target for f in fresh if f'\n      "source": "{f.source}",' not in text.text]
+    new_targets = [f.target for f in fresh if text.find(f.source) is None]
     if not _unique(probe.text, fresh, new_targets):
         return None
     placed = {f.source: f for f in fresh}
@@ -206,12 +211,12 @@ def _splice(
         text.remove(source)
     later: list[str] | None = None
     for item in sorted(fresh, key=lambda f: f.source):
-        if text.replace(item.source, block(item)):
+        if text.replace(item.source, block(item).encode()):
             continue
         if later is None:
             later = [r.partition("\t")[2] for r in now]
         after = later[later.index(item.source) + 1 :]
-        text.insert(item.source, block(item), after)
+        text.insert(block(item).encode(), after)
     config_blobs = {e.path: e.blob for e in configs}
     records = {
         v.source: Memo.record(
@@ -225,7 +230,7 @@ def _splice(
     }
     directory = gitrepo.git_dir(repo) / "benchsync"
     Memo.append(directory, cache.key, records)
-    State(raw, _sha(text.text), clean=True).save(directory, cache.key)
+    State(raw, _digest(text.text), clean=True).save(directory, cache.key)
     ignored = _manifest_ignored(repo, config.manifest, raw)
     return ManifestState(
         text.count(), [], text.text, current, path, config.manifest, ignored, len(verdicts)
@@ -237,82 +242,80 @@ def _plain(path: str) -> bool:
     return path.isascii() and '"' not in path and "\\" not in path and path.isprintable()
 
 
-def _unique(text: str, fresh: list[ManifestFile], new_targets: list[str]) -> bool:
+def _unique(text: bytes, fresh: list[ManifestFile], new_targets: list[str]) -> bool:
     """No fresh entry_id, nor any new (case-folded) target, is already in ``text`` or repeated.
 
     A modified result keeps its target, which was unique before: only targets that
-    are new to the manifest need the case-folded search.
+    are new to the manifest need the case-insensitive search (paths are ASCII).
     """
     ids = [f.entry_id for f in fresh]
     targets = [f.target.casefold() for f in fresh]
     if len(set(ids)) != len(ids) or len(set(targets)) != len(targets):
         return False
-    if any(f'"entry_id": "{i}"' in text for i in ids):
+    if any(f'"entry_id": "{i}"'.encode() in text for i in ids):
         return False
     if not new_targets:
         return True
-    folded = text.casefold()
-    return not any(f'"target": "{t.casefold()}"' in folded for t in new_targets)
+    folded = text.lower()
+    return not any(f'"target": "{t.lower()}"'.encode() in folded for t in new_targets)
 
 
 class _ManifestText:
-    """A rendered manifest edited in place: blocks removed and inserted by source."""
+    """A rendered manifest (bytes, all ASCII) edited in place: blocks by source."""
 
-    OPEN = '  "files": [\n'
-    EMPTY = '  "files": []\n}\n'
-    CLOSE = "\n  ]\n}\n"
+    OPEN = b'  "files": [\n'
+    EMPTY = b'  "files": []\n}\n'
+    CLOSE = b"\n  ]\n}\n"
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: bytes) -> None:
         self.text = text
 
-    def _find(self, source: str) -> tuple[int, int] | None:
-        at = self.text.find(f'\n      "source": "{source}",\n')
+    def find(self, source: str) -> tuple[int, int] | None:
+        at = self.text.find(f'\n      "source": "{source}",\n'.encode())
         if at < 0:
             return None
-        start = self.text.rfind("\n    {", 0, at) + 1
-        end = self.text.find("\n    }", at) + len("\n    }")
+        start = self.text.rfind(b"\n    {", 0, at) + 1
+        end = self.text.find(b"\n    }", at) + len(b"\n    }")
         return start, end
 
     def count(self) -> int:
-        return self.text.count('\n      "source": ')
+        return self.text.count(b'\n      "source": ')
 
     def remove(self, source: str) -> bool:
-        span = self._find(source)
+        span = self.find(source)
         if span is None:
             return False
         start, end = span
         text = self.text
-        if text.startswith(",\n", end):
+        if text.startswith(b",\n", end):
             self.text = text[:start] + text[end + 2 :]
-        elif text[start - 2 : start] == ",\n":
+        elif text[start - 2 : start] == b",\n":
             self.text = text[: start - 2] + text[end:]
         else:  # the only block
-            head = text[: start - len(self.OPEN)]
-            self.text = head + self.EMPTY
+            self.text = text[: start - len(self.OPEN)] + self.EMPTY
         return True
 
-    def replace(self, source: str, new_block: str) -> bool:
+    def replace(self, source: str, new_block: bytes) -> bool:
         """Put ``new_block`` where ``source``'s block is; False when it has none."""
-        span = self._find(source)
+        span = self.find(source)
         if span is None:
             return False
         self.text = self.text[: span[0]] + new_block + self.text[span[1] :]
         return True
 
-    def insert(self, source: str, new_block: str, later: list[str]) -> None:
+    def insert(self, new_block: bytes, later: list[str]) -> None:
         """Put ``new_block`` before the first block of ``later`` paths, else last."""
         text = self.text
         if text.endswith(self.EMPTY):
             self.text = text[: -len(self.EMPTY)] + self.OPEN + new_block + self.CLOSE
             return
         for successor in later:
-            span = self._find(successor)
+            span = self.find(successor)
             if span is not None:
-                self.text = text[: span[0]] + new_block + ",\n" + text[span[0] :]
+                self.text = text[: span[0]] + new_block + b",\n" + text[span[0] :]
                 return
         end = text.rindex(self.CLOSE)
-        self.text = text[:end] + ",\n" + new_block + text[end:]
-        _ = source
+        self.text = text[:end] + b",\n" + new_block + text[end:]
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -364,6 +367,6 @@ def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = Non
     if check:
         stream.write(f"manifest is stale: run 'benchsync manifest' and commit {state.rel}\n")
         return EXIT_PROBLEMS
-    write_atomic(state.path, state.text.encode("utf-8"))
+    write_atomic(state.path, state.data)
     stream.write(f"manifest updated: git add {state.rel}\n")
     return EXIT_PROBLEMS
