@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any
 
@@ -58,6 +58,23 @@ class BlobFacts:
         self.cache = cache
         self.schema_path = schema_path
         self.read_count = 0
+        self._fetched: dict[str, bytes | None] = {}
+
+    def prefetch(self, blobs: list[str]) -> None:
+        """Read these blobs now, in one process (None for one over max_file_size)."""
+        limit = self.config.max_file_size
+        self._fetched.update(gitrepo.read_blobs_limited(self.repo, blobs, max_size=limit))
+
+    def _read(self, blobs: list[str]) -> Iterator[tuple[str, bytes | None]]:
+        """Prefetched blobs first, then the rest streamed (one in memory at a time)."""
+        missing = []
+        for blob in blobs:
+            if blob in self._fetched:
+                yield blob, self._fetched.pop(blob)
+            else:
+                missing.append(blob)
+        limit = self.config.max_file_size
+        yield from gitrepo.read_blobs_limited(self.repo, missing, max_size=limit)
 
     def content(self, entries: Iterable[Entry]) -> dict[str, tuple[Facts | None, bool]]:
         """blob → (facts, valid) for leaderboard blobs."""
@@ -73,8 +90,7 @@ class BlobFacts:
                 unknown.append(entry.blob)
                 result[entry.blob] = (None, False)
         if unknown:
-            limit = self.config.max_file_size
-            for blob, data in gitrepo.read_blobs_limited(self.repo, unknown, max_size=limit):
+            for blob, data in self._read(unknown):
                 if data is None:
                     continue  # over max_file_size: (None, False) stands
                 self.read_count += 1
@@ -99,8 +115,7 @@ class BlobFacts:
                 result[entry.path] = RunConfig(path=entry.path, **cached)
             else:
                 unknown.setdefault(entry.blob, []).append(entry.path)
-        limit = self.config.max_file_size
-        for blob, data in gitrepo.read_blobs_limited(self.repo, unknown, max_size=limit):
+        for blob, data in self._read(list(unknown)):
             if data is None:
                 for path in unknown[blob]:
                     result[path] = RunConfig(
@@ -189,9 +204,12 @@ def per_file(
 ) -> tuple[list[Verdict], list[Placed]]:
     """Per-file verdicts (everything but uniqueness) and what uniqueness needs."""
     files = [e for e in boards if e.is_file]
-    content = blob_facts.content(files)
     wanted_configs = {config_path_for(e.path) for e in boards}
-    run_configs = blob_facts.run_configs(c for c in configs if c.path in wanted_configs)
+    beside = [c for c in configs if c.path in wanted_configs]
+    if len(files) + len(beside) <= SMALL:  # a few files: one cat-file process for all
+        blob_facts.prefetch([e.blob for e in files] + [c.blob for c in beside])
+    content = blob_facts.content(files)
+    run_configs = blob_facts.run_configs(beside)
     verdicts: list[Verdict] = []
     placed: list[Placed] = []
     for entry in boards:

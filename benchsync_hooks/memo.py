@@ -101,3 +101,43 @@ class State:
             tmp.replace(directory / self.NAME)
         except OSError:
             return
+
+
+_CHUNK = 1 << 15
+
+
+def listing_changes(old: str, new: str) -> tuple[set[str], set[str]]:
+    """(added, gone) records between two NUL-separated listings of unique records.
+
+    Only the stretch between the common prefix and the common suffix (both found
+    by comparing 32 KiB slices, at C speed) is split into records, so one change
+    in 10,000 records costs a millisecond instead of two 10,000-element sets.
+    """
+    limit = min(len(old), len(new))
+    p = 0
+    while p < limit and old[p : p + _CHUNK] == new[p : p + _CHUNK]:
+        p += _CHUNK
+    p = min(p, limit)
+    while p < limit and old[p] == new[p]:
+        p += 1
+    start = old.rfind("\0", 0, p) + 1
+    tail_a, tail_b = old[start:], new[start:]
+    bound = min(len(tail_a), len(tail_b))
+    s = 0
+    while (
+        s + _CHUNK <= bound
+        and tail_a[len(tail_a) - s - _CHUNK : len(tail_a) - s]
+        == tail_b[len(tail_b) - s - _CHUNK : len(tail_b) - s]
+    ):
+        s += _CHUNK
+    while s < bound and tail_a[len(tail_a) - s - 1] == tail_b[len(tail_b) - s - 1]:
+        s += 1
+    while True:
+        ka, kb = len(tail_a) - s, len(tail_b) - s
+        if (ka == 0 or tail_a[ka - 1] == "\0") and (kb == 0 or tail_b[kb - 1] == "\0"):
+            break
+        nul = tail_a.find("\0", ka)
+        s = 0 if nul < 0 else len(tail_a) - (nul + 1)
+    before = {r for r in tail_a[:ka].split("\0") if r}
+    after = {r for r in tail_b[:kb].split("\0") if r}
+    return after - before, before - after

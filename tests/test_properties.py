@@ -255,3 +255,51 @@ def test_incremental_manifest_equals_a_fresh_one(
             assert incremental == cold, (op, n)
     finally:
         os.chdir(cwd)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.from_regex(r"[a-z0-9/_. -]{1,12}", fullmatch=True), unique=True, max_size=30),
+    st.data(),
+)
+def test_listing_changes_equal_the_set_difference(records: list[str], data: st.DataObject) -> None:
+    from benchsync_hooks.memo import listing_changes
+
+    old = sorted(records)
+    new = list(old)
+    for _ in range(data.draw(st.integers(min_value=0, max_value=4))):
+        op = data.draw(st.sampled_from(["add", "drop", "edit"]))
+        if op == "add":
+            new.append(data.draw(st.from_regex(r"[a-z0-9/_. -]{1,12}", fullmatch=True)))
+        elif new:
+            i = data.draw(st.integers(min_value=0, max_value=len(new) - 1))
+            if op == "drop":
+                new.pop(i)
+            else:
+                new[i] = new[i] + data.draw(st.sampled_from(["x", "0", " ", "/"]))
+    new = sorted(set(new))
+    a = "".join(r + "\0" for r in old)
+    b = "".join(r + "\0" for r in new)
+    assert listing_changes(a, b) == (set(new) - set(old), set(old) - set(new))
+
+
+@pytest.mark.parametrize("where", [0, 1, 2500, 4999, 5000, 9998, 9999])
+@pytest.mark.parametrize("op", ["edit", "drop", "add"])
+def test_listing_changes_across_chunks(where: int, op: str) -> None:
+    from benchsync_hooks.memo import listing_changes
+
+    old = [
+        f"100644 {i:040x} 0\toutputs/cpu/m/run_{i:05d}/x_leaderboard.json" for i in range(10_000)
+    ]
+    new = list(old)
+    if op == "edit":
+        new[where] = new[where].replace(" 0\t", " 0\t", 1).replace("100644 ", "100755 ", 1)
+    elif op == "drop":
+        new.pop(where)
+    else:
+        new.insert(where, f"100644 {'f' * 40} 0\toutputs/cpu/m/run_{where:05d}a/x_leaderboard.json")
+    a = "".join(r + "\0" for r in old)
+    b = "".join(r + "\0" for r in new)
+    assert len(a) > 32 * 1024 * 10
+    assert listing_changes(a, b) == (set(new) - set(old), set(old) - set(new))
+    assert listing_changes(a, a) == (set(), set())

@@ -16,7 +16,7 @@ from ..errors import EXIT_OK, EXIT_PROBLEMS
 from ..gitrepo import Entry, GitRepo
 from ..index_scan import BlobFacts, open_cache, per_file, split_listing
 from ..manifest import ManifestFile, assemble, block, files_from
-from ..memo import Memo, State
+from ..memo import Memo, State, listing_changes
 from ..report import Problem, emit
 from ..selection import selected
 
@@ -163,11 +163,7 @@ def _splice(
     compares them after random changes). The work is a few searches in the text.
     """
     config = ctx.config
-    now = raw.split("\0")
-    now_set = set(now)
-    before_set = set(last.listing.split("\0"))
-    added = now_set - before_set
-    gone = before_set - now_set
+    added, gone = listing_changes(last.listing, raw)
     added_paths = {r.partition("\t")[2] for r in added}
     changed = added_paths | {r.partition("\t")[2] for r in gone}
     changed = {p for p in changed if selected(p, config) or p.endswith("/config.json")}
@@ -186,13 +182,7 @@ def _splice(
     if any(not e.is_file for e in entries.values()):
         return None
     wanted = {config_path_for(p) for p in entries}
-    configs = list(
-        gitrepo.parse_index(
-            "\0".join(
-                r for r in now if r.endswith("/config.json") and r.partition("\t")[2] in wanted
-            )
-        ).values()
-    )
+    configs = list(gitrepo.parse_index("\0".join(_records(raw, wanted))).values())
     blob_facts = BlobFacts(repo, config, cache, ctx.schema_path(None))
     verdicts, _placed = per_file(list(entries.values()), configs, config, blob_facts)
     if not all(v.ok for v in verdicts):
@@ -214,7 +204,7 @@ def _splice(
         if text.replace(item.source, block(item).encode()):
             continue
         if later is None:
-            later = [r.partition("\t")[2] for r in now]
+            later = [r.partition("\t")[2] for r in raw.split("\0")]
         after = later[later.index(item.source) + 1 :]
         text.insert(block(item).encode(), after)
     config_blobs = {e.path: e.blob for e in configs}
@@ -235,6 +225,16 @@ def _splice(
     return ManifestState(
         text.count(), [], text.text, current, path, config.manifest, ignored, len(verdicts)
     )
+
+
+def _records(raw: str, paths: set[str]) -> list[str]:
+    """The listing records of ``paths`` (found by search, not by splitting the listing)."""
+    found = []
+    for path in paths:
+        at = (raw + "\0").find(f"\t{path}\0")
+        if at >= 0:
+            found.append(raw[raw.rfind("\0", 0, at) + 1 : at + len(path) + 1])
+    return found
 
 
 def _plain(path: str) -> bool:
