@@ -17,7 +17,6 @@ from .checks import (
     facts_or_none,
     locator,
     run_config_from_bytes,
-    uniqueness,
 )
 from .config import Config
 from .gitrepo import Entry, GitRepo
@@ -26,17 +25,6 @@ from .layout import Facts, RunConfig
 from .memo import Memo
 from .report import Problem
 from .selection import selected
-
-
-class Scan:
-    """Verdicts for the leaderboard files of one listing (index or tree)."""
-
-    def __init__(self, verdicts: list[Verdict]) -> None:
-        self.verdicts = verdicts
-
-    @property
-    def problems(self) -> list[Problem]:
-        return [p for v in self.verdicts for p in v.problems]
 
 
 def open_cache(repo: GitRepo, config: Config, schema_digest: str) -> BlobCache:
@@ -235,13 +223,3 @@ def per_file(
             placed.append(Placed(entry.path, result.target(config.target_root), facts.entry_ids))
         verdicts.append(Verdict(entry.path, entry.blob, facts, result, problems + placement))
     return verdicts, placed
-
-
-def scan_listing(listing: Mapping[str, Entry], config: Config, blob_facts: BlobFacts) -> Scan:
-    """Verdicts for every leaderboard file of ``listing``, uniqueness included."""
-    boards, configs = split_listing(listing, config)
-    verdicts, placed = per_file(boards, configs, config, blob_facts)
-    by_source = {v.source: v for v in verdicts}
-    for problem in uniqueness(placed):
-        by_source[problem.path].problems.append(problem)
-    return Scan(verdicts)

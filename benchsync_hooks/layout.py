@@ -146,10 +146,6 @@ def run_config_from_value(path: str, value: Any) -> RunConfig:
     )
 
 
-def is_leaderboard_name(rel: str) -> bool:
-    return rel.endswith(SUFFIX)
-
-
 def _problem(rel: str, rule: str, message: str) -> Problem:
     return Problem(rel, 0, 0, rule, message)
 

@@ -508,7 +508,3 @@ def _check_item(
         )
     for problem in problems:
         reject(plan, item, problem.rule, problem.text())
-
-
-def website_path(website: GitRepo, target: str) -> Path:
-    return website.root / target
