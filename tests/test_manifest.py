@@ -142,8 +142,8 @@ def test_two_clones_give_identical_bytes(
 
 def test_cache_avoids_rereading_unchanged_blobs(bench: BenchRepo) -> None:
     from benchsync_hooks import gitrepo
-    from benchsync_hooks.commands.manifest import compute
     from benchsync_hooks.context import context_for
+    from benchsync_hooks.regen import compute
 
     for run in samples.runs(9):
         bench.add_run(run)
@@ -273,7 +273,7 @@ def test_memo_gives_the_same_bytes_as_a_fresh_run(
 def test_small_change_is_spliced_into_the_last_manifest(
     bench: BenchRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from benchsync_hooks.commands import manifest as command
+    from benchsync_hooks import regen as command
 
     taken: list[bool] = []
     real = command._splice

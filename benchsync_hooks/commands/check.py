@@ -13,8 +13,9 @@ from ..checks import Placed, check_content, uniqueness
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 from ..layout import parse_target
+from ..regen import compute
 from ..report import Problem, emit
-from .manifest import compute, ignored_problem
+from .manifest import ignored_problem
 
 
 def run(*, website: bool = False, fmt: str | None = None, out: TextIO | None = None) -> int:
