@@ -155,6 +155,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:  # the file system said no: an environment error, not a bug
+        where = f"{exc.filename}: " if exc.filename else ""
+        sys.stderr.write(
+            f"benchsync {args.command}: {where}{exc.strerror or exc}; "
+            "check permissions and free space\n"
+        )
+        return EXIT_USAGE
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -122,3 +122,15 @@ def test_module_entry_point(bench: BenchRepo) -> None:
         check=False,
     )
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+
+
+def test_a_file_system_error_is_one_line(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench.add_run(RUN)
+    bench.stage()
+    (bench.root / "outputs/sync-manifest.json").mkdir()  # a directory where the file goes
+    code, _out, err = run_cli(capsys, "manifest")
+    assert code == 2
+    assert err.startswith("benchsync manifest: ") and "check permissions" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
