@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,25 @@ class BenchRepo:
     def commit(self, message: str = "results") -> None:
         self.git("commit", "-q", "--no-verify", "-m", message)
 
+    def publish(self, *runs: samples.Run, **overrides: Any) -> None:
+        """Add results, regenerate the manifest (its output swallowed), commit everything."""
+        import contextlib
+        import io
+        import os
+
+        for run in runs:
+            self.add_run(run, **overrides)
+        self.stage()
+        cwd = Path.cwd()
+        os.chdir(self.root)
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                main(["manifest"])
+        finally:
+            os.chdir(cwd)
+        self.stage()
+        self.commit("results")
+
     def manifest(self) -> dict[str, Any]:
         loaded: dict[str, Any] = json.loads(
             (self.root / "outputs/sync-manifest.json").read_text("utf-8")
@@ -84,3 +103,78 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     code = main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+RUNS = [
+    samples.Run("cpu", "gpt2", "short", "20260128", 1, "short_input"),
+    samples.Run("cpu", "gpt2", "short", "20260129", 1, "short_input"),
+    samples.Run("cuda", "Qwen2.5-0.5B", "m1", "20260130", 1, "long_input"),
+    samples.Run("cuda", "Qwen2.5-0.5B", "m1", "20260130", 1, "stress_test"),
+]
+BRANCH = "benchsync/sync-results"
+
+
+class Pair:
+    """A benchmark repository with a committed manifest and a website repository."""
+
+    def __init__(self, tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.capsys = capsys
+        self.bench = BenchRepo(init_repo(tmp / "bench"))
+        self.site = init_repo(tmp / "site")
+        (self.site / "README.md").write_text("# site\n")
+        git(self.site, "add", "-A")
+        git(self.site, "commit", "-q", "-m", "init")
+
+    def publish(self, *runs: samples.Run, **overrides: Any) -> None:
+        """Add results in the benchmark repo, regenerate the manifest, commit."""
+        self.bench.publish(*runs, **overrides)
+
+    def link_in_site(self, rel: str) -> Path:
+        """Commit ``rel`` in the website as a symlink to an empty folder outside it."""
+        outside = self.site.parent / "outside"
+        outside.mkdir()
+        (self.site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (self.site / rel).symlink_to(outside)
+        self.site_git("add", "-A")
+        self.site_git("commit", "-q", "-m", "link")
+        return outside
+
+    def tamper(self, mutate: Callable[[dict[str, Any]], None]) -> None:
+        doc = self.bench.manifest()
+        mutate(doc)
+        self.bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=2) + "\n")
+        self.bench.stage()
+        self.bench.commit("tampered manifest")
+
+    def site_git(self, *args: str) -> str:
+        return git(self.site, *args)
+
+    def site_file(self, run: samples.Run) -> Path:
+        return self.site / run.target
+
+    def seed_site(self, *runs: samples.Run, **overrides: Any) -> None:
+        for run in runs:
+            path = self.site_file(run)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(samples.dumps(samples.result(run, **overrides)))
+        self.site_git("add", "-A")
+        self.site_git("commit", "-q", "-m", "seed")
+
+    def snapshot(self) -> dict[str, bytes]:
+        files = {}
+        for path in sorted(self.site.rglob("*")):
+            if ".git" in path.relative_to(self.site).parts or not path.is_file():
+                continue
+            files[path.relative_to(self.site).as_posix()] = path.read_bytes()
+        return files
+
+
+@pytest.fixture
+def pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Pair:
+    for key in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(key, raising=False)
+    made = Pair(tmp_path, capsys)
+    monkeypatch.chdir(made.site)
+    return made

@@ -4,91 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BenchRepo, git, init_repo, run_cli
+from conftest import BRANCH, RUNS, Pair, git, run_cli
 
 from benchsync_hooks import samples
-from benchsync_hooks.cli import main
-
-RUNS = [
-    samples.Run("cpu", "gpt2", "short", "20260128", 1, "short_input"),
-    samples.Run("cpu", "gpt2", "short", "20260129", 1, "short_input"),
-    samples.Run("cuda", "Qwen2.5-0.5B", "m1", "20260130", 1, "long_input"),
-    samples.Run("cuda", "Qwen2.5-0.5B", "m1", "20260130", 1, "stress_test"),
-]
-BRANCH = "benchsync/sync-results"
-
-
-class Pair:
-    """A benchmark repository with a committed manifest and a website repository."""
-
-    def __init__(self, tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-        self.bench = BenchRepo(init_repo(tmp / "bench"))
-        self.site = init_repo(tmp / "site")
-        (self.site / "README.md").write_text("# site\n")
-        git(self.site, "add", "-A")
-        git(self.site, "commit", "-q", "-m", "init")
-
-    def publish(self, *runs: samples.Run, **overrides: Any) -> None:
-        """Add results in the benchmark repo, regenerate the manifest, commit."""
-        for run in runs:
-            self.bench.add_run(run, **overrides)
-        self.bench.stage()
-        cwd = Path.cwd()
-        os.chdir(self.bench.root)
-        try:
-            main(["manifest"])
-        finally:
-            os.chdir(cwd)
-            self.capsys.readouterr()
-        self.bench.stage()
-        self.bench.commit("results")
-
-    def tamper(self, mutate: Callable[[dict[str, Any]], None]) -> None:
-        doc = self.bench.manifest()
-        mutate(doc)
-        self.bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=2) + "\n")
-        self.bench.stage()
-        self.bench.commit("tampered manifest")
-
-    def site_git(self, *args: str) -> str:
-        return git(self.site, *args)
-
-    def site_file(self, run: samples.Run) -> Path:
-        return self.site / run.target
-
-    def seed_site(self, *runs: samples.Run, **overrides: Any) -> None:
-        for run in runs:
-            path = self.site_file(run)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(samples.dumps(samples.result(run, **overrides)))
-        self.site_git("add", "-A")
-        self.site_git("commit", "-q", "-m", "seed")
-
-    def snapshot(self) -> dict[str, bytes]:
-        files = {}
-        for path in sorted(self.site.rglob("*")):
-            if ".git" in path.relative_to(self.site).parts or not path.is_file():
-                continue
-            files[path.relative_to(self.site).as_posix()] = path.read_bytes()
-        return files
-
-
-@pytest.fixture
-def pair(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> Pair:
-    for key in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(key, raising=False)
-    made = Pair(tmp_path, capsys)
-    monkeypatch.chdir(made.site)
-    return made
 
 
 def apply(capsys: pytest.CaptureFixture[str], pair: Pair, *extra: str) -> tuple[int, Any, str]:
@@ -278,12 +201,7 @@ def test_no_manifest_is_exit_2(pair: Pair, capsys: pytest.CaptureFixture[str]) -
 
 def test_symlink_on_the_website_side(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     pair.publish(*RUNS)
-    outside = pair.site.parent / "outside"
-    outside.mkdir()
-    (pair.site / "data/results").mkdir(parents=True)
-    (pair.site / "data/results/cpu").symlink_to(outside)
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "link")
+    outside = pair.link_in_site("data/results/cpu")
     code, out, _ = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 1
     assert "website-symlink data/results/cpu is a symbolic link in the website" in out

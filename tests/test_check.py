@@ -14,12 +14,7 @@ RUN2 = samples.Run("cuda", "Qwen2.5-0.5B", "m1", "20260130", 1, "long_input")
 
 
 def _ready(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
-    bench.add_run(RUN)
-    bench.add_run(RUN2)
-    bench.stage()
-    run_cli(capsys, "manifest")
-    bench.stage()
-    bench.commit()
+    bench.publish(RUN, RUN2)
 
 
 def test_passes_on_a_clean_repo(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:

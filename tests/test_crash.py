@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import git, run_cli
-from test_apply import BRANCH, RUNS, Pair
+from conftest import BRANCH, RUNS, Pair, git, run_cli
 
 from benchsync_hooks import samples
 
@@ -42,11 +41,7 @@ def _reset(pair: Pair, start: str) -> None:
         pair.site_git("branch", "-q", "-D", BRANCH)
 
 
-def test_sigkill_at_random_moments(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pair = Pair(tmp_path, capsys)
-    monkeypatch.chdir(pair.site)
+def test_sigkill_at_random_moments(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     pair.publish(*samples.runs(600))
     expected = _expected(pair)
     start = pair.site_git("rev-parse", "HEAD").strip()
@@ -95,13 +90,9 @@ def test_sigkill_at_random_moments(
     assert interrupted >= 1  # the kills did land before the apply had finished
 
 
-def test_a_second_apply_waits_or_gives_up(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_second_apply_waits_or_gives_up(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     from filelock import FileLock
 
-    pair = Pair(tmp_path, capsys)
-    monkeypatch.chdir(pair.site)
     pair.publish(*RUNS)
     (pair.site / ".benchsync.toml").write_text("lock_timeout = 0.3\n")
     pair.site_git("add", "-A")
@@ -116,11 +107,7 @@ def test_a_second_apply_waits_or_gives_up(
     assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
 
 
-def test_two_applies_at_once(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    pair = Pair(tmp_path, capsys)
-    monkeypatch.chdir(pair.site)
+def test_two_applies_at_once(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     pair.publish(*samples.runs(300))
     expected = _expected(pair)
     clean = 0
@@ -164,11 +151,7 @@ def test_two_manifests_at_once(
 
 
 @pytest.mark.parametrize("state", ["rebase-merge", "rebase-apply", "CHERRY_PICK_HEAD"])
-def test_website_mid_operation(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, state: str
-) -> None:
-    pair = Pair(tmp_path, capsys)
-    monkeypatch.chdir(pair.site)
+def test_website_mid_operation(pair: Pair, capsys: pytest.CaptureFixture[str], state: str) -> None:
     pair.publish(*RUNS)
     marker = pair.site / ".git" / state
     if state.startswith("rebase"):
@@ -182,10 +165,8 @@ def test_website_mid_operation(
 
 
 def test_shallow_source_clone(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    pair = Pair(tmp_path, capsys)
-    monkeypatch.chdir(pair.site)
     pair.publish(*RUNS)
     pair.publish(samples.Run("vllm", "tiny-gpt2", "long", "20260131", 1, "long_input"))
     shallow = tmp_path / "shallow"
@@ -198,10 +179,8 @@ def test_shallow_source_clone(
 
 
 def test_empty_source_repository(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    pair = Pair(tmp_path, capsys)
-    monkeypatch.chdir(pair.site)
     empty = tmp_path / "empty"
     git(tmp_path, "init", "-q", str(empty))
     code, out, err = run_cli(capsys, "apply", "--source", str(empty))

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git, run_cli
-from test_apply import BRANCH, RUNS, Pair
+from conftest import BRANCH, RUNS, Pair, git, run_cli
 
 from benchsync_hooks import samples
 
@@ -133,12 +132,7 @@ def _commit_raw_existing(pair: Pair, link: str, rel: str) -> None:
 
 
 def _website_dir_symlink(pair: Pair) -> None:
-    outside = pair.site.parent / "outside"
-    outside.mkdir()
-    (pair.site / "data/results/cpu").mkdir(parents=True)
-    (pair.site / "data/results/cpu/gpt2").symlink_to(outside)
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "link")
+    pair.link_in_site("data/results/cpu/gpt2")
 
 
 def _huge_claim(pair: Pair) -> None:

@@ -77,12 +77,7 @@ def test_index_not_working_tree(bench: BenchRepo, capsys: pytest.CaptureFixture[
 
 
 def test_modify_delete_and_move(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
-    bench.add_run(RUN)
-    bench.add_run(RUN2)
-    bench.stage()
-    run_cli(capsys, "manifest")
-    bench.stage()
-    bench.commit()
+    bench.publish(RUN, RUN2)
     bench.write(RUN.source, samples.result(RUN, metrics__ttft_ms=5.0))
     bench.stage()
     assert run_cli(capsys, "manifest", "--check")[0] == 1

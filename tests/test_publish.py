@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git, run_cli
+from conftest import BRANCH, RUNS, Pair, git, run_cli
 from fake_github import TOKEN, State, fake_github
-from test_apply import BRANCH, RUNS, Pair
 
 from benchsync_hooks import samples
 
@@ -56,6 +55,14 @@ def publish(
         *extra,
     )
     return code, (json.loads(out) if out.startswith("{") else {}), err
+
+
+def _refuse_pushes(remote: Path, message: str) -> Path:
+    """A pre-receive hook on the bare remote that refuses every push with ``message``."""
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text(f"#!/bin/sh\necho '{message}' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    return hook
 
 
 def _remote_head(remote: Path) -> str:
@@ -229,9 +236,7 @@ def test_rejected_push_then_rerun_recovers(
 ) -> None:
     pair, _state, remote = site
     pair.publish(RUNS[0])
-    hook = remote / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\necho 'branch is frozen for maintenance' >&2\nexit 1\n")
-    hook.chmod(0o755)
+    hook = _refuse_pushes(remote, "branch is frozen for maintenance")
     code, _report, err = publish(capsys, pair)
     assert code == 1
     assert "was rejected (remote: branch is frozen for maintenance)" in err
@@ -274,9 +279,7 @@ def test_push_without_permission(
 ) -> None:
     pair, _state, remote = site
     pair.publish(RUNS[0])
-    hook = remote / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\necho 'remote: Permission to octo/site.git denied' >&2\nexit 1\n")
-    hook.chmod(0o755)
+    _refuse_pushes(remote, "remote: Permission to octo/site.git denied")
     code, _report, err = publish(capsys, pair)
     assert code == 1
     assert "push to 'origin' was refused: authentication failed" in err
