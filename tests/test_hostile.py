@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BRANCH, RUNS, Pair, git, run_cli
+from conftest import BRANCH, RUNS, Pair, run_cli
 
 from benchsync_hooks import samples
 
@@ -105,10 +105,10 @@ def _dir_symlink_in_outputs(pair: Pair) -> None:
     (outside / "short_input_leaderboard.json").write_bytes(_good_doc())
     link = pair.bench.root / "outputs/cpu/gpt2/short_20260201_001"
     link.symlink_to(outside)
-    _commit_raw_existing(pair, "outputs/cpu/gpt2/short_20260201_001", EVIL)
+    _commit_raw_existing(pair, EVIL)
 
 
-def _commit_raw_existing(pair: Pair, link: str, rel: str) -> None:
+def _commit_raw_existing(pair: Pair, rel: str) -> None:
     pair.bench.stage()
     pair.bench.commit("dir link")
     doc = pair.bench.manifest()
@@ -128,7 +128,6 @@ def _commit_raw_existing(pair: Pair, link: str, rel: str) -> None:
     pair.bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=2) + "\n")
     pair.bench.stage()
     pair.bench.commit("manifest lists it")
-    _ = link
 
 
 def _website_dir_symlink(pair: Pair) -> None:
@@ -299,4 +298,3 @@ def test_write_failure_leaves_the_tree_as_it_was(
     assert pair.site_git("branch", "--list", BRANCH) == ""
     assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == "main"
     assert not any((pair.site / ".git/benchsync/tmp").iterdir())
-    _ = git
