@@ -21,6 +21,14 @@ def benchmark_repo(root: Path, count: int, *, commit: bool = True) -> list[sampl
     git(root, "config", "user.email", "bench@benchsync.invalid")
     git(root, "config", "user.name", "benchsync bench")
     runs = samples.runs(count)
+    add_results(root, runs)
+    if commit:
+        git(root, "commit", "-q", "--no-verify", "-m", f"{count} results")
+    return runs
+
+
+def add_results(root: Path, runs: list[samples.Run]) -> None:
+    """Write ``runs`` (and their config.json files) into a benchmark repo and stage them."""
     for run in runs:
         path = root / run.source
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,9 +37,6 @@ def benchmark_repo(root: Path, count: int, *, commit: bool = True) -> list[sampl
         if not config.exists():
             config.write_text(samples.dumps(samples.run_config(run)), encoding="utf-8")
     git(root, "add", "-A")
-    if commit:
-        git(root, "commit", "-q", "--no-verify", "-m", f"{count} results")
-    return runs
 
 
 def website_repo(root: Path, bench: Path, runs: list[samples.Run]) -> None:
@@ -41,6 +46,11 @@ def website_repo(root: Path, bench: Path, runs: list[samples.Run]) -> None:
     git(root, "config", "user.email", "bench@benchsync.invalid")
     git(root, "config", "user.name", "benchsync bench")
     (root / "README.md").write_text("# website\n", encoding="utf-8")
+    website_commit(root, bench, runs)
+
+
+def website_commit(root: Path, bench: Path, runs: list[samples.Run]) -> None:
+    """Copy ``runs`` from the benchmark repo's working tree into the website and commit."""
     for run in runs:
         target = root / run.target
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import benchmark_repo, git, website_repo, with_manifest
+from generate import (
+    add_results,
+    benchmark_repo,
+    git,
+    website_commit,
+    website_repo,
+    with_manifest,
+)
 
 from benchsync_hooks import samples
 
@@ -85,35 +92,70 @@ def installed(top: Path) -> str:
     return str(venv / "bin" / "benchsync")
 
 
-def measure_apply(
-    top: Path, total: int, new: int, benchsync: str, runs: int
-) -> tuple[Measure, Measure, Measure]:
-    """benchsync apply of ``new`` results over ``total``, against the naive copy-everything."""
-    bench = top / f"apply-bench-{total}"
-    site = top / f"apply-site-{total}"
-    all_runs = benchmark_repo(bench, total)
-    with_manifest(bench, benchsync)
-    website_repo(site, bench, all_runs[: total - new])
-    start = git(site, "rev-parse", "HEAD").strip()
+@dataclass
+class Daily:
+    """A website the day after a sync: apply ``bench`` at HEAD after :meth:`reset`."""
 
-    def reset() -> None:
+    bench: Path
+    site: Path
+    start: str
+    state: Path
+
+    def reset(self, *, keep_state: bool = True) -> None:
+        site = self.site
         git(site, "checkout", "-q", "-f", "main")
-        git(site, "reset", "-q", "--hard", start)
+        git(site, "reset", "-q", "--hard", self.start)
         git(site, "clean", "-qfd")
         if git(site, "branch", "--list", BRANCH).strip():
             git(site, "branch", "-q", "-D", BRANCH)
+        shutil.rmtree(site / ".git" / "benchsync", ignore_errors=True)
+        if keep_state:
+            shutil.copytree(self.state, site / ".git" / "benchsync")
 
-    argv = [benchsync, "apply", "--source", str(bench), "--json"]
-    warm = measure(argv, site, runs=runs, before=reset)
-    cold = measure(
-        argv,
-        site,
-        runs=1,
-        before=lambda: (reset(), shutil.rmtree(site / ".git/benchsync", ignore_errors=True)),
+
+def daily(top: Path, total: int, new: int, benchsync: str) -> Daily:
+    """A daily sync: ``new`` results arrive over ``total``.
+
+    Yesterday's state is real: the source had ``total - new`` results (commit C0), the
+    website had ``new`` fewer, yesterday's apply of C0 ran, and its pull request was
+    merged. :meth:`Daily.reset` returns to exactly that (website at the merge,
+    yesterday's ``.git/benchsync``); applying the source's HEAD is today's run.
+    """
+    bench = top / f"apply-bench-{total}"
+    site = top / f"apply-site-{total}"
+    all_runs = samples.runs(total)
+    benchmark_repo(bench, total - new)
+    with_manifest(bench, benchsync)
+    yesterday = git(bench, "rev-parse", "HEAD").strip()
+    add_results(bench, all_runs[total - new :])
+    with_manifest(bench, benchsync)
+    website_repo(site, bench, all_runs[: total - 2 * new])
+    subprocess.run(
+        [benchsync, "apply", "--source", str(bench), "--ref", yesterday],
+        cwd=site,
+        capture_output=True,
+        check=True,
     )
+    git(site, "checkout", "-q", "-f", "main")
+    website_commit(site, bench, all_runs[total - 2 * new : total - new])  # the merged PR
+    state = top / f"apply-state-{total}"
+    shutil.copytree(site / ".git" / "benchsync", state)
+    return Daily(bench, site, git(site, "rev-parse", "HEAD").strip(), state)
+
+
+def measure_apply(
+    top: Path, total: int, new: int, benchsync: str, runs: int
+) -> tuple[Measure, Measure, Measure]:
+    """Today's apply (see :func:`daily`), cold without ``.git/benchsync``, and the old way."""
+    day = daily(top, total, new, benchsync)
+    argv = [benchsync, "apply", "--source", str(day.bench), "--json"]
+    warm = measure(argv, day.site, runs=runs, before=day.reset)
+    cold = measure(argv, day.site, runs=1, before=lambda: day.reset(keep_state=False))
     naive_script = str(Path(__file__).resolve().parent / "naive_sync.py")
-    naive = measure([sys.executable, naive_script, str(bench)], site, runs=runs, before=reset)
-    reset()
+    naive = measure(
+        [sys.executable, naive_script, str(day.bench)], day.site, runs=runs, before=day.reset
+    )
+    day.reset()
     return warm, naive, cold
 
 
@@ -144,6 +186,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="measure a regular install in a fresh venv, as users and pre-commit have it "
         "(default), or this editable development install",
     )
+    parser.add_argument(
+        "--only",
+        choices=("all", "apply"),
+        default="all",
+        help="measure every row (default) or only the apply rows",
+    )
     args = parser.parse_args(argv)
 
     check_jsonschema = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
@@ -158,56 +206,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     try:
         benchsync = installed(top) if args.install == "wheel" else str(BIN / "benchsync")
-        repo = top / "schema"
-        runs = benchmark_repo(repo, args.files)
-        files = [r.source for r in runs]
-        cj = measure([check_jsonschema, "--schemafile", str(SCHEMA), *files], repo, runs=args.runs)
-        us = measure([benchsync, "schema", *files], repo, runs=args.runs)
-        lines.append(row(f"schema, {args.files:,} files", us, cj, "check-jsonschema", "≤ 0.25"))
-        layout = measure([benchsync, "layout", *files], repo, runs=args.runs)
-        both = Measure(us.seconds + layout.seconds, max(us.rss_mb, layout.rss_mb))
-        lines.append(
-            row(f"schema + layout, {args.files:,} files", both, cj, "check-jsonschema", "≤ 0.35")
-        )
-        one_cj = measure(
-            [check_jsonschema, "--schemafile", str(SCHEMA), files[0]], repo, runs=args.runs
-        )
-        one = measure([benchsync, "schema", files[0]], repo, runs=args.runs)
-        lines.append(row("schema, one file", one, one_cj, "check-jsonschema", "≤ 1.0"))
-
-        big = top / "manifest"
-        big_runs = benchmark_repo(big, args.tracked)
-        big_files = [r.source for r in big_runs]
-        subprocess.run([benchsync, "manifest"], cwd=big, capture_output=True, check=False)
-        changed = big_runs[len(big_runs) // 2]
-        counter = [0]
-
-        def change_one() -> None:
-            counter[0] += 1
-            (big / changed.source).write_text(
-                samples.dumps(samples.result(changed, seed=counter[0])), encoding="utf-8"
+        if args.only == "all":
+            repo = top / "schema"
+            runs = benchmark_repo(repo, args.files)
+            files = [r.source for r in runs]
+            cj = measure(
+                [check_jsonschema, "--schemafile", str(SCHEMA), *files], repo, runs=args.runs
             )
-            git(big, "add", changed.source)
-
-        manifest = measure([benchsync, "manifest"], big, runs=args.runs, before=change_one)
-        hashing = run_hash_all(big, big_files, args.runs)
-        lines.append(
-            row(
-                f"manifest, {args.tracked:,} tracked, 1 changed",
-                manifest,
-                hashing,
-                "one sha256 pass",
-                "≤ 1.0",
+            us = measure([benchsync, "schema", *files], repo, runs=args.runs)
+            lines.append(row(f"schema, {args.files:,} files", us, cj, "check-jsonschema", "≤ 0.25"))
+            layout = measure([benchsync, "layout", *files], repo, runs=args.runs)
+            both = Measure(us.seconds + layout.seconds, max(us.rss_mb, layout.rss_mb))
+            lines.append(
+                row(
+                    f"schema + layout, {args.files:,} files", both, cj, "check-jsonschema", "≤ 0.35"
+                )
             )
-        )
-        shutil.rmtree(big / ".git" / "benchsync", ignore_errors=True)
-        cold = measure(
-            [benchsync, "manifest"],
-            big,
-            runs=1,
-            before=lambda: shutil.rmtree(big / ".git" / "benchsync", ignore_errors=True),
-        )
-        lines.append(row(f"manifest, {args.tracked:,} tracked, full rebuild", cold, None, "–", "–"))
+            one_cj = measure(
+                [check_jsonschema, "--schemafile", str(SCHEMA), files[0]], repo, runs=args.runs
+            )
+            one = measure([benchsync, "schema", files[0]], repo, runs=args.runs)
+            lines.append(row("schema, one file", one, one_cj, "check-jsonschema", "≤ 1.0"))
+
+            big = top / "manifest"
+            big_runs = benchmark_repo(big, args.tracked)
+            big_files = [r.source for r in big_runs]
+            subprocess.run([benchsync, "manifest"], cwd=big, capture_output=True, check=False)
+            changed = big_runs[len(big_runs) // 2]
+            counter = [0]
+
+            def change_one() -> None:
+                counter[0] += 1
+                (big / changed.source).write_text(
+                    samples.dumps(samples.result(changed, seed=counter[0])), encoding="utf-8"
+                )
+                git(big, "add", changed.source)
+
+            manifest = measure([benchsync, "manifest"], big, runs=args.runs, before=change_one)
+            hashing = run_hash_all(big, big_files, args.runs)
+            lines.append(
+                row(
+                    f"manifest, {args.tracked:,} tracked, 1 changed",
+                    manifest,
+                    hashing,
+                    "one sha256 pass",
+                    "≤ 1.0",
+                )
+            )
+            shutil.rmtree(big / ".git" / "benchsync", ignore_errors=True)
+            cold = measure(
+                [benchsync, "manifest"],
+                big,
+                runs=1,
+                before=lambda: shutil.rmtree(big / ".git" / "benchsync", ignore_errors=True),
+            )
+            lines.append(
+                row(f"manifest, {args.tracked:,} tracked, full rebuild", cold, None, "–", "–")
+            )
         sizes = [int(x) for x in args.scale.split(",") if x]
         scaling: list[tuple[int, Measure]] = []
         for total in sorted(set(sizes) | {args.tracked}):

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from .errors import GitError, PushError
 
 SYMLINK_MODE = "120000"
+TREE_MODE = "040000"
 GITLINK_MODE = "160000"
 
 
@@ -151,13 +152,117 @@ def tree_entries(
     return {e.path: e for e in _parse_listing(out, tree=True)}
 
 
+class Change(NamedTuple):
+    """One path that differs between two trees (``git diff-tree -r``)."""
+
+    path: str
+    mode: str  # the new mode; "000000" when deleted
+    blob: str  # the new object id; all zeros when deleted
+    status: str  # A(dded), D(eleted), M(odified), T(ype changed)
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == "D"
+
+
+def diff_trees(repo: GitRepo, old: str, new: str, prefix: str = "") -> list[Change] | None:
+    """Paths that differ from tree-ish ``old`` to ``new`` (under ``prefix``), or None when
+    either is not in the repository. Cost grows with the difference, not the trees:
+    git skips every subtree whose id is the same on both sides."""
+    args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new]
+    if prefix:
+        args += ["--", prefix]
+    status, out, _err = _run(repo, *args)
+    if status:
+        return None
+    fields = out.split("\0")
+    changes: list[Change] = []
+    for i in range(0, len(fields) - 1, 2):
+        meta = fields[i].split()
+        if len(meta) != 5 or not meta[0].startswith(":"):
+            return None
+        changes.append(Change(fields[i + 1], meta[1], meta[3], meta[4][:1]))
+    return changes
+
+
+def tree_id(repo: GitRepo, commit: str, path: str) -> str | None:
+    """The id of the tree at ``path`` in ``commit``, or None when there is no such tree."""
+    fields = _batch(repo, "--batch-check", [f"{commit}:{path}"]).split()
+    return fields[0].decode("ascii") if len(fields) == 3 and fields[1] == b"tree" else None
+
+
+def entries_at(repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, Entry]:
+    """The tree entries of ``commit`` at exactly these file paths (absent ones left out),
+    in one ``ls-tree``: a few lookups without listing the whole tree."""
+    wanted = sorted(set(paths))
+    if not wanted:
+        return {}
+    status, out, err = _run(
+        repo, "--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *wanted
+    )
+    if status:
+        raise GitError(f"git ls-tree {commit} failed: {err.strip()}")
+    found = {e.path: e for e in _parse_listing(out, tree=True)}
+    return {path: found[path] for path in wanted if path in found}
+
+
+#: One entry of a tree object as stored: (mode, name, raw object id), all bytes.
+RawEntry = tuple[bytes, bytes, bytes]
+
+
+def _read_trees(repo: GitRepo, commit: str, folders: list[str]) -> dict[str, list[RawEntry]]:
+    """The entries of each folder of ``commit`` that is a tree (missing folders and
+    non-trees left out), read in one ``cat-file --batch``."""
+    if not folders:
+        return {}
+    raw = _batch(repo, "--batch", [f"{commit}:{folder}" for folder in folders])
+    result: dict[str, list[RawEntry]] = {}
+    pos = 0
+    for folder in folders:
+        end = raw.index(b"\n", pos)
+        header = raw[pos:end].split()
+        pos = end + 1
+        if len(header) != 3 or not header[2].isdigit():
+            continue  # "<name> missing" (the name may hold spaces)
+        size = int(header[2])
+        body = raw[pos : pos + size]
+        pos += size + 1
+        if header[1] == b"tree":
+            width = 20 if len(header[0]) == 40 else 32  # sha1 or sha256 repositories
+            result[folder] = _tree_items(body, width)
+    return result
+
+
+def _tree_items(body: bytes, width: int) -> list[RawEntry]:
+    """Entries of a raw tree object: ``<mode> <name>\\0<id>`` repeated."""
+    import re
+
+    pattern = rb"([0-7]+) ([^\0]*)\0(.{%d})" % width
+    return [(m, n, o) for m, n, o in re.findall(pattern, body, re.DOTALL)]
+
+
+def tree_children(
+    repo: GitRepo, commit: str, folders: Iterable[str]
+) -> dict[str, list[tuple[str, str, bytes]]]:
+    """(name, mode, raw id) of the direct entries of each folder of ``commit`` that is a
+    tree, in one ``cat-file --batch``; missing folders and non-trees are left out."""
+    trees = _read_trees(repo, commit, sorted(set(folders)))
+    return {
+        folder: [
+            (name.decode("utf-8", "surrogateescape"), mode.decode().rjust(6, "0"), oid)
+            for mode, name, oid in entries
+        ]
+        for folder, entries in trees.items()
+    }
+
+
 def _batch(repo: GitRepo, mode: str, blobs: list[str]) -> bytes:
     import subprocess
 
     proc = subprocess.run(
         ["git", "cat-file", mode],
         cwd=repo.root,
-        input="".join(b + "\n" for b in blobs).encode("ascii"),
+        input="".join(b + "\n" for b in blobs).encode("utf-8", "surrogateescape"),
         capture_output=True,
         check=False,
     )
@@ -314,15 +419,56 @@ def commit_info(repo: GitRepo, commit: str) -> tuple[str, list[str], str]:
     return tree, parents, message
 
 
+class PendingStatus:
+    """``git status`` running in the background while other work goes on.
+
+    On a large website the status (a stat of every tracked file and a scan for
+    untracked ones) is the single longest git call of an apply; started first, it
+    is ready when the plan is. It takes no optional locks, so it never races the
+    index writes that follow.
+    """
+
+    def __init__(self, repo: GitRepo) -> None:
+        import os
+        import subprocess
+
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+                cwd=repo.root,
+                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed; install git") from None
+
+    def lines(self) -> list[str]:
+        """The status lines (untracked files included, NUL-safe); waits for git."""
+        if self._proc is None:
+            raise GitError("git status was cancelled")
+        out, err = self._proc.communicate()
+        status, self._proc = self._proc.returncode, None
+        if status:
+            raise GitError(f"git status failed: {err.decode('utf-8', 'replace').strip()}")
+        return _status_records(out.decode("utf-8", "surrogateescape"))
+
+    def cancel(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.communicate()
+            self._proc = None
+
+
 def status_lines(repo: GitRepo) -> list[str]:
     """``git status --porcelain`` lines (untracked files included, NUL-safe)."""
-    status, out, err = _run(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all")
-    if status:
-        raise GitError(f"git status failed: {err.strip()}")
-    records = out.split("\0")
+    return PendingStatus(repo).lines()
+
+
+def _status_records(out: str) -> list[str]:
     lines: list[str] = []
     skip = False
-    for record in records:
+    for record in out.split("\0"):
         if skip:
             skip = False
             continue
@@ -370,7 +516,84 @@ def hash_files(repo: GitRepo, paths: list[Path]) -> list[str]:
 
 
 def tree_with(repo: GitRepo, base: str, changes: dict[str, str]) -> str:
-    """The tree of ``base`` with ``changes`` (path → blob id) applied, via a private index."""
+    """The tree of ``base`` with ``changes`` (path → blob id, mode 100644) applied.
+
+    Only the folders on the way to a changed file are read (one ``cat-file``) and
+    written (one ``hash-object``), so the cost grows with those folders, not with
+    the whole tree. Tree objects are built here in git's canonical form (entries
+    sorted by name, a folder's name compared as if it ended in ``/``) and their ids
+    checked against the ids git gives them.
+    """
+    import hashlib
+    import tempfile
+
+    folders: set[str] = {""}
+    for path in changes:
+        parts = path.split("/")
+        folders.update("/".join(parts[:depth]) for depth in range(1, len(parts)))
+    if any("\n" in folder for folder in folders):  # cat-file reads one name per line
+        return _tree_with_index(repo, base, changes)
+    old = _read_trees(repo, base, sorted(folders))
+    width = len(base)  # 40 hex digits for sha1, 64 for sha256 repositories
+    algorithm = "sha1" if width == 40 else "sha256"
+    files: dict[str, dict[bytes, bytes]] = {}
+    for path, blob in changes.items():
+        folder, _, name = path.rpartition("/")
+        files.setdefault(folder, {})[name.encode("utf-8", "surrogateescape")] = bytes.fromhex(blob)
+    made: dict[str, bytes] = {}
+    bodies: list[bytes] = []
+    for folder in sorted(folders, key=lambda f: (-f.count("/") - bool(f), f)):
+        entries = {name: (mode, oid) for mode, name, oid in old.get(folder, [])}
+        prefix = f"{folder}/" if folder else ""
+        for file_name, oid in files.get(folder, {}).items():
+            if entries.get(file_name, (b"", b""))[0] == b"40000":
+                raise GitError(
+                    f"{prefix}{file_name.decode()} is a folder in the base ({base[:12]}); "
+                    "a result file must go there: move or remove it in the website"
+                )
+            entries[file_name] = (b"100644", oid)
+        for sub, oid in made.items():
+            head, _, name = sub.rpartition("/")
+            if head == folder and sub != folder:
+                key = name.encode("utf-8", "surrogateescape")
+                mode = entries.get(key, (b"40000", b""))[0]
+                if mode != b"40000":
+                    raise GitError(
+                        f"{prefix}{name} is a file in the base ({base[:12]}); a folder of "
+                        "results must go there: move or remove it in the website"
+                    )
+                entries[key] = (b"40000", oid)
+        ordered = sorted(
+            entries.items(), key=lambda e: e[0] + b"/" if e[1][0] == b"40000" else e[0]
+        )
+        body = b"".join(mode + b" " + name + b"\0" + oid for name, (mode, oid) in ordered)
+        made[folder] = hashlib.new(algorithm, b"tree %d\0" % len(body) + body).digest()
+        bodies.append(body)
+    with tempfile.TemporaryDirectory(prefix="benchsync-trees-", dir=repo.git_dir) as tmp:
+        paths = []
+        for n, body in enumerate(bodies):
+            written_to = Path(tmp) / str(n)
+            written_to.write_bytes(body)
+            paths.append(str(written_to))
+        status, out, err = _run(
+            repo,
+            "hash-object",
+            "-w",
+            "-t",
+            "tree",
+            "--stdin-paths",
+            input_text="".join(p + "\n" for p in paths),
+        )
+    if status:
+        raise GitError(f"git hash-object failed: {err.strip()}")
+    written = out.split()
+    if written != [oid.hex() for oid in made.values()]:  # pragma: no cover - a bug, not input
+        raise GitError("git stored the new trees under other ids than computed")
+    return made[""].hex()
+
+
+def _tree_with_index(repo: GitRepo, base: str, changes: dict[str, str]) -> str:
+    """:func:`tree_with` through a private index (reads the whole tree)."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="benchsync-index-", dir=repo.git_dir) as tmp:

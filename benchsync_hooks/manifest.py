@@ -77,19 +77,31 @@ def block(f: ManifestFile) -> str:
     )
 
 
-def assemble(blocks: Iterable[str], config: Config) -> str:
-    """The manifest's text from entry blocks already in ``source`` order."""
+def _head(config: Config) -> str:
     enc = encode_basestring
-    head = (
+    return (
         "{\n"
         f'  "format": {enc(FORMAT)},\n'
         f'  "source_root": {enc(config.source_root)},\n'
         f'  "target_root": {enc(config.target_root)},\n'
     )
+
+
+#: What follows the last entry block of a manifest with entries.
+CLOSING = "\n  ]\n}\n"
+
+
+def opening(config: Config) -> str:
+    """The manifest's text up to its first entry block (when it has entries)."""
+    return _head(config) + '  "files": [\n'
+
+
+def assemble(blocks: Iterable[str], config: Config) -> str:
+    """The manifest's text from entry blocks already in ``source`` order."""
     body = ",\n".join(blocks)
     if not body:
-        return head + '  "files": []\n}\n'
-    return head + '  "files": [\n' + body + "\n  ]\n}\n"
+        return _head(config) + '  "files": []\n}\n'
+    return opening(config) + body + CLOSING
 
 
 def render(files: Iterable[ManifestFile], config: Config) -> str:
@@ -142,3 +154,18 @@ def _manifest_checker(cls: Any, loader: Any) -> Any:
     if not _CHECKER:
         _CHECKER.append(cls(loader("manifest-v1.json")))
     return _CHECKER[0]
+
+
+def entries_valid(files: Iterable[ManifestFile], config: Config) -> bool:
+    """Whether a manifest of this configuration with just ``files`` passes manifest-v1
+    (every rule of the schema is about one entry, except the count of entries)."""
+    from .schema import SchemaChecker, bundled_schema
+
+    checker = _manifest_checker(SchemaChecker, bundled_schema)
+    value = {
+        "format": FORMAT,
+        "source_root": config.source_root,
+        "target_root": config.target_root,
+        "files": [f.to_json() for f in files],
+    }
+    return bool(checker.is_valid(value))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -277,24 +276,44 @@ def test_hostile_count() -> None:
 def test_write_failure_leaves_the_tree_as_it_was(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # root ignores permission bits: then a file where a directory must go blocks the write
-    blocker = os.geteuid() == 0
+    # An empty directory (invisible to git) where the last file must go: the files before
+    # it are already in place when its rename fails, also for root (no permission bits).
     pair = Pair(tmp_path, capsys)
     monkeypatch.chdir(pair.site)
     pair.publish(*RUNS)
-    (pair.site / "data/results").mkdir(parents=True)
-    if blocker:
-        (pair.site / "data/results/cuda").write_text("not a directory\n")
-    else:
-        (pair.site / "data/results").chmod(0o555)
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "blocker")
+    (pair.site / RUNS[-1].target).mkdir(parents=True)
     before = pair.snapshot()
     code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 2, out + err
     assert err.startswith("benchsync apply: cannot write into the website")
     assert pair.snapshot() == before
     assert not (pair.site / "data/results/cpu").exists()  # directories made were removed
+    assert (pair.site / RUNS[-1].target).is_dir()  # what was there before is still there
     assert pair.site_git("branch", "--list", BRANCH) == ""
     assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == "main"
     assert not any((pair.site / ".git/benchsync/tmp").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("blocker", "message"),
+    [
+        ("data/results/cuda", "data/results/cuda is a file in the base"),
+        (RUNS[0].target + "/kept.txt", f"{RUNS[0].target} is a folder in the base"),
+    ],
+)
+def test_base_tree_in_the_way(
+    pair: Pair, capsys: pytest.CaptureFixture[str], blocker: str, message: str
+) -> None:
+    """A committed file where a folder must go (or a folder where a file must go) is
+    refused before anything is written; the base's files are never replaced."""
+    pair.publish(*RUNS)
+    (pair.site / blocker).parent.mkdir(parents=True, exist_ok=True)
+    (pair.site / blocker).write_text("kept\n")
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "blocker")
+    before = pair.snapshot()
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 2, out + err
+    assert message in err and "move or remove it" in err
+    assert pair.snapshot() == before
+    assert pair.site_git("branch", "--list", BRANCH) == ""

@@ -111,6 +111,23 @@ def _locked(
     stream: TextIO,
     publish: Publish | None,
 ) -> int:
+    status = None if options.dry_run else gitrepo.PendingStatus(website)
+    try:
+        return _planned(options, website, config, branch, stream, publish, status)
+    finally:
+        if status is not None:
+            status.cancel()
+
+
+def _planned(
+    options: ApplyOptions,
+    website: GitRepo,
+    config: Config,
+    branch: str,
+    stream: TextIO,
+    publish: Publish | None,
+    status: gitrepo.PendingStatus | None,
+) -> int:
     base = _base_of(website, branch, options.base)
     base_commit = gitrepo.resolve_commit(website, base)
     remote_at_start = None
@@ -147,7 +164,7 @@ def _locked(
     outcome = Outcome(None, None, False)
     body_path: Path | None = None
     if plan.writes and not options.dry_run:
-        ensure_writable(website, plan)
+        ensure_writable(website, plan, status)
         if options.no_commit:
             write_files(website, plan.writes)
             outcome = Outcome(None, None, True)
@@ -201,11 +218,13 @@ def _report(
         "base": {"ref": plan.base, "commit": plan.base_commit},
         "new": [i.target for i in plan.new],
         "updated": [i.target for i in plan.updated],
-        "unchanged": [i.target for i in plan.unchanged],
+        "unchanged": plan.unchanged,
         "rejected": [
             {"source": r.source, "rule": r.rule, "message": r.message} for r in plan.rejected
         ],
         "kept": plan.kept,
+        "planned": plan.mode,
+        "planned_because": plan.why,
         "branch": outcome.branch,
         "commit": outcome.commit,
         "changed": outcome.changed,
@@ -228,7 +247,7 @@ def _text(
     write = stream.write
     write(f"source: {src.location} {src.ref} @ {src.commit}\n")
     write(
-        f"plan: {len(plan.new)} new, {len(plan.updated)} updated, {len(plan.unchanged)} "
+        f"plan: {len(plan.new)} new, {len(plan.updated)} updated, {plan.unchanged} "
         f"unchanged, {len(plan.rejected)} rejected; {plan.kept} website files kept\n"
     )
     for item in plan.writes:

@@ -76,6 +76,12 @@ class Plan:
     kept: int = 0
     website: dict[str, Entry] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
+    #: how many entries the website already holds exactly (set when the plan is done)
+    unchanged: int = 0
+    #: "full" (the whole manifest verified) or "incremental" (from the last snapshot)
+    mode: str = "full"
+    #: why the plan is full (when it is)
+    why: str = ""
 
     def having(self, status: str) -> list[Item]:
         return [i for i in self.items if i.status == status]
@@ -87,10 +93,6 @@ class Plan:
     @property
     def updated(self) -> list[Item]:
         return self.having("updated")
-
-    @property
-    def unchanged(self) -> list[Item]:
-        return self.having("unchanged")
 
     @property
     def writes(self) -> list[Item]:
@@ -110,6 +112,58 @@ def build_plan(
     config: Config,
     progress: Progress = _no_progress,
 ) -> Plan:
+    """Verify the source's manifest and plan the website's changes.
+
+    From the last verified plan of this source when there is one (cost grows with
+    what changed since), else from the whole manifest; either way the same plan.
+    """
+    from . import incremental, snapshot
+
+    identity = str(source.repo.git_dir)
+    key = snapshot.key_for(config.fingerprint(), identity, config.manifest)
+    path = snapshot.path_for(website.git_dir / "benchsync", identity)
+    found = gitrepo.entries_at(source.repo, source.commit, [config.manifest])
+    manifest_entry = found.get(config.manifest)
+    last = snapshot.load(path, key) if manifest_entry is not None else None
+    why = "no snapshot of an earlier apply of this source"
+    if manifest_entry is not None and manifest_entry.is_file and last is not None:
+        result = incremental.plan_incremental(
+            source,
+            website,
+            base=base,
+            base_commit=base_commit,
+            config=config,
+            manifest_blob=manifest_entry.blob,
+            last=last,
+            progress=progress,
+        )
+        if not isinstance(result, str):
+            plan, state = result
+            if (state.source_commit, state.website_tree) != (
+                last.source_commit,
+                last.website_tree,
+            ):
+                snapshot.save(path, key, state)
+            return plan
+        why = result
+    plan, manifest = _full_plan(source, website, base, base_commit, config, progress)
+    plan.why = why
+    if not plan.integrity and manifest is not None and manifest_entry is not None:
+        full = incremental.snapshot_of(plan, manifest, manifest_entry.blob, config)
+        if full is not None:
+            snapshot.save(path, key, full)
+    return plan
+
+
+def _full_plan(
+    source: Source,
+    website: GitRepo,
+    base: str,
+    base_commit: str,
+    config: Config,
+    progress: Progress,
+) -> tuple[Plan, bytes | None]:
+    """The plan from the whole manifest, and the manifest's bytes (None when refused)."""
     plan = Plan(source, base, base_commit, website_repo=website)
     listing = gitrepo.tree_entries(source.repo, source.commit, config.source_root)
     manifest_entry = listing.get(config.manifest)
@@ -125,7 +179,7 @@ def build_plan(
         plan.integrity.append(
             Problem(display, 0, 0, "manifest-size", f"manifest is {size} bytes; refusing it")
         )
-        return plan
+        return plan, None
     _blob, data = next(gitrepo.read_blobs(source.repo, [manifest_entry.blob]))
     manifest, doc = parse_doc(data, display, max_size=MAX_MANIFEST)
     verified = BlobCache(website.git_dir / "benchsync" / "verified", "sha256+size")
@@ -138,9 +192,10 @@ def build_plan(
         listing,
         config,
         verified,
+        PathClaims(website.git_dir / "benchsync", config.fingerprint()),
     )
     if plan.integrity:
-        return plan
+        return plan, data
     plan.website = gitrepo.tree_entries(website, base_commit, config.target_root)
     for item in plan.items:
         found = plan.website.get(item.target)
@@ -152,17 +207,22 @@ def build_plan(
             item.status, item.website_blob = "updated", found.blob
     _website_hazards(plan, website, doc)
     if plan.integrity:
-        return plan
+        return plan, data
     wanted = {i.target for i in plan.items}
     plan.kept = sum(1 for path in plan.website if path not in wanted)
     _verify_content(plan, verified, listing, config, doc, progress)
-    return plan
+    plan.unchanged = sum(1 for i in plan.items if i.status == "unchanged")
+    return plan, data
 
 
 def _claim_problem(
-    doc: JsonDoc, index: int, key: str, rule: str, message: str, fix: str
+    doc: JsonDoc | None, index: int, key: str, rule: str, message: str, fix: str
 ) -> Problem:
+    """A false claim at ``/files/index/key`` (without a position when there is no
+    document: the incremental planner only needs to know that a claim failed)."""
     pointer = f"/files/{index}/{key}" if key else f"/files/{index}"
+    if doc is None:
+        return Problem("manifest", 0, 0, rule, f"{message}; {fix}", pointer)
     line, col = doc.position(pointer)
     return Problem(doc.path, line, col, rule, f"{message}; {fix}", pointer)
 
@@ -172,19 +232,19 @@ def _claims(
     files: tuple[ManifestFile, ...],
     source_root: str,
     target_root: str,
-    doc: JsonDoc,
+    doc: JsonDoc | None,
     listing: dict[str, Entry],
     config: Config,
-    verified: BlobCache,
+    verified: BlobCache | None,
+    known: PathClaims | None,
 ) -> None:
     regenerate = "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
     if source_root != config.source_root or target_root != config.target_root:
-        line, col = doc.position(
-            "/source_root" if source_root != config.source_root else "/target_root"
-        )
+        pointer = "/source_root" if source_root != config.source_root else "/target_root"
+        line, col = doc.position(pointer) if doc is not None else (0, 0)
         plan.integrity.append(
             Problem(
-                doc.path,
+                doc.path if doc is not None else "manifest",
                 line,
                 col,
                 "manifest-roots",
@@ -196,7 +256,6 @@ def _claims(
         return
     seen_sources: dict[str, int] = {}
     seen_targets: dict[str, int] = {}
-    known = PathClaims(plan.website_repo.git_dir / "benchsync", config.fingerprint())
     learned: set[str] = set()
     for index, claim in enumerate(files):
         problems_before = len(plan.integrity)
@@ -224,7 +283,7 @@ def _claims(
         seen_targets[folded] = index
         memo_key = "\t".join((claim.source, claim.target, claim.backend, claim.model, claim.run_id))
         entry = listing.get(claim.source)
-        if memo_key in known and entry is not None and entry.is_file:
+        if known is not None and memo_key in known and entry is not None and entry.is_file:
             plan.items.append(Item(claim, entry.blob, index))  # path claims checked before
             continue
         if not _safe_target(claim.target, config.target_root):
@@ -275,7 +334,7 @@ def _claims(
         if len(plan.integrity) == problems_before:
             learned.add(memo_key)
         plan.items.append(Item(claim, entry.blob, index))
-    if learned:
+    if learned and known is not None:
         known.remember(learned)
     if plan.integrity:
         return
@@ -296,12 +355,12 @@ def _claims(
             )
 
 
-def _sizes(plan: Plan, verified: BlobCache) -> dict[str, int]:
+def _sizes(plan: Plan, verified: BlobCache | None) -> dict[str, int]:
     """Each item's blob size: from the verified cache when known, else one batch-check."""
     sizes: dict[str, int] = {}
     unknown = []
     for item in plan.items:
-        known = verified.get(item.blob)
+        known = verified.get(item.blob) if verified is not None else None
         if isinstance(known, list) and len(known) == 2:
             sizes[item.blob] = int(known[1])
         else:
@@ -399,10 +458,10 @@ def _website_hazards(plan: Plan, website: GitRepo, doc: JsonDoc) -> None:
 
 def _verify_content(
     plan: Plan,
-    verified: BlobCache,
+    verified: BlobCache | None,
     listing: dict[str, Entry],
     config: Config,
-    doc: JsonDoc,
+    doc: JsonDoc | None,
     progress: Progress,
 ) -> None:
     """sha256 of every entry (cached by blob id); schema and layout of what will be written."""
@@ -433,7 +492,8 @@ def _verify_content(
     done = 0
     for blob, data in gitrepo.read_blobs(plan.source.repo, by_blob):
         digest = hashlib.sha256(data).hexdigest()
-        verified.put(blob, [digest, len(data)])
+        if verified is not None:
+            verified.put(blob, [digest, len(data)])
         for item in by_blob[blob]:
             done += 1
             progress(done, len(to_read))
@@ -444,14 +504,15 @@ def _verify_content(
                 continue
             item.data = data
             _check_item(plan, item, data, configs, config_data, config, doc)
-    verified.save()
+    if verified is not None:
+        verified.save()
     for item in plan.items:
         known = _verified_sha(verified, item.blob) if item.status == "unchanged" else None
         if known is not None and known != item.claim.sha256:
             _hash_problem(plan, doc, item, known)
 
 
-def _hash_problem(plan: Plan, doc: JsonDoc, item: Item, digest: str) -> None:
+def _hash_problem(plan: Plan, doc: JsonDoc | None, item: Item, digest: str) -> None:
     plan.integrity.append(
         _claim_problem(
             doc,
@@ -466,7 +527,9 @@ def _hash_problem(plan: Plan, doc: JsonDoc, item: Item, digest: str) -> None:
     )
 
 
-def _verified_sha(verified: BlobCache, blob: str) -> str | None:
+def _verified_sha(verified: BlobCache | None, blob: str) -> str | None:
+    if verified is None:
+        return None
     known = verified.get(blob)
     return str(known[0]) if isinstance(known, list) and len(known) == 2 else None
 
@@ -478,7 +541,7 @@ def _check_item(
     configs: dict[str, Entry],
     config_data: dict[str, bytes],
     config: Config,
-    doc: JsonDoc,
+    doc: JsonDoc | None,
 ) -> None:
     claim = item.claim
     content_doc, facts, problems = check_content(data, claim.source, config)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,47 +49,51 @@ def _change(name: str, new: Any, old: Any) -> str | None:
     return f"{name} {sign}{abs(pct):.1f}%"
 
 
-_TARGET_FILE = re.compile(r"^(?P<run_id>.+?_(?P<day>\d{8})_(?P<seq>\d{3}))_(?P<name>.+)$")
+RunKey = tuple[str, str, str]  # (day, sequence, run_id): later runs compare greater
 
 
-def _earlier_runs(
-    plan: Plan, config: Config, wanted: set[tuple[str, str]]
-) -> dict[tuple[str, str, str], list[tuple[tuple[str, str, str], str, str]]]:
-    """(backend, model, file name) → [(run key, path, blob)] for the website's results,
-    only under the backend/model folders this sync touches."""
-    index: dict[tuple[str, str, str], list[tuple[tuple[str, str, str], str, str]]] = {}
-    root = config.target_root + "/"
-    for path, entry in plan.website.items():
-        parts = path[len(root) :].split("/") if path.startswith(root) else []
-        if len(parts) != 3 or (parts[0], parts[1]) not in wanted:
-            continue
-        match = _TARGET_FILE.match(parts[2])
-        if match is None:
-            continue
-        key = (match["day"], match["seq"], match["run_id"])
-        index.setdefault((parts[0], parts[1], match["name"]), []).append((key, path, entry.blob))
-    return index
-
-
-def _previous(
-    item: Item,
-    index: dict[tuple[str, str, str], list[tuple[tuple[str, str, str], str, str]]],
-) -> tuple[str, str] | None:
-    """(path, blob) of the latest earlier run on the website with the same backend,
-    model and workload file."""
-    claim = item.claim
-    name = claim.target.rsplit("/", 1)[-1][len(claim.run_id) + 1 :]
-    mine = _run_key(claim.run_id)
-    earlier = [c for c in index.get((claim.backend, claim.model, name), []) if c[0] < mine]
-    if not earlier:
+def run_key(run_id: str) -> RunKey | None:
+    """The key of ``<workload>_<YYYYMMDD>_<NNN>``; None for another shape."""
+    day, seq = run_id[-12:-4], run_id[-3:]
+    if run_id[-13:-12] != "_" or run_id[-4:-3] != "_" or not (day.isdigit() and seq.isdigit()):
         return None
-    _key, path, blob = max(earlier)
-    return path, blob
-
-
-def _run_key(run_id: str) -> tuple[str, str, str]:
-    _workload, day, seq = run_id.rsplit("_", 2)
     return (day, seq, run_id)
+
+
+def ending_of(item: Item) -> str:
+    """What follows the run_id in the item's target file name: ``_<name>_leaderboard.json``."""
+    claim = item.claim
+    return claim.target.rsplit("/", 1)[-1][len(claim.run_id) :]
+
+
+def latest_before(names: Iterable[str], ending: str, before: RunKey) -> str | None:
+    """Of the file names ``<run_id><ending>``, the one of the latest run before ``before``."""
+    best: tuple[RunKey, str] | None = None
+    for name in names:
+        if name.endswith(ending):
+            key = run_key(name[: -len(ending)])
+            if key is not None and key < before and (best is None or key > best[0]):
+                best = (key, name)
+    return best[1] if best else None
+
+
+def _previous(plan: Plan, writes: list[Item]) -> dict[int, tuple[str, str] | None]:
+    """id(item) → (path, blob) of the latest earlier run on the website with the same
+    backend, model and workload file, for each written item."""
+    folders = {i.target.rpartition("/")[0] for i in writes}
+    names: dict[str, list[str]] = {folder: [] for folder in folders}
+    for path in plan.website:
+        folder, _, name = path.rpartition("/")
+        if folder in names:
+            names[folder].append(name)
+    previous: dict[int, tuple[str, str] | None] = {}
+    for item in writes:
+        folder = item.target.rpartition("/")[0]
+        mine = run_key(item.claim.run_id)
+        found = latest_before(names[folder], ending_of(item), mine) if mine else None
+        path = f"{folder}/{found}" if found else ""
+        previous[id(item)] = (path, plan.website[path].blob) if found else None
+    return previous
 
 
 def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
@@ -98,13 +102,12 @@ def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
         "## Benchmark results sync",
         "",
         f"**{len(plan.new)} new**, **{len(plan.updated)} updated**, "
-        f"{len(plan.unchanged)} unchanged, {len(plan.rejected)} rejected result files "
+        f"{plan.unchanged} unchanged, {len(plan.rejected)} rejected result files "
         f"from `{src.location}` at `{src.ref}` (`{src.commit}`).",
         "",
     ]
     writes = sorted(plan.writes, key=lambda i: i.target)
-    index = _earlier_runs(plan, config, {(i.claim.backend, i.claim.model) for i in writes})
-    previous = {id(i): _previous(i, index) for i in writes}
+    previous = _previous(plan, writes)
     old_data = dict(gitrepo.read_blobs(website, {p[1] for p in previous.values() if p}))
     if writes:
         lines += [

@@ -21,11 +21,14 @@ class Outcome:
     changed: bool
 
 
-def ensure_writable(website: GitRepo, plan: Plan) -> None:
+def ensure_writable(
+    website: GitRepo, plan: Plan, status: gitrepo.PendingStatus | None = None
+) -> None:
     """Refuse a website in the middle of something, or with changes of its own.
 
     Files at this plan's targets that already hold exactly the planned bytes (left
     by an interrupted run) are not changes of the user's, so a rerun can converge.
+    ``status`` is a ``git status`` started earlier (one is run here otherwise).
     """
     operation = gitrepo.operation_in_progress(website)
     if operation is not None:
@@ -34,7 +37,8 @@ def ensure_writable(website: GitRepo, plan: Plan) -> None:
         )
     planned = {i.target: i.claim.sha256 for i in plan.writes}
     foreign = []
-    for line in gitrepo.status_lines(website):
+    lines = status.lines() if status is not None else gitrepo.status_lines(website)
+    for line in lines:
         path = line[3:]
         expected = planned.get(path)
         if expected is not None and _sha256_of(website.root / path) == expected:
