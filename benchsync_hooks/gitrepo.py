@@ -185,6 +185,47 @@ def diff_trees(repo: GitRepo, old: str, new: str, prefix: str = "") -> list[Chan
     return changes
 
 
+#: The empty tree's id, which every repository knows without storing it (by id width).
+EMPTY_TREE = {
+    40: "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    64: "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+}
+
+
+def files_matching(repo: GitRepo, commit: str, pathspecs: list[str]) -> list[Entry]:
+    """The files of ``commit`` matching any of ``pathspecs`` (with pathspec magic such
+    as ``:(icase,literal)`` or ``:(glob)``, which ``ls-tree`` does not take): a diff of
+    the empty tree against the commit, so git prunes every folder no pathspec can
+    match and compares the rest in C."""
+    if not pathspecs:
+        return []
+    empty = EMPTY_TREE.get(len(commit), EMPTY_TREE[40])
+    args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", empty, commit]
+    status, out, err = _run(repo, *args, "--", *pathspecs)
+    if status:
+        raise GitError(f"git diff-tree {commit} failed: {err.strip()}")
+    fields = out.split("\0")
+    return [
+        Entry(fields[i + 1], fields[i].split()[1], fields[i].split()[3])
+        for i in range(0, len(fields) - 1, 2)
+    ]
+
+
+def object_types(repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, str]:
+    """The object type (``tree``, ``blob``, ``commit``) at each path of ``commit`` that
+    exists, in one ``cat-file --batch-check``."""
+    wanted = sorted(set(paths))
+    if not wanted:
+        return {}
+    lines = _batch(repo, "--batch-check", [f"{commit}:{p}" for p in wanted]).split(b"\n")
+    found: dict[str, str] = {}
+    for path, line in zip(wanted, lines, strict=False):
+        parts = line.split()
+        if len(parts) == 3 and parts[2].isdigit():
+            found[path] = parts[1].decode()
+    return found
+
+
 def tree_id(repo: GitRepo, commit: str, path: str) -> str | None:
     """The id of the tree at ``path`` in ``commit``, or None when there is no such tree."""
     fields = _batch(repo, "--batch-check", [f"{commit}:{path}"]).split()
@@ -239,21 +280,6 @@ def _tree_items(body: bytes, width: int) -> list[RawEntry]:
 
     pattern = rb"([0-7]+) ([^\0]*)\0(.{%d})" % width
     return [(m, n, o) for m, n, o in re.findall(pattern, body, re.DOTALL)]
-
-
-def tree_children(
-    repo: GitRepo, commit: str, folders: Iterable[str]
-) -> dict[str, list[tuple[str, str, bytes]]]:
-    """(name, mode, raw id) of the direct entries of each folder of ``commit`` that is a
-    tree, in one ``cat-file --batch``; missing folders and non-trees are left out."""
-    trees = _read_trees(repo, commit, sorted(set(folders)))
-    return {
-        folder: [
-            (name.decode("utf-8", "surrogateescape"), mode.decode().rjust(6, "0"), oid)
-            for mode, name, oid in entries
-        ]
-        for folder, entries in trees.items()
-    }
 
 
 def _batch(repo: GitRepo, mode: str, blobs: list[str]) -> bytes:

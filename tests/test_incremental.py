@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -22,7 +23,11 @@ from benchsync_hooks.sync import prbody, snapshot
 from benchsync_hooks.sync.plan import Plan, build_plan
 from benchsync_hooks.sync.source import open_source
 
-POOL = samples.runs(60)
+#: Runs over several days and months (the PR body compares with the latest earlier run).
+DAYS = ("20260115", "20260101", "20251230", "20260203", "20260115", "20260102")
+POOL = [
+    dataclasses.replace(r, day=DAYS[k // 3 % len(DAYS)]) for k, r in enumerate(samples.runs(60))
+]
 #: Operations after which the snapshot must answer (no full plan needed).
 ORDINARY = {"add", "modify", "delete", "merge", "edit", "remove", "unrelated", "nothing"}
 
@@ -287,11 +292,17 @@ def test_a_broken_snapshot_means_a_full_plan(pair: Pair) -> None:
 
 
 def test_snapshot_round_trip(tmp_path: Path) -> None:
-    rows = snapshot.Columns(["a"], ["b"], ["c" * 40], ["-"], [12], [300])
+    from array import array
+
+    rows = snapshot.Columns(
+        ["a", "b"], ["t/a", "t/b"], bytearray(range(40)), array("I", [300, 301]), {1: "-"}, {0: 9}
+    )
     made = snapshot.Snapshot("1" * 40, "2" * 40, "3" * 40, 7, rows, b"{}")
     path = tmp_path / "s"
     snapshot.save(path, "k", made)
     assert snapshot.load(path, "k") == made
+    assert rows.blob(1) == bytes(range(20, 40)).hex() and rows.website_of(1) == "-"
+    assert rows.website_of(0) == rows.blob(0) and rows.on_website() == 1
     assert snapshot.load(path, "other") is None
     assert snapshot.load(tmp_path / "missing", "k") is None
 
@@ -362,3 +373,36 @@ def test_tree_with_equals_git_write_tree(tmp_path: Path) -> None:
         checked += 1
     assert checked > 20
     git(repo_dir, "fsck", "--strict")
+
+
+@pytest.mark.parametrize(
+    ("earlier", "today", "expected"),
+    [
+        (["20260203_001"], "20260203_002", "20260203_001"),  # the same day
+        (["20260101_001", "20260115_004"], "20260203_001", "20260115_004"),  # an earlier month
+        (["20260201_003", "20260115_009"], "20260203_001", "20260201_003"),  # the same month
+        (["20260301_001"], "20260203_001", None),  # only later runs: a first run
+    ],
+)
+def test_pr_body_compares_with_the_latest_earlier_run(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    earlier: list[str],
+    today: str,
+    expected: str | None,
+) -> None:
+    def run(stamp: str) -> samples.Run:
+        day, seq = stamp.split("_")
+        return samples.Run("cpu", "gpt2", "short", day, int(seq), "short_input")
+
+    pair.publish(*map(run, earlier))
+    apply_and_merge(pair)
+    pair.publish(run(today))
+    assert main(["apply", "--source", str(pair.bench.root), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["planned"] == "incremental"
+    line = next(x for x in report["pr"]["body"].splitlines() if f"short_{today}" in x)
+    if expected is None:
+        assert line.endswith("| first run |")
+    else:
+        assert f"(vs short_{expected})" in line

@@ -98,35 +98,30 @@ def _plan(
     if added and not entries_valid(added, config):
         raise Fallback("new entries break the manifest schema")
 
-    # Rows of new entries: source blob at the new commit, website blob in the base.
-    claims: dict[int, ManifestFile] = dict(fresh)
-    on_site = gitrepo.entries_at(website, base_commit, [c.target for c in added])
-    for i, claim in fresh.items():
-        found = on_site.get(claim.target)
-        if found is not None and not found.is_file:
-            raise Fallback("not a regular file at a target")
-        rows.website[i] = found.blob if found is not None else ABSENT
-
     # Entries kept from the snapshot that need a look: to be written, or too large.
-    limit = config.max_file_size
-    columns = zip(rows.blobs, rows.website, rows.sizes, strict=True)
-    retained = [
-        i
-        for i, (blob, there, size) in enumerate(columns)
-        if (there != blob or size > limit) and i not in claims
-    ]
+    retained = sorted((rows.website.keys() | rows.oversize.keys()) - fresh.keys())
     if len(retained) > LIMIT:
         raise Fallback("too many entries to write")
+    claims: dict[int, ManifestFile] = dict(fresh)
     if retained:
         text = new_text if new_text is not None else _read_manifest(source, manifest_blob)
         claims.update(_claims_at(text, rows, retained, config))
-
-    writes_sources = [claims[i].source for i in claims]
+    sources = [c.source for c in claims.values()]
     listing = gitrepo.entries_at(
-        source.repo,
-        source.commit,
-        writes_sources + [config_path_for(s) for s in writes_sources],
+        source.repo, source.commit, sources + [config_path_for(s) for s in sources]
     )
+
+    # Rows of new entries: source blob at the new commit, website blob in the base.
+    on_site = gitrepo.entries_at(website, base_commit, [c.target for c in added])
+    for i, claim in fresh.items():
+        entry, found = listing.get(claim.source), on_site.get(claim.target)
+        if entry is None or not entry.is_file or (found is not None and not found.is_file):
+            raise Fallback("not a regular file at a source or a target")
+        rows.set_blob(i, entry.blob)
+        rows.set_website(i, found.blob if found is not None else ABSENT)
+        if claim.size > config.max_file_size:
+            rows.oversize[i] = claim.size
+
     plan = Plan(source, base, base_commit, website_repo=website, mode="incremental")
     _claims(
         plan,
@@ -143,14 +138,12 @@ def _plan(
         raise Fallback("a new claim is false")
     for item, index in zip(plan.items, fresh, strict=True):
         item.index = index
-        rows.blobs[index] = item.blob
     for i in retained:
-        blob = rows.blobs[i]
-        plan.items.append(Item(claims[i], blob, i))
-        plan.sizes[blob] = rows.sizes[i]
+        plan.items.append(Item(claims[i], rows.blob(i), i))
+        plan.sizes[rows.blob(i)] = claims[i].size
     plan.items.sort(key=lambda item: item.index)
     for item in plan.items:
-        there = rows.website[item.index]
+        there = rows.website_of(item.index)
         if there == ABSENT:
             item.status = "new"
         elif there == item.blob:
@@ -158,7 +151,7 @@ def _plan(
         else:
             item.status, item.website_blob = "updated", there
     plan.website = _website_hazards(plan, website, config)
-    plan.kept = count - sum(1 for there in rows.website if there != ABSENT)
+    plan.kept = count - rows.on_website()
     _verify_content(plan, None, listing, config, None, progress)
     if plan.integrity:
         raise Fallback("a claim is false")
@@ -217,41 +210,38 @@ def _read_manifest(source: Source, blob: str) -> bytes:
 def _rebuild(old: Columns, edits: Edits) -> tuple[Columns, dict[int, ManifestFile]]:
     """The rows of the new manifest, and the new entries by row. Their blobs and
     website blobs are filled in once looked up."""
-    rows = Columns([], [], [], [], [], [])
+    rows = Columns.empty(old.width)
     fresh: dict[int, ManifestFile] = {}
+    width = old.width
+    marked = sorted(old.website.keys() | old.oversize.keys())
     for step in edits.steps:
+        here = len(rows.sources)
         if isinstance(step, Add):
-            claim = step.claim
-            fresh[len(rows.sources)] = claim
-            rows.sources.append(claim.source)
-            rows.targets.append(claim.target)
-            rows.blobs.append(ABSENT)
-            rows.website.append(ABSENT)
-            rows.sizes.append(claim.size)
+            fresh[here] = step.claim
+            rows.sources.append(step.claim.source)
+            rows.targets.append(step.claim.target)
+            rows.blobs += bytes(width)
             rows.lengths.append(step.length)
-        else:
-            part = slice(step.start, step.stop)
-            rows.sources += old.sources[part]
-            rows.targets += old.targets[part]
-            rows.blobs += old.blobs[part]
-            rows.website += old.website[part]
-            rows.sizes += old.sizes[part]
-            rows.lengths += old.lengths[part]
+            continue
+        start, stop = step
+        rows.sources += old.sources[start:stop]
+        rows.targets += old.targets[start:stop]
+        rows.blobs += old.blobs[start * width : stop * width]
+        rows.lengths += old.lengths[start:stop]
+        for row in marked[bisect_left(marked, start) : bisect_left(marked, stop)]:
+            if row in old.website:
+                rows.website[row - start + here] = old.website[row]
+            if row in old.oversize:
+                rows.oversize[row - start + here] = old.oversize[row]
     return rows, fresh
 
 
 def _check_targets(rows: Columns, fresh: dict[int, ManifestFile]) -> None:
-    """No second claim on a target among the new entries (also in another case: on a
-    case-insensitive file system the two would be one file). Sources are unique
-    already: :func:`splice.diff` keeps them strictly sorted."""
-    if not fresh:
-        return
-    folded = {t.casefold() for i, t in enumerate(rows.targets) if i not in fresh}
-    for claim in fresh.values():
-        key = claim.target.casefold()
-        if key in folded:
-            raise Fallback("a target is claimed twice")
-        folded.add(key)
+    """No second claim on a target (also in another case: on a case-insensitive file
+    system the two would be one file). Sources are unique already: :func:`splice.diff`
+    keeps them strictly sorted."""
+    if fresh and len(set(map(str.casefold, rows.targets))) != len(rows):
+        raise Fallback("a target is claimed twice")
 
 
 def _check_source_changes(
@@ -293,7 +283,7 @@ def _apply_website_changes(
         count += {"A": 1, "D": -1}.get(change.status, 0)
         i = where.get(root + change.path)
         if i is not None and i not in fresh:
-            rows.website[i] = ABSENT if change.deleted else change.blob
+            rows.set_website(i, ABSENT if change.deleted else change.blob)
     return count
 
 
@@ -313,51 +303,73 @@ def _claims_at(
 
 
 def _website_hazards(plan: Plan, website: GitRepo, config: Config) -> dict[str, Entry]:
-    """Symbolic links on the way to a written file and names that differ only in case
-    send the plan to the full path (which names the problem). Returns the website's
-    files in the written files' folders whose names end like a written file's (the
-    pull request body compares each result with the latest earlier run)."""
+    """Symbolic links (or files) on the way to a written file and website files whose
+    path differs only in case send the plan to the full path (which names the problem).
+
+    Returns the latest earlier run on the website for each written result (the pull
+    request body compares with it), found with pathspecs git matches in C: the same
+    day first, then the same month, then any day.
+    """
     import os
 
     root = config.target_root
     writes = plan.writes
-    wanted: dict[str, set[str]] = {root: set()}  # folder → names looked for, case-folded
-    for item in writes:
-        folder = root
-        for name in item.target[len(root) + 1 :].split("/"):
-            wanted.setdefault(folder, set()).add(name.casefold())
-            folder = f"{folder}/{name}"
-    children = gitrepo.tree_children(website, plan.base_commit, wanted)
-    for item in writes:
-        parts = item.target.split("/")
+    targets = {item.target for item in writes}
+    on_the_way = {t.rsplit("/", depth)[0] for t in targets for depth in (1, 2, 3)}
+    on_the_way = {f for f in on_the_way if f == root or f.startswith(root + "/")}
+    kinds = gitrepo.object_types(website, plan.base_commit, on_the_way)
+    if any(kind != "tree" for kind in kinds.values()):
+        raise Fallback("a file or link where the results need a folder")
+    for target in targets:
+        parts = target.split("/")
         for depth in range(1, len(parts) + 1):
             if os.path.islink(website.root / "/".join(parts[:depth])):
                 raise Fallback(f"{'/'.join(parts[:depth])} is a symbolic link on disk")
-    exact: set[str] = set()  # the written files and their folders below the root
-    for item in writes:
-        parts = item.target[len(root) + 1 :].split("/")
-        exact.update("/".join([root, *parts[:depth]]) for depth in range(1, len(parts) + 1))
-    for folder, entries in children.items():
-        names = wanted[folder]
-        for name, mode, _oid in entries:
-            if name.casefold() in names and (
-                f"{folder}/{name}" not in exact or mode == gitrepo.SYMLINK_MODE
-            ):
-                raise Fallback(f"{folder}/{name} is a link or differs only in case")
-    files: dict[str, Entry] = {}
-    for item in writes:
-        folder = item.target.rpartition("/")[0]
-        here = {n: (m, o) for n, m, o in children.get(folder, []) if m != gitrepo.TREE_MODE}
-        mine = prbody.run_key(item.claim.run_id)
-        found = prbody.latest_before(here, prbody.ending_of(item), mine) if mine else None
-        if found is not None:
-            mode, oid = here[found]
-            files[f"{folder}/{found}"] = Entry(f"{folder}/{found}", mode, oid.hex())
-    return files
+    folded = {t.casefold(): t for t in targets}
+    by_row = {item.index: item for item in writes}
+    keys = {row: prbody.run_key(item.claim.run_id) for row, item in by_row.items()}
+    pending = {row: key for row, key in keys.items() if key is not None}
+    best: dict[int, tuple[prbody.RunKey, Entry]] = {}
+    checks = [f":(icase,literal){t}" for t in sorted(targets)]
+    for scope in ("day", "month", "any"):
+        globs = {_runs_glob(by_row[row], key, scope) for row, key in pending.items()}
+        for entry in gitrepo.files_matching(website, plan.base_commit, checks + sorted(globs)):
+            if entry.path.casefold() in folded:
+                if entry.path not in targets or not entry.is_file:
+                    raise Fallback(f"{entry.path} is a link or differs only in case")
+                continue
+            folder, _, name = entry.path.rpartition("/")
+            for row, mine in pending.items():
+                item = by_row[row]
+                ending = prbody.ending_of(item)
+                if item.target.rpartition("/")[0] != folder or not name.endswith(ending):
+                    continue
+                key = prbody.run_key(name[: -len(ending)])
+                if key is not None and key < mine and (row not in best or key > best[row][0]):
+                    best[row] = (key, entry)
+        checks = []
+        pending = {row: key for row, key in pending.items() if row not in best}
+        if not pending:
+            break
+    return {entry.path: entry for _key, entry in best.values()}
+
+
+def _runs_glob(item: Item, key: prbody.RunKey, scope: str) -> str:
+    """A pathspec for the item's folder and file name, with the run's day, month or any."""
+    folder = _glob_escape(item.target.rpartition("/")[0])
+    ending = _glob_escape(prbody.ending_of(item))
+    day = {"day": key[0], "month": key[0][:6] + "[0-9][0-9]", "any": "*"}[scope]
+    return f":(glob){folder}/*_{day}_*{ending}"
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 def snapshot_of(plan: Plan, manifest: bytes, manifest_blob: str, config: Config) -> Snapshot | None:
     """The snapshot of a verified full plan, when its manifest is canonical text."""
+    from array import array
+
     from ..manifest import assemble, block
 
     claims = [item.claim for item in plan.items]
@@ -371,13 +383,20 @@ def snapshot_of(plan: Plan, manifest: bytes, manifest_blob: str, config: Config)
         return None
     tree = gitrepo.tree_id(plan.website_repo, plan.base_commit, config.target_root) or ""
     site = plan.website
-    targets = [c.target for c in claims]
+    width = len(plan.items[0].blob) // 2
     rows = Columns(
         sources,
-        targets,
-        [item.blob for item in plan.items],
-        [site[t].blob if t in site else ABSENT for t in targets],
-        [c.size for c in claims],
-        [len(b.encode("utf-8", "surrogateescape")) for b in blocks],
+        [c.target for c in claims],
+        bytearray(b"".join(bytes.fromhex(item.blob) for item in plan.items)),
+        array("I", [len(b.encode("utf-8", "surrogateescape")) for b in blocks]),
+        {},
+        {i: c.size for i, c in enumerate(claims) if c.size > config.max_file_size},
+        width,
     )
+    for i, item in enumerate(plan.items):
+        found = site.get(item.target)
+        if found is None:
+            rows.website[i] = ABSENT
+        elif found.blob != item.blob:
+            rows.website[i] = found.blob
     return Snapshot(plan.source.commit, manifest_blob, tree, len(site), rows, manifest)

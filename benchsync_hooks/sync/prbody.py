@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -66,15 +67,19 @@ def ending_of(item: Item) -> str:
     return claim.target.rsplit("/", 1)[-1][len(claim.run_id) :]
 
 
-def latest_before(names: Iterable[str], ending: str, before: RunKey) -> str | None:
-    """Of the file names ``<run_id><ending>``, the one of the latest run before ``before``."""
-    best: tuple[RunKey, str] | None = None
-    for name in names:
-        if name.endswith(ending):
-            key = run_key(name[: -len(ending)])
-            if key is not None and key < before and (best is None or key > best[0]):
-                best = (key, name)
-    return best[1] if best else None
+def earlier_runs(names: Iterable[str], ending: str) -> list[tuple[RunKey, str]]:
+    """The file names ``<run_id><ending>`` among ``names`` with their run keys, sorted."""
+    cut = len(ending)
+    keyed = ((run_key(name[:-cut]), name) for name in names if name.endswith(ending))
+    runs = [(key, name) for key, name in keyed if key is not None]
+    runs.sort()
+    return runs
+
+
+def latest_before(runs: list[tuple[RunKey, str]], before: RunKey) -> str | None:
+    """Of sorted :func:`earlier_runs`, the file name of the latest run before ``before``."""
+    at = bisect_left(runs, (before,))
+    return runs[at - 1][1] if at else None
 
 
 def _previous(plan: Plan, writes: list[Item]) -> dict[int, tuple[str, str] | None]:
@@ -86,11 +91,14 @@ def _previous(plan: Plan, writes: list[Item]) -> dict[int, tuple[str, str] | Non
         folder, _, name = path.rpartition("/")
         if folder in names:
             names[folder].append(name)
+    runs: dict[tuple[str, str], list[tuple[RunKey, str]]] = {}
     previous: dict[int, tuple[str, str] | None] = {}
     for item in writes:
-        folder = item.target.rpartition("/")[0]
+        folder, ending = item.target.rpartition("/")[0], ending_of(item)
+        if (folder, ending) not in runs:
+            runs[folder, ending] = earlier_runs(names[folder], ending)
         mine = run_key(item.claim.run_id)
-        found = latest_before(names[folder], ending_of(item), mine) if mine else None
+        found = latest_before(runs[folder, ending], mine) if mine else None
         path = f"{folder}/{found}" if found else ""
         previous[id(item)] = (path, plan.website[path].blob) if found else None
     return previous

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any, NamedTuple
 
 from ..config import Config
@@ -60,10 +61,12 @@ def unchanged(count: int) -> Edits:
 
 
 def block_starts(config: Config, lengths: Sequence[int]) -> list[int]:
-    """Byte offset of each entry block in a canonical manifest with these block lengths."""
+    """Byte offset of each entry block in a canonical manifest with these block lengths
+    (each block is followed by a two-byte separator)."""
     body = len(opening(config).encode())
-    ends = accumulate(lengths)
-    return [body + end - n + 2 * i for i, (end, n) in enumerate(zip(ends, lengths, strict=True))]
+    starts = list(accumulate(map(add, lengths, repeat(2, len(lengths))), initial=body))
+    starts.pop()
+    return starts
 
 
 def diff(
