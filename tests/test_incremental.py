@@ -406,3 +406,26 @@ def test_pr_body_compares_with_the_latest_earlier_run(
         assert line.endswith("| first run |")
     else:
         assert f"(vs short_{expected})" in line
+
+
+def test_a_url_source_is_planned_incrementally(
+    pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A URL source is fetched shallowly into the website's cache; yesterday's commit stays
+    there, so the next day's plan diffs the two commits like a local source."""
+    from conftest import git
+
+    pair.publish(*POOL[:6])
+    bare = tmp_path / "bench.git"
+    git(tmp_path, "clone", "-q", "--bare", str(pair.bench.root), str(bare))
+    assert main(["apply", "--source", bare.as_uri()]) == 0
+    capsys.readouterr()
+    pair.site_git("checkout", "-q", "-f", "main")
+    pair.site_git("merge", "-q", "--ff-only", BRANCH)
+    pair.site_git("branch", "-q", "-D", BRANCH)
+    pair.publish(*POOL[6:8])
+    git(pair.bench.root, "push", "-q", str(bare), "main")
+    assert main(["apply", "--source", bare.as_uri(), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["planned"] == "incremental", report["planned_because"]
+    assert sorted(report["new"]) == sorted(r.target for r in POOL[6:8])
