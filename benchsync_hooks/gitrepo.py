@@ -165,17 +165,61 @@ class Change(NamedTuple):
         return self.status == "D"
 
 
+class Soon:
+    """A git command started now, its result collected later (``git`` works on another CPU
+    while this process does something else). Output is drained on a thread so a large
+    answer never blocks git on a full pipe."""
+
+    def __init__(self, repo: GitRepo, *args: str) -> None:
+        import subprocess
+        import threading
+
+        try:
+            self._proc = subprocess.Popen(
+                ["git", *args],
+                cwd=repo.root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed; install git") from None
+        self._out = b""
+        self._err = b""
+        self._thread = threading.Thread(target=self._drain, daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        self._out, self._err = self._proc.communicate()
+
+    def result(self) -> tuple[int, bytes]:
+        """The exit status and the output, once git is done."""
+        self._thread.join()
+        return self._proc.returncode, self._out
+
+    def cancel(self) -> None:
+        self._proc.kill()
+        self._thread.join()
+
+
+def diff_trees_soon(repo: GitRepo, old: str, new: str, prefix: str = "") -> Soon:
+    """Start :func:`diff_trees`; :func:`parse_diff` reads its result."""
+    args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new]
+    return Soon(repo, *args, *(("--", prefix) if prefix else ()))
+
+
 def diff_trees(repo: GitRepo, old: str, new: str, prefix: str = "") -> list[Change] | None:
     """Paths that differ from tree-ish ``old`` to ``new`` (under ``prefix``), or None when
     either is not in the repository. Cost grows with the difference, not the trees:
     git skips every subtree whose id is the same on both sides."""
-    args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new]
-    if prefix:
-        args += ["--", prefix]
-    status, out, _err = _run(repo, *args)
+    return parse_diff(diff_trees_soon(repo, old, new, prefix))
+
+
+def parse_diff(pending: Soon) -> list[Change] | None:
+    status, raw = pending.result()
     if status:
         return None
-    fields = out.split("\0")
+    fields = raw.decode("utf-8", "surrogateescape").split("\0")
     changes: list[Change] = []
     for i in range(0, len(fields) - 1, 2):
         meta = fields[i].split()
@@ -183,6 +227,11 @@ def diff_trees(repo: GitRepo, old: str, new: str, prefix: str = "") -> list[Chan
             return None
         changes.append(Change(fields[i + 1], meta[1], meta[3], meta[4][:1]))
     return changes
+
+
+def read_blob_soon(repo: GitRepo, blob: str) -> Soon:
+    """Start reading one blob (``git cat-file blob``); a non-zero status if it is missing."""
+    return Soon(repo, "cat-file", "blob", blob)
 
 
 #: The empty tree's id, which every repository knows without storing it (by id width).
@@ -232,14 +281,17 @@ def tree_id(repo: GitRepo, commit: str, path: str) -> str | None:
     return fields[0].decode("ascii") if len(fields) == 3 and fields[1] == b"tree" else None
 
 
-def entries_at(repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, Entry]:
+def entries_at(
+    repo: GitRepo, commit: str, paths: Iterable[str], *, sizes: bool = False
+) -> dict[str, Entry]:
     """The tree entries of ``commit`` at exactly these file paths (absent ones left out),
     in one ``ls-tree``: a few lookups without listing the whole tree."""
     wanted = sorted(set(paths))
     if not wanted:
         return {}
+    long = ("-l",) if sizes else ()
     status, out, err = _run(
-        repo, "--literal-pathspecs", "ls-tree", "-z", "--full-tree", commit, "--", *wanted
+        repo, "--literal-pathspecs", "ls-tree", *long, "-z", "--full-tree", commit, "--", *wanted
     )
     if status:
         raise GitError(f"git ls-tree {commit} failed: {err.strip()}")

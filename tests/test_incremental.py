@@ -90,6 +90,22 @@ def both_ways(pair: Pair) -> tuple[Plan | None, dict[str, Any], dict[str, Any]]:
     return plan, quick, full
 
 
+def differences(quick: dict[str, Any], full: dict[str, Any]) -> str:
+    """The keys that differ, bodies as a line diff: what a failure needs to show."""
+    import difflib
+
+    lines = []
+    for key in sorted(quick.keys() | full.keys()):
+        a, b = quick.get(key), full.get(key)
+        if a == b:
+            continue
+        if isinstance(a, str) and isinstance(b, str):
+            lines += difflib.unified_diff(a.splitlines(), b.splitlines(), key, key, lineterm="")
+        else:
+            lines.append(f"{key}: {a!r} != {b!r}")
+    return "\n".join(lines)
+
+
 def apply_and_merge(pair: Pair) -> None:
     """Run apply for real, then merge its branch the way a reviewer would."""
     assert main(["apply", "--source", str(pair.bench.root)]) in (0, 1)
@@ -222,7 +238,7 @@ def test_incremental_plan_equals_the_full_plan(
         do(pair, op, n, live)
         hazard = hazard or op == "case"
         plan, quick, full = both_ways(pair)
-        assert quick == full, (op, n)
+        assert quick == full, (op, n, differences(quick, full))
         assert plan is not None  # the manifest hook never writes a manifest that is not one
         if clean and op in ORDINARY and not hazard:
             assert plan.mode == "incremental", (op, n, plan.why)
@@ -297,10 +313,11 @@ def test_snapshot_round_trip(tmp_path: Path) -> None:
     rows = snapshot.Columns(
         ["a", "b"], ["t/a", "t/b"], bytearray(range(40)), array("I", [300, 301]), {1: "-"}, {0: 9}
     )
-    made = snapshot.Snapshot("1" * 40, "2" * 40, "3" * 40, 7, rows, b"{}")
+    made = snapshot.Snapshot("1" * 40, "2" * 40, "3" * 40, 7, rows)
     path = tmp_path / "s"
     snapshot.save(path, "k", made)
     assert snapshot.load(path, "k") == made
+    assert snapshot.manifest_of(path, "k") == "2" * 40
     assert rows.blob(1) == bytes(range(20, 40)).hex() and rows.website_of(1) == "-"
     assert rows.website_of(0) == rows.blob(0) and rows.on_website() == 1
     assert snapshot.load(path, "other") is None
@@ -429,3 +446,24 @@ def test_a_url_source_is_planned_incrementally(
     report = json.loads(capsys.readouterr().out)
     assert report["planned"] == "incremental", report["planned_because"]
     assert sorted(report["new"]) == sorted(r.target for r in POOL[6:8])
+
+
+def test_each_write_gets_its_own_latest_earlier_run(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two results of one workload arrive for different days: a file found for one of them
+    (the same day as B) is not the answer for the other (A's latest earlier run is later)."""
+
+    def run(stamp: str) -> samples.Run:
+        day, seq = stamp.split("_")
+        return samples.Run("cpu", "gpt2", "short", day, int(seq), "short_input")
+
+    pair.publish(*map(run, ["20260101_001", "20260115_001", "20260201_001"]))
+    apply_and_merge(pair)
+    pair.publish(run("20260203_001"), run("20260115_005"))
+    plan, quick, full = both_ways(pair)
+    assert plan is not None and plan.mode == "incremental"
+    assert quick == full, differences(quick, full)
+    body = quick["body"]
+    assert "| short_20260203_001 |" in body and "(vs short_20260201_001)" in body
+    assert "(vs short_20260115_001)" in body

@@ -65,11 +65,23 @@ def plan_incremental(
     config: Config,
     manifest_blob: str,
     last: Snapshot,
+    texts: Texts | None = None,
     progress: Progress = _no_progress,
 ) -> tuple[Plan, Snapshot] | str:
-    """The plan and the next snapshot, or why a full plan is needed."""
+    """The plan and the next snapshot, or why a full plan is needed. ``texts`` are the
+    new and the last manifest already being read (``git cat-file``), when started."""
     try:
-        return _plan(source, website, base, base_commit, config, manifest_blob, last, progress)
+        return _plan(
+            source,
+            website,
+            base,
+            base_commit,
+            config,
+            manifest_blob,
+            last,
+            texts or Texts(source, manifest_blob, last.manifest_blob),
+            progress,
+        )
     except (Fallback, GitError) as exc:
         return str(exc)
 
@@ -82,12 +94,23 @@ def _plan(
     config: Config,
     manifest_blob: str,
     last: Snapshot,
+    texts: Texts,
     progress: Progress,
 ) -> tuple[Plan, Snapshot]:
+    # Three git questions at once, each on its own CPU time: what changed in the source,
+    # in the website, and the new manifest's text (already being read).
+    source_soon = _changes_soon(source.repo, last.source_commit, source.commit, config.source_root)
     website_tree = gitrepo.tree_id(website, base_commit, config.target_root) or ""
-    source_changes = _changes(source.repo, last.source_commit, source.commit, config.source_root)
-    website_changes = _website_changes(website, last.website_tree, website_tree)
-    new_text, edits = _manifest_change(source, last, manifest_blob, config)
+    website_soon = None
+    if website_tree and last.website_tree and website_tree != last.website_tree:
+        website_soon = _changes_soon(website, last.website_tree, website_tree, "")
+    source_changes = _changes(source_soon, last.source_commit)
+    website_changes = (
+        _changes(website_soon, last.website_tree)
+        if website_soon is not None
+        else _website_changes(website, last.website_tree, website_tree)
+    )
+    new_text, edits = _manifest_change(last, manifest_blob, config, texts)
     added = edits.added
     if len(added) > LIMIT or edits.entries > MAX_ENTRIES:
         raise Fallback("too many changed entries")
@@ -104,7 +127,7 @@ def _plan(
         raise Fallback("too many entries to write")
     claims: dict[int, ManifestFile] = dict(fresh)
     if retained:
-        text = new_text if new_text is not None else _read_manifest(source, manifest_blob)
+        text = new_text if new_text is not None else texts.new()
         claims.update(_claims_at(text, rows, retained, config))
     sources = [c.source for c in claims.values()]
     listing = gitrepo.entries_at(
@@ -156,14 +179,18 @@ def _plan(
     if plan.integrity:
         raise Fallback("a claim is false")
     plan.unchanged = len(rows) - sum(1 for item in plan.items if item.status != "unchanged")
-    manifest = new_text if new_text is not None else last.manifest
-    return plan, Snapshot(source.commit, manifest_blob, website_tree, count, rows, manifest)
+    texts.cancel()
+    return plan, Snapshot(source.commit, manifest_blob, website_tree, count, rows)
 
 
-def _changes(repo: GitRepo, old: str, new: str, prefix: str) -> list[gitrepo.Change]:
-    if old == new:
+def _changes_soon(repo: GitRepo, old: str, new: str, prefix: str) -> gitrepo.Soon | None:
+    return None if old == new else gitrepo.diff_trees_soon(repo, old, new, prefix)
+
+
+def _changes(pending: gitrepo.Soon | None, old: str) -> list[gitrepo.Change]:
+    if pending is None:
         return []
-    changes = gitrepo.diff_trees(repo, old, new, prefix)
+    changes = gitrepo.parse_diff(pending)
     if changes is None:
         raise Fallback(f"{old} is no longer in the repository")
     if len(changes) > LIMIT:
@@ -178,33 +205,52 @@ def _website_changes(website: GitRepo, old: str, new: str) -> list[gitrepo.Chang
     if not new:
         raise Fallback("the results folder is gone from the base")
     if old:
-        return _changes(website, old, new, "")
+        return _changes(_changes_soon(website, old, new, ""), old)
     listing = gitrepo.tree_entries(website, new, ".")  # the first results: few
     if len(listing) > LIMIT:
         raise Fallback("too many changed paths")
     return [gitrepo.Change(e.path, e.mode, e.blob, "A") for e in listing.values()]
 
 
+class Texts:
+    """The new manifest's text and the last one's, read by ``git cat-file`` from the source
+    repository: started early, each on its own CPU while the snapshot loads."""
+
+    def __init__(self, source: Source, new: str, old: str) -> None:
+        self._source = source
+        self._reads = {
+            blob: gitrepo.read_blob_soon(source.repo, blob) for blob in dict.fromkeys((new, old))
+        }
+        self._new, self._old = new, old
+
+    def new(self) -> bytes:
+        return self._text(self._new, "the manifest is too large or missing")
+
+    def old(self) -> bytes:
+        return self._text(self._old, "the last manifest is no longer in the source repository")
+
+    def _text(self, blob: str, why: str) -> bytes:
+        status, data = self._reads[blob].result()
+        if status or len(data) > MAX_MANIFEST:
+            raise Fallback(why)
+        return data
+
+    def cancel(self) -> None:
+        for reading in self._reads.values():
+            reading.cancel()
+
+
 def _manifest_change(
-    source: Source, last: Snapshot, blob: str, config: Config
+    last: Snapshot, blob: str, config: Config, texts: Texts
 ) -> tuple[bytes | None, Edits]:
     """The new manifest's text (None when it is the snapshot's) and how its entries changed."""
     if blob == last.manifest_blob:
         return None, unchanged(len(last.rows))
-    new = _read_manifest(source, blob)
-    old = last.manifest
     rows = last.rows
-    edits = diff(old, new, rows.sources, rows.lengths, config)
+    edits = diff(texts.old(), texts.new(), rows.sources, rows.lengths, config)
     if edits is None:
         raise Fallback("the manifest is not canonical where it changed")
-    return new, edits
-
-
-def _read_manifest(source: Source, blob: str) -> bytes:
-    for _blob, data in gitrepo.read_blobs_limited(source.repo, [blob], max_size=MAX_MANIFEST):
-        if data is not None:
-            return data
-    raise Fallback("the manifest is too large")
+    return texts.new(), edits
 
 
 def _rebuild(old: Columns, edits: Edits) -> tuple[Columns, dict[int, ManifestFile]]:
@@ -334,10 +380,8 @@ def _website_hazards(plan: Plan, website: GitRepo, config: Config) -> dict[str, 
     for scope in ("day", "month", "any"):
         globs = {_runs_glob(by_row[row], key, scope) for row, key in pending.items()}
         for entry in gitrepo.files_matching(website, plan.base_commit, checks + sorted(globs)):
-            if entry.path.casefold() in folded:
-                if entry.path not in targets or not entry.is_file:
-                    raise Fallback(f"{entry.path} is a link or differs only in case")
-                continue
+            if entry.path.casefold() in folded and (entry.path not in targets or not entry.is_file):
+                raise Fallback(f"{entry.path} is a link or differs only in case")
             folder, _, name = entry.path.rpartition("/")
             for row, mine in pending.items():
                 item = by_row[row]
@@ -345,13 +389,25 @@ def _website_hazards(plan: Plan, website: GitRepo, config: Config) -> dict[str, 
                 if item.target.rpartition("/")[0] != folder or not name.endswith(ending):
                     continue
                 key = prbody.run_key(name[: -len(ending)])
-                if key is not None and key < mine and (row not in best or key > best[row][0]):
+                if key is None or not key < mine or not _in_scope(key, mine, scope):
+                    continue  # (a file another row's pattern found is not this row's answer)
+                if row not in best or key > best[row][0]:
                     best[row] = (key, entry)
         checks = []
         pending = {row: key for row, key in pending.items() if row not in best}
         if not pending:
             break
     return {entry.path: entry for _key, entry in best.values()}
+
+
+def _in_scope(key: prbody.RunKey, mine: prbody.RunKey, scope: str) -> bool:
+    """Whether ``key`` is a run of the day, month or any time the search is at: the latest
+    earlier run of a narrower scope beats every run outside it."""
+    if scope == "day":
+        return key[0] == mine[0]
+    if scope == "month":
+        return key[0][:6] == mine[0][:6]
+    return True
 
 
 def _runs_glob(item: Item, key: prbody.RunKey, scope: str) -> str:
@@ -399,4 +455,4 @@ def snapshot_of(plan: Plan, manifest: bytes, manifest_blob: str, config: Config)
             rows.website[i] = ABSENT
         elif found.blob != item.blob:
             rows.website[i] = found.blob
-    return Snapshot(plan.source.commit, manifest_blob, tree, len(site), rows, manifest)
+    return Snapshot(plan.source.commit, manifest_blob, tree, len(site), rows)

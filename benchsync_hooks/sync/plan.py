@@ -122,24 +122,38 @@ def build_plan(
     identity = str(source.repo.git_dir)
     key = snapshot.key_for(config.fingerprint(), identity, config.manifest)
     path = snapshot.path_for(website.git_dir / "benchsync", identity)
-    found = gitrepo.entries_at(source.repo, source.commit, [config.manifest])
+    found = gitrepo.entries_at(source.repo, source.commit, [config.manifest], sizes=True)
     manifest_entry = found.get(config.manifest)
-    last = snapshot.load(path, key) if manifest_entry is not None else None
     why = "no snapshot of an earlier apply of this source"
-    if manifest_entry is not None and manifest_entry.is_file and last is not None:
-        result = incremental.plan_incremental(
-            source,
-            website,
-            base=base,
-            base_commit=base_commit,
-            config=config,
-            manifest_blob=manifest_entry.blob,
-            last=last,
-            progress=progress,
+    last_blob = snapshot.manifest_of(path, key)
+    if (
+        manifest_entry is not None
+        and manifest_entry.is_file
+        and 0 <= manifest_entry.size <= MAX_MANIFEST
+        and last_blob is not None
+    ):
+        # Both manifests are read (git inflates them) while the snapshot loads.
+        texts = incremental.Texts(source, manifest_entry.blob, last_blob)
+        last = snapshot.load(path, key)
+        result = (
+            incremental.plan_incremental(
+                source,
+                website,
+                base=base,
+                base_commit=base_commit,
+                config=config,
+                manifest_blob=manifest_entry.blob,
+                last=last,
+                texts=texts,
+                progress=progress,
+            )
+            if last is not None
+            else why
         )
+        texts.cancel()
         if not isinstance(result, str):
             plan, state = result
-            if (state.source_commit, state.website_tree) != (
+            if last is not None and (state.source_commit, state.website_tree) != (
                 last.source_commit,
                 last.website_tree,
             ):

@@ -1,7 +1,8 @@
 """What the last verified plan of one source found, for the next apply to start from.
 
-A snapshot pins a source commit, its manifest (blob id and text) and the
-website's tree under the target root, and holds one row per manifest entry:
+A snapshot pins a source commit, its manifest blob (read again from the source
+repository to compare the next manifest with) and the website's tree under the
+target root, and holds one row per manifest entry:
 source, target, source blob, the byte length of the entry's block in the
 manifest text, and — for the few rows that have one — the website's differing
 blob and an oversize file's size. Everything in it was verified by an apply; the
@@ -77,7 +78,6 @@ class Snapshot:
     website_tree: str
     website_count: int  # entries of the website's tree under the target root
     rows: Columns
-    manifest: bytes  # the manifest's text (its blob), kept to compare the next one with
 
 
 def key_for(fingerprint: str, source_identity: str, manifest: str) -> str:
@@ -90,36 +90,55 @@ def path_for(state_dir: Path, source_identity: str) -> Path:
     return state_dir / f"{NAME}-{digest[:16]}.txt"
 
 
+def manifest_of(path: Path, key: str) -> str | None:
+    """The manifest blob id of the snapshot at ``path`` (its first line only): the caller
+    can start reading that blob while the rows load."""
+    try:
+        with path.open("rb") as handle:
+            fields = handle.readline().rstrip(b"\n").split(b" ")
+    except OSError:
+        return None
+    if len(fields) < 3 or b" ".join(fields[:-2]) != _header(key):
+        return None
+    return fields[-2].decode("ascii", "replace")
+
+
 def load(path: Path, key: str) -> Snapshot | None:
     """The snapshot at ``path`` if it was written under ``key`` and is whole."""
     import marshal
 
     try:
         with path.open("rb") as handle:
-            header, _, size = handle.readline().rstrip(b"\n").rpartition(b" ")
-            if header != _header(key) or not size.isdigit():
+            fields = handle.readline().rstrip(b"\n").split(b" ")
+            if len(fields) < 3 or b" ".join(fields[:-2]) != _header(key):
                 return None
-            payload = handle.read(int(size))
-            manifest = handle.read()
+            if not fields[-1].isdigit():
+                return None
+            payload = handle.read()
     except OSError:
+        return None
+    if len(payload) != int(fields[-1]):
         return None
     try:
         value = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
         return None
     try:
-        return _snapshot(value, manifest)
+        found = _snapshot(value)
     except (ValueError, TypeError):
         return None
-
-
-def _snapshot(value: object, manifest: bytes) -> Snapshot | None:
-    if not (isinstance(value, tuple) and len(value) == 12):
+    if found is None or found.manifest_blob != fields[-2].decode("ascii", "replace"):
         return None
-    commit, blob, tree, count, size, sources, targets, ids, sizes, there, big, width = value
+    return found
+
+
+def _snapshot(value: object) -> Snapshot | None:
+    if not (isinstance(value, tuple) and len(value) == 11):
+        return None
+    commit, blob, tree, count, sources, targets, ids, sizes, there, big, width = value
     if not all(isinstance(v, str) for v in (commit, blob, tree)):
         return None
-    if size != len(manifest) or not (isinstance(count, int) and width in (20, 32)):
+    if not (isinstance(count, int) and width in (20, 32)):
         return None
     if not all(isinstance(v, bytes) for v in (ids, sizes)):
         return None
@@ -135,7 +154,7 @@ def _snapshot(value: object, manifest: bytes) -> Snapshot | None:
     if any(not (isinstance(k, int) and 0 <= k < total) for k in (*there, *big)):
         return None
     rows = Columns(sources, targets, bytearray(ids), lengths, there, big, width)
-    return Snapshot(commit, blob, tree, count, rows, manifest)
+    return Snapshot(commit, blob, tree, count, rows)
 
 
 def _header(key: str) -> bytes:
@@ -146,8 +165,7 @@ def _header(key: str) -> bytes:
 
 
 def save(path: Path, key: str, snapshot: Snapshot) -> None:
-    """Write ``snapshot`` atomically; a failure to save is never an error (it is a cache).
-    The manifest's text follows the marshalled rows as it is (no copy, no encoding)."""
+    """Write ``snapshot`` atomically; a failure to save is never an error (it is a cache)."""
     import marshal
 
     rows = snapshot.rows
@@ -156,7 +174,6 @@ def save(path: Path, key: str, snapshot: Snapshot) -> None:
         snapshot.manifest_blob,
         snapshot.website_tree,
         snapshot.website_count,
-        len(snapshot.manifest),
         rows.sources,
         rows.targets,
         bytes(rows.blobs),
@@ -168,11 +185,11 @@ def save(path: Path, key: str, snapshot: Snapshot) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         payload = marshal.dumps(value)
+        head = b" ".join((_header(key), snapshot.manifest_blob.encode(), b"%d" % len(payload)))
         path.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("wb") as handle:
-            handle.write(_header(key) + b" " + str(len(payload)).encode() + b"\n")
+            handle.write(head + b"\n")
             handle.write(payload)
-            handle.write(snapshot.manifest)
         tmp.replace(path)
     except (OSError, ValueError):
         tmp.unlink(missing_ok=True)
