@@ -109,7 +109,7 @@ def test_strays_never_travel(pair: Pair, capsys: pytest.CaptureFixture[str]) -> 
     assert written == [RUNS[0].target]
 
 
-def _claims(**changes: Any) -> Callable[[dict[str, Any]], None]:
+def verify_claims(**changes: Any) -> Callable[[dict[str, Any]], None]:
     def mutate(doc: dict[str, Any]) -> None:
         doc["files"][0].update(changes)
 
@@ -117,30 +117,32 @@ def _claims(**changes: Any) -> Callable[[dict[str, Any]], None]:
 
 
 INTEGRITY: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
-    ("tampered hash", _claims(sha256="0" * 64), "manifest-hash", "/files/0/sha256"),
-    ("lying size", _claims(size=999), "manifest-size", "/files/0/size"),
+    ("tampered hash", verify_claims(sha256="0" * 64), "manifest-hash", "/files/0/sha256"),
+    ("lying size", verify_claims(size=999), "manifest-size", "/files/0/size"),
     (
         "target with ../",
-        _claims(target="data/results/../../.github/workflows/x_leaderboard.json"),
+        verify_claims(target="data/results/../../.github/workflows/x_leaderboard.json"),
         "manifest-schema",
         "/files/0/target",
     ),
     (
         "target elsewhere",
-        _claims(target="data/results/cpu/gpt2/other_20260128_001_short_input_leaderboard.json"),
+        verify_claims(
+            target="data/results/cpu/gpt2/other_20260128_001_short_input_leaderboard.json"
+        ),
         "manifest-target",
         "/files/0/target",
     ),
-    ("lying backend", _claims(backend="cuda"), "manifest-field", "/files/0/backend"),
+    ("lying backend", verify_claims(backend="cuda"), "manifest-field", "/files/0/backend"),
     (
         "lying entry_id",
-        _claims(entry_id="00000000-0000-4000-8000-000000000009"),
+        verify_claims(entry_id="00000000-0000-4000-8000-000000000009"),
         "manifest-field",
         "/files/0/entry_id",
     ),
     (
         "missing source",
-        _claims(source="outputs/cpu/gpt2/short_20260101_001/short_input_leaderboard.json"),
+        verify_claims(source="outputs/cpu/gpt2/short_20260101_001/short_input_leaderboard.json"),
         "manifest-source",
         "/files/0/source",
     ),
@@ -367,7 +369,7 @@ def test_lying_hash_on_an_unchanged_file_with_a_warm_cache(
     assert apply(capsys, pair)[0] == 0  # verifies and remembers every blob
     pair.site_git("checkout", "-q", "main")
     pair.site_git("merge", "-q", "--ff-only", BRANCH)
-    pair.tamper(_claims(sha256="e" * 64))  # files[0] is already on the website, unchanged
+    pair.tamper(verify_claims(sha256="e" * 64))  # files[0] is already on the website, unchanged
     code, out, _ = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 1
     assert " manifest-hash claims sha256 eeeeeeeeeeee…" in out

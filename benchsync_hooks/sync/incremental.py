@@ -15,8 +15,8 @@ same functions). An entry the snapshot verified keeps its verdict only while its
 bytes in the manifest, its blob, its ``config.json`` and its website file are all
 unchanged. Anything unexpected (a changed source whose manifest entry did not
 change, a symbolic link, a case clash, a non-canonical manifest, a false claim)
-returns None, and the caller reads everything again: the full plan then reports
-the problem with its line and column.
+returns the reason instead, and the caller reads everything again: the full plan
+then reports the problem with its line and column.
 """
 
 from __future__ import annotations
@@ -37,9 +37,9 @@ from .plan import (
     Item,
     Plan,
     Progress,
-    _claims,
-    _no_progress,
-    _verify_content,
+    no_progress,
+    verify_claims,
+    verify_content,
 )
 from .snapshot import ABSENT, Columns, Snapshot
 from .source import Source
@@ -66,7 +66,7 @@ def plan_incremental(
     manifest_blob: str,
     last: Snapshot,
     texts: Texts | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> tuple[Plan, Snapshot] | str:
     """The plan and the next snapshot, or why a full plan is needed. ``texts`` are the
     new and the last manifest already being read (``git cat-file``), when started."""
@@ -146,7 +146,7 @@ def _plan(
             rows.oversize[i] = claim.size
 
     plan = Plan(source, base, base_commit, website_repo=website, mode="incremental")
-    _claims(
+    verify_claims(
         plan,
         tuple(added),
         config.source_root,
@@ -175,7 +175,7 @@ def _plan(
             item.status, item.website_blob = "updated", there
     plan.website = _website_hazards(plan, website, config)
     plan.kept = count - rows.on_website()
-    _verify_content(plan, None, listing, config, None, progress)
+    verify_content(plan, None, listing, config, None, progress)
     if plan.integrity:
         raise Fallback("a claim is false")
     plan.unchanged = len(rows) - sum(1 for item in plan.items if item.status != "unchanged")
@@ -217,7 +217,6 @@ class Texts:
     repository: started early, each on its own CPU while the snapshot loads."""
 
     def __init__(self, source: Source, new: str, old: str) -> None:
-        self._source = source
         self._reads = {
             blob: gitrepo.read_blob_soon(source.repo, blob) for blob in dict.fromkeys((new, old))
         }

@@ -99,7 +99,7 @@ class Plan:
         return [i for i in self.items if i.status in ("new", "updated")]
 
 
-def _no_progress(_done: int, _total: int) -> None:
+def no_progress(_done: int, _total: int) -> None:
     return
 
 
@@ -110,7 +110,7 @@ def build_plan(
     base: str,
     base_commit: str,
     config: Config,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
 ) -> Plan:
     """Verify the source's manifest and plan the website's changes.
 
@@ -197,7 +197,7 @@ def _full_plan(
     _blob, data = next(gitrepo.read_blobs(source.repo, [manifest_entry.blob]))
     manifest, doc = parse_doc(data, display, max_size=MAX_MANIFEST)
     verified = BlobCache(website.git_dir / "benchsync" / "verified", "sha256+size")
-    _claims(
+    verify_claims(
         plan,
         manifest.files,
         manifest.source_root,
@@ -224,7 +224,7 @@ def _full_plan(
         return plan, data
     wanted = {i.target for i in plan.items}
     plan.kept = sum(1 for path in plan.website if path not in wanted)
-    _verify_content(plan, verified, listing, config, doc, progress)
+    verify_content(plan, verified, listing, config, doc, progress)
     plan.unchanged = sum(1 for i in plan.items if i.status == "unchanged")
     return plan, data
 
@@ -241,7 +241,7 @@ def _claim_problem(
     return Problem(doc.path, line, col, rule, f"{message}; {fix}", pointer)
 
 
-def _claims(
+def verify_claims(
     plan: Plan,
     files: tuple[ManifestFile, ...],
     source_root: str,
@@ -470,7 +470,7 @@ def _website_hazards(plan: Plan, website: GitRepo, doc: JsonDoc) -> None:
             )
 
 
-def _verify_content(
+def verify_content(
     plan: Plan,
     verified: BlobCache | None,
     listing: dict[str, Entry],
