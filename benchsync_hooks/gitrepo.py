@@ -170,7 +170,8 @@ class Soon:
     while this process does something else). Output is drained on a thread so a large
     answer never blocks git on a full pipe."""
 
-    def __init__(self, repo: GitRepo, *args: str) -> None:
+    def __init__(self, repo: GitRepo, *args: str, env: dict[str, str] | None = None) -> None:
+        import os
         import subprocess
         import threading
 
@@ -178,6 +179,7 @@ class Soon:
             self._proc = subprocess.Popen(
                 ["git", *args],
                 cwd=repo.root,
+                env=None if env is None else {**os.environ, **env},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -197,25 +199,26 @@ class Soon:
         self._thread.join()
         return self._proc.returncode, self._out
 
+    @property
+    def error(self) -> str:
+        """What git said on stderr (after :meth:`result`)."""
+        return self._err.decode("utf-8", "replace").strip()
+
     def cancel(self) -> None:
         self._proc.kill()
         self._thread.join()
 
 
 def diff_trees_soon(repo: GitRepo, old: str, new: str, prefix: str = "") -> Soon:
-    """Start :func:`diff_trees`; :func:`parse_diff` reads its result."""
+    """Start ``git diff-tree`` from tree-ish ``old`` to ``new`` (under ``prefix``);
+    :func:`parse_diff` reads the changed paths. Cost grows with the difference, not the
+    trees: git skips every subtree whose id is the same on both sides."""
     args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", old, new]
     return Soon(repo, *args, *(("--", prefix) if prefix else ()))
 
 
-def diff_trees(repo: GitRepo, old: str, new: str, prefix: str = "") -> list[Change] | None:
-    """Paths that differ from tree-ish ``old`` to ``new`` (under ``prefix``), or None when
-    either is not in the repository. Cost grows with the difference, not the trees:
-    git skips every subtree whose id is the same on both sides."""
-    return parse_diff(diff_trees_soon(repo, old, new, prefix))
-
-
 def parse_diff(pending: Soon) -> list[Change] | None:
+    """The paths a :func:`diff_trees_soon` found, or None when a tree-ish is missing."""
     status, raw = pending.result()
     if status:
         return None
@@ -497,50 +500,29 @@ def commit_info(repo: GitRepo, commit: str) -> tuple[str, list[str], str]:
     return tree, parents, message
 
 
-class PendingStatus:
-    """``git status`` running in the background while other work goes on.
+def status_soon(repo: GitRepo) -> Soon:
+    """Start ``git status`` (untracked files included) in the background.
 
     On a large website the status (a stat of every tracked file and a scan for
     untracked ones) is the single longest git call of an apply; started first, it
     is ready when the plan is. It takes no optional locks, so it never races the
     index writes that follow.
     """
+    args = ("status", "--porcelain=v1", "-z", "--untracked-files=all")
+    return Soon(repo, *args, env={"GIT_OPTIONAL_LOCKS": "0"})
 
-    def __init__(self, repo: GitRepo) -> None:
-        import os
-        import subprocess
 
-        try:
-            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                ["git", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
-                cwd=repo.root,
-                env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-            )
-        except FileNotFoundError:
-            raise GitError("git is not installed; install git") from None
-
-    def lines(self) -> list[str]:
-        """The status lines (untracked files included, NUL-safe); waits for git."""
-        if self._proc is None:
-            raise GitError("git status was cancelled")
-        out, err = self._proc.communicate()
-        status, self._proc = self._proc.returncode, None
-        if status:
-            raise GitError(f"git status failed: {err.decode('utf-8', 'replace').strip()}")
-        return _status_records(out.decode("utf-8", "surrogateescape"))
-
-    def cancel(self) -> None:
-        if self._proc is not None:
-            self._proc.kill()
-            self._proc.communicate()
-            self._proc = None
+def status_of(pending: Soon) -> list[str]:
+    """The status lines of a :func:`status_soon` (NUL-safe); waits for git."""
+    status, out = pending.result()
+    if status:
+        raise GitError(f"git status failed: {pending.error}")
+    return _status_records(out.decode("utf-8", "surrogateescape"))
 
 
 def status_lines(repo: GitRepo) -> list[str]:
     """``git status --porcelain`` lines (untracked files included, NUL-safe)."""
-    return PendingStatus(repo).lines()
+    return status_of(status_soon(repo))
 
 
 def _status_records(out: str) -> list[str]:
@@ -679,8 +661,10 @@ def _tree_with_index(repo: GitRepo, base: str, changes: dict[str, str]) -> str:
         status, _out, err = _run(repo, "read-tree", base, env=env)
         if status:
             raise GitError(f"git read-tree {base} failed: {err.strip()}")
-        info = "".join(f"100644 {blob}\t{path}\n" for path, blob in sorted(changes.items()))
-        status, _out, err = _run(repo, "update-index", "--index-info", input_text=info, env=env)
+        info = "".join(f"100644 {blob}\t{path}\0" for path, blob in sorted(changes.items()))
+        status, _out, err = _run(
+            repo, "update-index", "-z", "--index-info", input_text=info, env=env
+        )
         if status:
             raise GitError(f"git update-index failed: {err.strip()}")
         status, out, err = _run(repo, "write-tree", env=env)

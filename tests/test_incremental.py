@@ -326,7 +326,8 @@ def test_snapshot_round_trip(tmp_path: Path) -> None:
 
 def test_tree_with_equals_git_write_tree(tmp_path: Path) -> None:
     """Trees built folder by folder get exactly the ids of git's own read-tree/write-tree,
-    for names that sort tricky next to a folder (``a.b``, ``a-b``, ``a0`` against ``a/``)."""
+    for names that sort tricky next to a folder (``a.b``, ``a-b``, ``a0`` against ``a/``),
+    and for a folder name with a line break (built through a private index instead)."""
     import random
     import subprocess
 
@@ -334,7 +335,7 @@ def test_tree_with_equals_git_write_tree(tmp_path: Path) -> None:
 
     repo_dir = init_repo(tmp_path / "r")
     rng = random.Random(7)
-    names = ["a", "a.b", "a-b", "a0", "A", "b", "data", "data.x", "x y", "ü"]
+    names = ["a", "a.b", "a-b", "a0", "A", "b", "data", "data.x", "x y", "ü", "new\nline"]
 
     def random_path() -> str:
         return "/".join(rng.choice(names) for _ in range(rng.randint(1, 4)))
@@ -374,9 +375,9 @@ def test_tree_with_equals_git_write_tree(tmp_path: Path) -> None:
             continue
         env = {**os.environ, "GIT_INDEX_FILE": str(tmp_path / "index")}
         subprocess.run(["git", "read-tree", head], cwd=repo_dir, env=env, check=True)
-        info = "".join(f"100644 {blob}\t{path}\n" for path, blob in changes.items())
+        info = "".join(f"100644 {blob}\t{path}\0" for path, blob in changes.items())
         subprocess.run(
-            ["git", "update-index", "--index-info"],
+            ["git", "update-index", "-z", "--index-info"],
             cwd=repo_dir,
             env=env,
             input=info,

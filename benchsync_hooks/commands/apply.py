@@ -95,7 +95,13 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=config.lock_timeout):
-            return _locked(options, website, config, branch, stream, publish)
+            # git status (the dirty check before writing) runs while the plan is made
+            status = None if options.dry_run else gitrepo.status_soon(website)
+            try:
+                return _locked(options, website, config, branch, stream, publish, status)
+            finally:
+                if status is not None:
+                    status.cancel()
     except Timeout:
         raise LockedError(
             f"another apply is running on this website (lock {lock_path}); "
@@ -110,23 +116,7 @@ def _locked(
     branch: str,
     stream: TextIO,
     publish: Publish | None,
-) -> int:
-    status = None if options.dry_run else gitrepo.PendingStatus(website)
-    try:
-        return _planned(options, website, config, branch, stream, publish, status)
-    finally:
-        if status is not None:
-            status.cancel()
-
-
-def _planned(
-    options: ApplyOptions,
-    website: GitRepo,
-    config: Config,
-    branch: str,
-    stream: TextIO,
-    publish: Publish | None,
-    status: gitrepo.PendingStatus | None,
+    status: gitrepo.Soon | None,
 ) -> int:
     base = _base_of(website, branch, options.base)
     base_commit = gitrepo.resolve_commit(website, base)

@@ -21,8 +21,11 @@ then reports the problem with its line and column.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_left
+from collections.abc import Callable
 from itertools import pairwise
+from typing import ParamSpec, TypeVar
 
 from .. import gitrepo
 from ..checks import config_path_for
@@ -52,10 +55,28 @@ MAX_ENTRIES = 1_000_000
 _FILE_MODES = ("100644", "100755")
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
 class Fallback(Exception):
     """The snapshot cannot answer; plan from scratch."""
 
 
+def _or_reason(plan: Callable[P, R]) -> Callable[P, R | str]:
+    """The plan, or the reason the snapshot could not answer (a full plan is needed)."""
+
+    @functools.wraps(plan)
+    def planned(*args: P.args, **kwargs: P.kwargs) -> R | str:
+        try:
+            return plan(*args, **kwargs)
+        except (Fallback, GitError) as exc:
+            return str(exc)
+
+    return planned
+
+
+@_or_reason
 def plan_incremental(
     source: Source,
     website: GitRepo,
@@ -67,36 +88,10 @@ def plan_incremental(
     last: Snapshot,
     texts: Texts | None = None,
     progress: Progress = no_progress,
-) -> tuple[Plan, Snapshot] | str:
-    """The plan and the next snapshot, or why a full plan is needed. ``texts`` are the
-    new and the last manifest already being read (``git cat-file``), when started."""
-    try:
-        return _plan(
-            source,
-            website,
-            base,
-            base_commit,
-            config,
-            manifest_blob,
-            last,
-            texts or Texts(source, manifest_blob, last.manifest_blob),
-            progress,
-        )
-    except (Fallback, GitError) as exc:
-        return str(exc)
-
-
-def _plan(
-    source: Source,
-    website: GitRepo,
-    base: str,
-    base_commit: str,
-    config: Config,
-    manifest_blob: str,
-    last: Snapshot,
-    texts: Texts,
-    progress: Progress,
 ) -> tuple[Plan, Snapshot]:
+    """The plan and the next snapshot (or, through :func:`_or_reason`, why a full plan is
+    needed). ``texts`` are the new and the last manifest already being read, when started."""
+    texts = texts or Texts(source, manifest_blob, last.manifest_blob)
     # Three git questions at once, each on its own CPU time: what changed in the source,
     # in the website, and the new manifest's text (already being read).
     source_soon = _changes_soon(source.repo, last.source_commit, source.commit, config.source_root)

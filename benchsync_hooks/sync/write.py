@@ -21,14 +21,12 @@ class Outcome:
     changed: bool
 
 
-def ensure_writable(
-    website: GitRepo, plan: Plan, status: gitrepo.PendingStatus | None = None
-) -> None:
+def ensure_writable(website: GitRepo, plan: Plan, status: gitrepo.Soon | None = None) -> None:
     """Refuse a website in the middle of something, or with changes of its own.
 
     Files at this plan's targets that already hold exactly the planned bytes (left
     by an interrupted run) are not changes of the user's, so a rerun can converge.
-    ``status`` is a ``git status`` started earlier (one is run here otherwise).
+    ``status`` is a :func:`gitrepo.status_soon` started earlier (one is run here otherwise).
     """
     operation = gitrepo.operation_in_progress(website)
     if operation is not None:
@@ -37,7 +35,7 @@ def ensure_writable(
         )
     planned = {i.target: i.claim.sha256 for i in plan.writes}
     foreign = []
-    lines = status.lines() if status is not None else gitrepo.status_lines(website)
+    lines = gitrepo.status_of(status) if status is not None else gitrepo.status_lines(website)
     for line in lines:
         path = line[3:]
         expected = planned.get(path)
