@@ -124,48 +124,65 @@ def build_plan(
     path = snapshot.path_for(website.git_dir / "benchsync", identity)
     found = gitrepo.entries_at(source.repo, source.commit, [config.manifest], sizes=True)
     manifest_entry = found.get(config.manifest)
-    why = "no snapshot of an earlier apply of this source"
-    last_blob = snapshot.manifest_of(path, key)
-    if (
-        manifest_entry is not None
-        and manifest_entry.is_file
-        and 0 <= manifest_entry.size <= MAX_MANIFEST
-        and last_blob is not None
-    ):
-        # Both manifests are read (git inflates them) while the snapshot loads.
-        texts = incremental.Texts(source, manifest_entry.blob, last_blob)
-        last = snapshot.load(path, key)
-        result = (
-            incremental.plan_incremental(
-                source,
-                website,
-                base=base,
-                base_commit=base_commit,
-                config=config,
-                manifest_blob=manifest_entry.blob,
-                last=last,
-                texts=texts,
-                progress=progress,
-            )
-            if last is not None
-            else why
-        )
-        texts.cancel()
-        if not isinstance(result, str):
-            plan, state = result
-            if last is not None and (state.source_commit, state.website_tree) != (
-                last.source_commit,
-                last.website_tree,
-            ):
-                snapshot.save(path, key, state)
-            return plan
-        why = result
+    attempt = _from_snapshot(
+        source, website, base, base_commit, config, progress, manifest_entry, path, key
+    )
+    if isinstance(attempt, Plan):
+        return attempt
     plan, manifest = _full_plan(source, website, base, base_commit, config, progress)
-    plan.why = why
+    plan.why = attempt
     if not plan.integrity and manifest is not None and manifest_entry is not None:
-        full = incremental.snapshot_of(plan, manifest, manifest_entry.blob, config)
-        if full is not None:
-            snapshot.save(path, key, full)
+        state = incremental.snapshot_of(plan, manifest, manifest_entry.blob, config)
+        if state is not None:
+            snapshot.save(path, key, state)
+    return plan
+
+
+def _from_snapshot(
+    source: Source,
+    website: GitRepo,
+    base: str,
+    base_commit: str,
+    config: Config,
+    progress: Progress,
+    manifest_entry: Entry | None,
+    path: Path,
+    key: str,
+) -> Plan | str:
+    """The plan from the last snapshot of this source, or why there is none."""
+    from . import incremental, snapshot
+
+    last_blob = snapshot.manifest_of(path, key)
+    if last_blob is None:
+        return "no snapshot of an earlier apply of this source (version, configuration)"
+    if manifest_entry is None or not manifest_entry.is_file:
+        return "no manifest"
+    if not 0 <= manifest_entry.size <= MAX_MANIFEST:
+        return "the manifest is too large"
+    # Both manifests are read (git inflates them) while the snapshot loads.
+    texts = incremental.Texts(source, manifest_entry.blob, last_blob)
+    try:
+        last = snapshot.load(path, key)
+        if last is None:
+            return "the snapshot of the last apply is torn"
+        result = incremental.plan_incremental(
+            source,
+            website,
+            base=base,
+            base_commit=base_commit,
+            config=config,
+            manifest_blob=manifest_entry.blob,
+            last=last,
+            texts=texts,
+            progress=progress,
+        )
+    finally:
+        texts.cancel()
+    if isinstance(result, str):
+        return result
+    plan, state = result
+    if (state.source_commit, state.website_tree) != (last.source_commit, last.website_tree):
+        snapshot.save(path, key, state)
     return plan
 
 

@@ -193,10 +193,3 @@ def save(path: Path, key: str, snapshot: Snapshot) -> None:
         tmp.replace(path)
     except (OSError, ValueError):
         tmp.unlink(missing_ok=True)
-
-
-def forget(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        return
