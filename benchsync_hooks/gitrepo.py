@@ -1,11 +1,13 @@
 """Every git call of benchsync lives here: git's own plumbing commands, batched.
 
 One process per job, never one per file: ``ls-files``/``ls-tree`` for listings,
-``cat-file --batch`` for blob contents, ``hash-object --stdin-paths`` to store
-files, ``update-index --index-info`` + ``write-tree`` + ``commit-tree`` +
-``update-ref`` to commit without touching the user's index. (GitPython was
-measured and left out: importing it costs 47 ms and reading a 20,000-entry index
-through it 128 ms, against 14 ms for ``git ls-files -s``.)
+``diff-tree`` for what changed between two commits or trees, ``cat-file --batch``
+for blob and tree contents, ``hash-object --stdin-paths`` to store files and the
+new trees (built folder by folder), ``commit-tree`` + ``update-ref`` to commit
+without touching the user's index. Long calls can run in the background
+(:class:`Soon`). (GitPython was measured and left out: importing it costs 47 ms
+and reading a 20,000-entry index through it 128 ms, against 14 ms for
+``git ls-files -s``.)
 """
 
 from __future__ import annotations
@@ -220,9 +222,13 @@ def diff_trees_soon(repo: GitRepo, old: str, new: str, prefix: str = "") -> Soon
 def parse_diff(pending: Soon) -> list[Change] | None:
     """The paths a :func:`diff_trees_soon` found, or None when a tree-ish is missing."""
     status, raw = pending.result()
-    if status:
-        return None
-    fields = raw.decode("utf-8", "surrogateescape").split("\0")
+    return None if status else _diff_records(raw.decode("utf-8", "surrogateescape"))
+
+
+def _diff_records(out: str) -> list[Change] | None:
+    """``diff-tree -r -z`` records (``:old new old-id new-id status`` NUL path NUL), or
+    None for output of another shape."""
+    fields = out.split("\0")
     changes: list[Change] = []
     for i in range(0, len(fields) - 1, 2):
         meta = fields[i].split()
@@ -254,34 +260,31 @@ def files_matching(repo: GitRepo, commit: str, pathspecs: list[str]) -> list[Ent
     empty = EMPTY_TREE.get(len(commit), EMPTY_TREE[40])
     args = ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", empty, commit]
     status, out, err = _run(repo, *args, "--", *pathspecs)
-    if status:
+    changes = None if status else _diff_records(out)
+    if changes is None:
         raise GitError(f"git diff-tree {commit} failed: {err.strip()}")
-    fields = out.split("\0")
-    return [
-        Entry(fields[i + 1], fields[i].split()[1], fields[i].split()[3])
-        for i in range(0, len(fields) - 1, 2)
-    ]
+    return [Entry(c.path, c.mode, c.blob) for c in changes]
 
 
-def object_types(repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, str]:
-    """The object type (``tree``, ``blob``, ``commit``) at each path of ``commit`` that
+def objects_at(repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """(object id, type: ``tree``, ``blob``, ``commit``) at each path of ``commit`` that
     exists, in one ``cat-file --batch-check``."""
     wanted = sorted(set(paths))
     if not wanted:
         return {}
     lines = _batch(repo, "--batch-check", [f"{commit}:{p}" for p in wanted]).split(b"\n")
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     for path, line in zip(wanted, lines, strict=False):
         parts = line.split()
-        if len(parts) == 3 and parts[2].isdigit():
-            found[path] = parts[1].decode()
+        if len(parts) == 3 and parts[2].isdigit():  # not "<name> missing"
+            found[path] = (parts[0].decode("ascii"), parts[1].decode("ascii"))
     return found
 
 
 def tree_id(repo: GitRepo, commit: str, path: str) -> str | None:
     """The id of the tree at ``path`` in ``commit``, or None when there is no such tree."""
-    fields = _batch(repo, "--batch-check", [f"{commit}:{path}"]).split()
-    return fields[0].decode("ascii") if len(fields) == 3 and fields[1] == b"tree" else None
+    oid, kind = objects_at(repo, commit, [path]).get(path, ("", ""))
+    return oid if kind == "tree" else None
 
 
 def entries_at(
@@ -333,8 +336,8 @@ def _tree_items(body: bytes, width: int) -> list[RawEntry]:
     """Entries of a raw tree object: ``<mode> <name>\\0<id>`` repeated."""
     import re
 
-    pattern = rb"([0-7]+) ([^\0]*)\0(.{%d})" % width
-    return [(m, n, o) for m, n, o in re.findall(pattern, body, re.DOTALL)]
+    entries: list[RawEntry] = re.findall(rb"([0-7]+) ([^\0]*)\0(.{%d})" % width, body, re.DOTALL)
+    return entries
 
 
 def _batch(repo: GitRepo, mode: str, blobs: list[str]) -> bytes:

@@ -357,8 +357,8 @@ def _website_hazards(plan: Plan, website: GitRepo, config: Config) -> dict[str, 
     targets = {item.target for item in writes}
     on_the_way = {t.rsplit("/", depth)[0] for t in targets for depth in (1, 2, 3)}
     on_the_way = {f for f in on_the_way if f == root or f.startswith(root + "/")}
-    kinds = gitrepo.object_types(website, plan.base_commit, on_the_way)
-    if any(kind != "tree" for kind in kinds.values()):
+    found = gitrepo.objects_at(website, plan.base_commit, on_the_way)
+    if any(kind != "tree" for _oid, kind in found.values()):
         raise Fallback("a file or link where the results need a folder")
     for target in targets:
         parts = target.split("/")

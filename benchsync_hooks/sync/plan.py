@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .. import __version__, gitrepo
 from ..cache import BlobCache
@@ -124,12 +125,11 @@ def build_plan(
     path = snapshot.path_for(website.git_dir / "benchsync", identity)
     found = gitrepo.entries_at(source.repo, source.commit, [config.manifest], sizes=True)
     manifest_entry = found.get(config.manifest)
-    attempt = _from_snapshot(
-        source, website, base, base_commit, config, progress, manifest_entry, path, key
-    )
+    job = Job(source, website, base, base_commit, config, progress)
+    attempt = _from_snapshot(job, manifest_entry, path, key)
     if isinstance(attempt, Plan):
         return attempt
-    plan, manifest = _full_plan(source, website, base, base_commit, config, progress)
+    plan, manifest = _full_plan(job)
     plan.why = attempt
     if not plan.integrity and manifest is not None and manifest_entry is not None:
         state = incremental.snapshot_of(plan, manifest, manifest_entry.blob, config)
@@ -138,20 +138,22 @@ def build_plan(
     return plan
 
 
-def _from_snapshot(
-    source: Source,
-    website: GitRepo,
-    base: str,
-    base_commit: str,
-    config: Config,
-    progress: Progress,
-    manifest_entry: Entry | None,
-    path: Path,
-    key: str,
-) -> Plan | str:
+class Job(NamedTuple):
+    """What one plan is about: a source commit, a website and its base."""
+
+    source: Source
+    website: GitRepo
+    base: str
+    base_commit: str
+    config: Config
+    progress: Progress
+
+
+def _from_snapshot(job: Job, manifest_entry: Entry | None, path: Path, key: str) -> Plan | str:
     """The plan from the last snapshot of this source, or why there is none."""
     from . import incremental, snapshot
 
+    source, website, base, base_commit, config, progress = job
     last_blob = snapshot.manifest_of(path, key)
     if last_blob is None:
         return "no snapshot of an earlier apply of this source (version, configuration)"
@@ -186,15 +188,9 @@ def _from_snapshot(
     return plan
 
 
-def _full_plan(
-    source: Source,
-    website: GitRepo,
-    base: str,
-    base_commit: str,
-    config: Config,
-    progress: Progress,
-) -> tuple[Plan, bytes | None]:
+def _full_plan(job: Job) -> tuple[Plan, bytes | None]:
     """The plan from the whole manifest, and the manifest's bytes (None when refused)."""
+    source, website, base, base_commit, config, progress = job
     plan = Plan(source, base, base_commit, website_repo=website)
     listing = gitrepo.tree_entries(source.repo, source.commit, config.source_root)
     manifest_entry = listing.get(config.manifest)

@@ -67,7 +67,7 @@ def ending_of(item: Item) -> str:
     return claim.target.rsplit("/", 1)[-1][len(claim.run_id) :]
 
 
-def earlier_runs(names: Iterable[str], ending: str) -> list[tuple[RunKey, str]]:
+def _earlier_runs(names: Iterable[str], ending: str) -> list[tuple[RunKey, str]]:
     """The file names ``<run_id><ending>`` among ``names`` with their run keys, sorted."""
     cut = len(ending)
     keyed = ((run_key(name[:-cut]), name) for name in names if name.endswith(ending))
@@ -76,8 +76,8 @@ def earlier_runs(names: Iterable[str], ending: str) -> list[tuple[RunKey, str]]:
     return runs
 
 
-def latest_before(runs: list[tuple[RunKey, str]], before: RunKey) -> str | None:
-    """Of sorted :func:`earlier_runs`, the file name of the latest run before ``before``."""
+def _latest_before(runs: list[tuple[RunKey, str]], before: RunKey) -> str | None:
+    """Of sorted :func:`_earlier_runs`, the file name of the latest run before ``before``."""
     at = bisect_left(runs, (before,))
     return runs[at - 1][1] if at else None
 
@@ -96,9 +96,9 @@ def _previous(plan: Plan, writes: list[Item]) -> dict[int, tuple[str, str] | Non
     for item in writes:
         folder, ending = item.target.rpartition("/")[0], ending_of(item)
         if (folder, ending) not in runs:
-            runs[folder, ending] = earlier_runs(names[folder], ending)
+            runs[folder, ending] = _earlier_runs(names[folder], ending)
         mine = run_key(item.claim.run_id)
-        found = latest_before(runs[folder, ending], mine) if mine else None
+        found = _latest_before(runs[folder, ending], mine) if mine else None
         path = f"{folder}/{found}" if found else ""
         previous[id(item)] = (path, plan.website[path].blob) if found else None
     return previous
