@@ -1,4 +1,4 @@
-"""Where a command runs: the repository root and its configuration."""
+"""Where a command runs: the repository root, its configuration and its schema."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from .config import Config, find_root, load_config
+from .errors import ConfigError
 
 
 class Context(NamedTuple):
@@ -25,12 +26,26 @@ class Context(NamedTuple):
             return None
         return PurePosixPath(*relative.parts).as_posix()
 
-    def schema_path(self, override: str | None) -> str:
+    def schema_text_for(self, override: str | None) -> str:
+        """The text of the schema in force ("" = the bundled one), read afresh every run."""
         if override:
-            return override
+            return read_schema(Path(override), override)
         if self.config.schema:
-            return str(self.root / self.config.schema)
+            return read_schema(self.root / self.config.schema, self.config.schema)
         return ""
+
+    @property
+    def schema_text(self) -> str:
+        return self.schema_text_for(None)
+
+
+def read_schema(path: Path, shown: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{shown}: cannot read schema: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{shown}: the schema is not UTF-8 text") from None
 
 
 def context_for(start: Path | None = None) -> Context:

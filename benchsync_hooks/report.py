@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple, TextIO
 
 FORMATS = ("text", "json", "github")
@@ -92,3 +93,176 @@ def _as_json(problem: Problem) -> dict[str, object]:
 def _write_lines(out: TextIO, lines: Iterable[str]) -> None:
     for line in lines:
         out.write(line + "\n")
+
+
+def github_output(values: dict[str, str]) -> None:
+    """Append step outputs to ``$GITHUB_OUTPUT`` (a value with a line break as a heredoc)."""
+    target = os.environ.get("GITHUB_OUTPUT")
+    if not target:
+        return
+    lines = []
+    for key, value in values.items():
+        if "\n" in value or "\r" in value:
+            marker = f"benchsync_{abs(hash(value)):x}"
+            lines.append(f"{key}<<{marker}\n{value}\n{marker}\n")
+        else:
+            lines.append(f"{key}={value}\n")
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.writelines(lines)
+
+
+def step_summary(markdown: str) -> None:
+    """Append markdown to ``$GITHUB_STEP_SUMMARY`` (when GitHub Actions set it)."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    with open(target, "a", encoding="utf-8") as handle:
+        handle.write(markdown.rstrip("\n") + "\n")
+
+
+def md_cell(text: str) -> str:
+    """A table cell that shows ``text`` as text: no column break, HTML, mention or image."""
+    out = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    out = out.replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u200b")
+    out = out.replace("![", "!\u200b[").replace("\r", " ").replace("\n", " ")
+    return out
+
+
+def check_summary(side: str, summary: str, problems: Sequence[Problem]) -> str:
+    """The step summary of ``benchsync check``: counts per rule, then each problem."""
+    lines = [f"### benchsync check ({side})", "", summary, ""]
+    if problems:
+        counts: dict[str, int] = {}
+        for p in problems:
+            counts[p.rule] = counts.get(p.rule, 0) + 1
+        lines += ["| rule | problems |", "| --- | --- |"]
+        lines += [f"| `{rule}` | {n} |" for rule, n in sorted(counts.items())]
+        lines += ["", "| file | rule | message |", "| --- | --- | --- |"]
+        for p in sorted(problems)[:200]:
+            where = f"{p.path}:{p.line}" if p.line else p.path
+            lines.append(f"| {md_cell(where)} | `{p.rule}` | {md_cell(p.message)} |")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """What ``benchsync apply`` did, as plain values: every output is rendered from it."""
+
+    source: dict[str, str]
+    base: dict[str, str]
+    new: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: int
+    rejected: tuple[Problem, ...]
+    kept: int
+    branch: str | None
+    commit: str | None
+    changed: bool
+    dry_run: bool
+    no_commit: bool
+    pr_title: str
+    pr_labels: tuple[str, ...]
+    pr_body: str
+    pr_body_path: str | None
+    pushed: bool = False
+    remote: str = ""
+    pr_number: int | None = None
+    pr_url: str | None = None
+    pr_operation: str | None = None
+
+    def as_json(self) -> dict[str, object]:
+        pr: dict[str, object] = {
+            "title": self.pr_title,
+            "labels": list(self.pr_labels),
+            "body": self.pr_body,
+        }
+        if self.pr_operation is not None:
+            pr.update(number=self.pr_number, url=self.pr_url, operation=self.pr_operation)
+        return {
+            "ok": True,
+            "source": self.source,
+            "base": self.base,
+            "new": list(self.new),
+            "updated": list(self.updated),
+            "unchanged": self.unchanged,
+            "rejected": [_as_json(p) for p in self.rejected],
+            "kept": self.kept,
+            "branch": self.branch,
+            "commit": self.commit,
+            "changed": self.changed,
+            "dry_run": self.dry_run,
+            "pushed": self.pushed,
+            "pr": pr,
+            "pr_body_path": self.pr_body_path,
+        }
+
+    def text(self) -> str:
+        src = self.source
+        lines = [
+            f"source: {src['repo']} {src['ref']} @ {src['commit']}",
+            f"plan: {len(self.new)} new, {len(self.updated)} updated, {self.unchanged} "
+            f"unchanged, {len({p.path for p in self.rejected})} rejected; "
+            f"{self.kept} website files kept",
+        ]
+        lines += [f"  new      {t}" for t in self.new]
+        lines += [f"  updated  {t}" for t in self.updated]
+        lines += [f"  rejected {p.text()}" for p in self.rejected]
+        if not (self.new or self.updated):
+            lines.append("nothing to sync")
+        elif self.dry_run:
+            lines.append(f"dry run: nothing written. Pull request '{self.pr_title}':\n")
+            lines.append(self.pr_body.rstrip("\n"))
+        elif self.no_commit:
+            lines.append(f"wrote {len(self.new) + len(self.updated)} files into the working tree")
+        elif self.changed:
+            lines.append(f"committed {str(self.commit)[:12]} on {self.branch} (checked out)")
+        else:
+            lines.append(
+                f"{self.branch} already holds these results at {str(self.commit)[:12]}; "
+                "no new commit"
+            )
+        if self.pr_body_path and not self.dry_run:
+            lines.append(f"pull request body: {self.pr_body_path}")
+        if self.pushed:
+            lines.append(f"pushed {self.branch} to {self.remote}")
+        if self.pr_operation == "none":
+            lines.append("pull request: nothing to change")
+        elif self.pr_operation:
+            lines.append(f"pull request #{self.pr_number} {self.pr_operation}: {self.pr_url}")
+        return "\n".join(lines) + "\n"
+
+    def outputs(self) -> dict[str, str]:
+        values = {
+            "changed": "true" if self.changed else "false",
+            "files-new": str(len(self.new)),
+            "files-updated": str(len(self.updated)),
+            "branch": self.branch or "",
+            "pr-title": self.pr_title,
+            "pr-labels": ",".join(self.pr_labels),
+            "pr-body-path": self.pr_body_path or "",
+        }
+        if self.pr_operation is not None:
+            values["pr-number"] = str(self.pr_number or "")
+            values["pr-url"] = self.pr_url or ""
+            values["pr-operation"] = self.pr_operation
+        return values
+
+    def summary(self) -> str:
+        text = (
+            self.pr_body
+            if (self.new or self.updated)
+            else "### benchsync apply\n\nnothing to sync\n"
+        )
+        if self.pr_url:
+            text += f"\nPull request #{self.pr_number} ({self.pr_operation}): {self.pr_url}\n"
+        return text
+
+
+def emit_apply(report: ApplyReport, *, as_json: bool, out: TextIO) -> None:
+    """Print the result of ``apply`` (one JSON document, or text) and the Actions outputs."""
+    if as_json:
+        out.write(json.dumps(report.as_json(), indent=2) + "\n")
+    else:
+        out.write(report.text())
+    github_output(report.outputs())
+    step_summary(report.summary())

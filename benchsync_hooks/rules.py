@@ -48,7 +48,8 @@ RULES: dict[str, str] = {
     "manifest-left-out": "a file fails a check and is kept out of the manifest",
     "manifest-ignored": ".gitignore ignores the manifest",
     "manifest-stale": "the manifest does not match the git index",
-    "manifest-schema": "a manifest does not validate against manifest-v1",
+    "manifest-schema": "a manifest does not validate against the JSON Schema of its format",
+    "manifest-format": "a manifest's format is not one this version reads (v1, v2)",
     # claims of a manifest that are false (benchsync apply): nothing is written
     "manifest-roots": "the manifest's source_root/target_root differ from the website's",
     "manifest-duplicate": "a source or a target is listed twice",
@@ -57,6 +58,7 @@ RULES: dict[str, str] = {
     "manifest-field": "backend, model, run_id or entry_id disagree with the path or content",
     "manifest-size": "a size claim differs from the blob (or the manifest is too large)",
     "manifest-hash": "a sha256 claim differs from the blob",
+    "manifest-blob": "a blob id claim (the result's or its config.json's) differs from the source",
     "website-symlink": "a directory on a target's path in the website is a symbolic link",
     # the website (benchsync check --website)
     "website-layout": "not data/results/<backend>/<model>/<run_id>_<name>_leaderboard.json",

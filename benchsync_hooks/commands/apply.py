@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from .. import gitrepo
 from ..config import Config, load_config
 from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, UsageError
-from ..gitrepo import GitRepo
-from ..report import Problem, emit
+from ..git import GitRepo, open_repo
+from ..git.commit import branch_commit, commit_info, current_branch, resolve_commit
+from ..git.remote import check_remote_name, push, remote_branch
+from ..report import ApplyReport, Problem, emit, emit_apply
 from ..sync import prbody
 from ..sync.plan import Plan, build_plan
 from ..sync.progress import progress_bar
 from ..sync.source import open_source
-from ..sync.write import Outcome, commit_plan, ensure_writable, write_files
+from ..sync.write import Outcome, clear_temp, commit_plan, ensure_writable, write_files
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,22 @@ def _publish_settings(options: ApplyOptions) -> Publish | None:
 def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
     if given:
         return given
-    current = gitrepo.current_branch(website)
+    current = current_branch(website)
     if current is None:
+        from ..git.commit import operation_in_progress
+
+        operation = operation_in_progress(website)
+        if operation is not None:
+            raise UsageError(
+                f"the website is in the middle of a {operation}; finish it "
+                f"(git {operation} --continue) or abort it (git {operation} --abort) first"
+            )
         raise UsageError("the website has a detached HEAD; pass --base BRANCH")
     if current != branch:
         return current
-    head = gitrepo.branch_commit(website, branch)
+    head = branch_commit(website, branch)
     if head is not None:
-        _tree, _parents, message = gitrepo.commit_info(website, head)
+        _tree, _parents, message = commit_info(website, head)
         for line in message.splitlines():
             if line.startswith("Benchsync-Base: "):
                 return line.split(": ", 1)[1].strip()
@@ -86,27 +94,43 @@ def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
 def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     stream = out or sys.stdout
     publish = _publish_settings(options)
-    website = gitrepo.open_repo(Path(options.website))
+    if options.push:
+        check_remote_name(options.remote)
+    website = open_repo(Path(options.website))
     config = load_config(website.root)
     branch = options.branch or config.branch
+    if options.dry_run:  # reads git objects only; writes nothing, not even a lock
+        return _locked(options, website, config, branch, stream, publish)
     from filelock import FileLock, Timeout
 
     lock_path = website.git_dir / "benchsync" / "apply.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with FileLock(str(lock_path), timeout=config.lock_timeout):
-            # git status (the dirty check before writing) runs while the plan is made
-            status = None if options.dry_run else gitrepo.status_soon(website)
-            try:
-                return _locked(options, website, config, branch, stream, publish, status)
-            finally:
-                if status is not None:
-                    status.cancel()
+            clear_temp(website)
+            return _locked(options, website, config, branch, stream, publish)
     except Timeout:
         raise LockedError(
             f"another apply is running on this website (lock {lock_path}); "
             f"waited {config.lock_timeout:g}s (config lock_timeout)"
         ) from None
+
+
+def _refused(plan: Plan, options: ApplyOptions, stream: TextIO) -> int | None:
+    """Print why nothing is written (false claims, rejected files), or None to go on."""
+    if plan.integrity:
+        summary = f"manifest rejected: {len(plan.integrity)} false claims; nothing written"
+        emit(plan.integrity, fmt="json" if options.json else None, out=stream, summary=summary)
+        return EXIT_PROBLEMS
+    if plan.rejected and not options.skip_invalid:
+        problems = [Problem(r.source, r.line, r.column, r.rule, r.message) for r in plan.rejected]
+        summary = (
+            f"{len({r.source for r in plan.rejected})} files rejected; nothing written "
+            "(--skip-invalid applies the rest)"
+        )
+        emit(problems, fmt="json" if options.json else None, out=stream, summary=summary)
+        return EXIT_PROBLEMS
+    return None
 
 
 def _locked(
@@ -116,13 +140,12 @@ def _locked(
     branch: str,
     stream: TextIO,
     publish: Publish | None,
-    status: gitrepo.Soon | None,
 ) -> int:
     base = _base_of(website, branch, options.base)
-    base_commit = gitrepo.resolve_commit(website, base)
+    base_commit = resolve_commit(website, base, what="base")
     remote_at_start = None
     if options.push:
-        remote_at_start = gitrepo.remote_branch(website, options.remote, branch)
+        remote_at_start = remote_branch(website, options.remote, branch)
     source = open_source(options.source, options.ref, website)
     plan = build_plan(
         source,
@@ -132,29 +155,14 @@ def _locked(
         config=config,
         progress=progress_bar("verifying"),
     )
-    if plan.integrity:
-        emit(
-            plan.integrity,
-            fmt=None,
-            out=stream,
-            summary=f"manifest rejected: {len(plan.integrity)} false claims; nothing written",
-        )
-        return EXIT_PROBLEMS
-    if plan.rejected and not options.skip_invalid:
-        problems = [Problem(r.source, 0, 0, r.rule, r.message) for r in plan.rejected]
-        emit(
-            problems,
-            fmt=None,
-            out=stream,
-            summary=f"{len({r.source for r in plan.rejected})} files rejected; nothing written "
-            "(--skip-invalid applies the rest)",
-        )
-        return EXIT_PROBLEMS
+    refused = _refused(plan, options, stream)
+    if refused is not None:
+        return refused
     pr = prbody.build(plan, website, config)
     outcome = Outcome(None, None, False)
     body_path: Path | None = None
     if plan.writes and not options.dry_run:
-        ensure_writable(website, plan, status)
+        ensure_writable(website, plan, config.target_root)
         if options.no_commit:
             write_files(website, plan.writes)
             outcome = Outcome(None, None, True)
@@ -164,7 +172,7 @@ def _locked(
         body_path.write_text(pr.body, encoding="utf-8")
     pushed = False
     if options.push and outcome.commit and remote_at_start != outcome.commit:
-        gitrepo.push(website, options.remote, branch, outcome.commit, remote_at_start)
+        push(website, options.remote, branch, outcome.commit, remote_at_start)
         pushed = True
     result = None
     if publish is not None and not options.dry_run:
@@ -181,125 +189,31 @@ def _locked(
             something=bool(plan.writes),
             config=config,
         )
-    report = _report(plan, outcome, pr, branch, body_path, options)
-    report["pushed"] = pushed
-    if result is not None:
-        report["pr"].update(number=result.number, url=result.url, operation=result.operation)
-    if options.json:
-        stream.write(json.dumps(report, indent=2) + "\n")
-    else:
-        _text(stream, plan, outcome, pr, branch, body_path, options)
-        _text_publish(stream, report, options)
-    _github(report, pr, body_path)
-    return EXIT_OK
-
-
-def _report(
-    plan: Plan,
-    outcome: Outcome,
-    pr: prbody.PullRequest,
-    branch: str,
-    body_path: Path | None,
-    options: ApplyOptions,
-) -> dict[str, Any]:
     src = plan.source
-    return {
-        "source": {"repo": src.location, "ref": src.ref, "commit": src.commit},
-        "base": {"ref": plan.base, "commit": plan.base_commit},
-        "new": [i.target for i in plan.new],
-        "updated": [i.target for i in plan.updated],
-        "unchanged": plan.unchanged,
-        "rejected": [
-            {"source": r.source, "rule": r.rule, "message": r.message} for r in plan.rejected
-        ],
-        "kept": plan.kept,
-        "planned": plan.mode,
-        "planned_because": plan.why,
-        "branch": outcome.branch,
-        "commit": outcome.commit,
-        "changed": outcome.changed,
-        "dry_run": options.dry_run,
-        "pr": {"title": pr.title, "labels": list(pr.labels), "body": pr.body},
-        "pr_body_path": str(body_path) if body_path else None,
-    }
-
-
-def _text(
-    stream: TextIO,
-    plan: Plan,
-    outcome: Outcome,
-    pr: prbody.PullRequest,
-    branch: str,
-    body_path: Path | None,
-    options: ApplyOptions,
-) -> None:
-    src = plan.source
-    write = stream.write
-    write(f"source: {src.location} {src.ref} @ {src.commit}\n")
-    write(
-        f"plan: {len(plan.new)} new, {len(plan.updated)} updated, {plan.unchanged} "
-        f"unchanged, {len(plan.rejected)} rejected; {plan.kept} website files kept\n"
+    report = ApplyReport(
+        source={"repo": src.location, "ref": src.ref, "commit": src.commit},
+        base={"ref": plan.base, "commit": plan.base_commit},
+        new=tuple(f.target for f in plan.new),
+        updated=tuple(f.target for f in plan.updated),
+        unchanged=plan.unchanged,
+        rejected=tuple(
+            Problem(r.source, r.line, r.column, r.rule, r.message) for r in plan.rejected
+        ),
+        kept=plan.kept,
+        branch=outcome.branch,
+        commit=outcome.commit,
+        changed=outcome.changed,
+        dry_run=options.dry_run,
+        no_commit=options.no_commit,
+        pr_title=pr.title,
+        pr_labels=pr.labels,
+        pr_body=pr.body,
+        pr_body_path=str(body_path) if body_path else None,
+        pushed=pushed,
+        remote=options.remote,
+        pr_number=result.number if result else None,
+        pr_url=result.url if result else None,
+        pr_operation=result.operation if result else None,
     )
-    for item in plan.writes:
-        write(f"  {item.status:<8} {item.target}\n")
-    for rej in plan.rejected:
-        write(f"  rejected {rej.source} ({rej.rule})\n")
-    if not plan.writes:
-        write("nothing to sync\n")
-        return
-    if options.dry_run:
-        write(f"dry run: nothing written. Pull request '{pr.title}':\n\n{pr.body}")
-        return
-    if options.no_commit:
-        write(f"wrote {len(plan.writes)} files into the working tree (no commit)\n")
-    elif outcome.changed:
-        write(f"committed {str(outcome.commit)[:12]} on {branch} (checked out)\n")
-    else:
-        write(
-            f"{branch} already holds these results at {str(outcome.commit)[:12]}; no new commit\n"
-        )
-    if body_path is not None:
-        write(f"pull request body: {body_path}\n")
-
-
-def _text_publish(stream: TextIO, report: dict[str, Any], options: ApplyOptions) -> None:
-    if report.get("pushed"):
-        stream.write(f"pushed {report['branch']} to {options.remote}\n")
-    operation = report["pr"].get("operation")
-    if operation and operation != "none":
-        stream.write(f"pull request #{report['pr']['number']} {operation}: {report['pr']['url']}\n")
-    elif operation == "none":
-        stream.write("pull request: nothing to change\n")
-
-
-def _github(report: dict[str, Any], pr: prbody.PullRequest, body_path: Path | None) -> None:
-    output = os.environ.get("GITHUB_OUTPUT")
-    if output:
-        values = {
-            "changed": "true" if report["changed"] else "false",
-            "files-new": str(len(report["new"])),
-            "files-updated": str(len(report["updated"])),
-            "branch": report["branch"] or "",
-            "pr-title": pr.title,
-            "pr-labels": ",".join(pr.labels),
-            "pr-body-path": str(body_path or ""),
-        }
-        if "operation" in report["pr"]:
-            values["pr-number"] = str(report["pr"]["number"] or "")
-            values["pr-url"] = str(report["pr"]["url"] or "")
-            values["pr-operation"] = str(report["pr"]["operation"])
-        with open(output, "a", encoding="utf-8") as handle:
-            for key, value in values.items():
-                handle.write(f"{key}={value}\n")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            if report["new"] or report["updated"]:
-                handle.write(pr.body + "\n")
-            else:
-                handle.write("### benchsync apply\n\nnothing to sync\n")
-            if report["pr"].get("url"):
-                handle.write(
-                    f"\nPull request #{report['pr']['number']} ({report['pr']['operation']}): "
-                    f"{report['pr']['url']}\n"
-                )
+    emit_apply(report, as_json=options.json, out=stream)
+    return EXIT_OK

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import os
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from .. import gitrepo, jsondoc
-from ..checks import Placed, check_content, uniqueness
+from ..bench.regen import compute
+from ..check.content import check_content
+from ..check.convention import parse_target
+from ..check.uniqueness import Placed, uniqueness
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS, UsageError
-from ..layout import parse_target
-from ..regen import compute
-from ..report import Problem, emit
+from ..files import read_limited
+from ..git import open_repo
+from ..report import Problem, check_summary, emit, step_summary
 from .manifest import ignored_problem
 
 
@@ -37,8 +38,8 @@ def run(*, website: bool = False, fmt: str | None = None, out: TextIO | None = N
 
 
 def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
-    repo = gitrepo.open_repo(ctx.root)
-    state = compute(ctx, repo)
+    repo = open_repo(ctx.root)
+    state = compute(ctx, repo, cold=True)  # CI is always cold: every blob read and checked
     problems = list(state.problems)
     if state.ignored_by:
         problems.append(ignored_problem(state.rel, state.ignored_by))
@@ -64,6 +65,7 @@ def _website(ctx: Context) -> tuple[int, list[Problem]]:
             f"{config.target_root}/ does not exist in {ctx.root}; run in the website repository "
             "or set target_root"
         )
+    schema_text = ctx.schema_text
     problems: list[Problem] = []
     placed: list[Placed] = []
     count = 0
@@ -78,11 +80,11 @@ def _website(ctx: Context) -> tuple[int, list[Problem]]:
         parts, reason = parse_target(rel, config)
         if parts is None:
             problems.append(Problem(rel, 0, 0, "website-layout", reason))
-        data, read_problems = jsondoc.read_limited(path, rel, config.max_file_size)
+        data, read_problems = read_limited(path, rel, config.max_file_size)
         if data is None:
             problems.extend(read_problems)
             continue
-        _doc, facts, found = check_content(data, rel, config, ctx.schema_path(None))
+        _doc, facts, found = check_content(data, rel, config, schema_text)
         problems.extend(found)
         if facts is not None:
             placed.append(Placed(rel, rel, facts.entry_ids))
@@ -104,21 +106,7 @@ def _walk(root: Path, base: Path) -> list[str]:
 
 
 def _step_summary(summary: str, problems: list[Problem], *, website: bool) -> None:
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not target:
-        return
-    side = "website" if website else "benchmark"
-    lines = [f"### benchsync check ({side})", "", summary, ""]
-    if problems:
-        lines += ["| rule | problems |", "| --- | --- |"]
-        for rule, n in sorted(Counter(p.rule for p in problems).items()):
-            lines.append(f"| `{rule}` | {n} |")
-        lines += ["", "| file | rule | message |", "| --- | --- | --- |"]
-        for p in sorted(problems)[:200]:
-            where = f"{p.path}:{p.line}" if p.line else p.path
-            lines.append(f"| `{where}` | `{p.rule}` | {p.message.replace('|', '/')} |")
     try:
-        with open(target, "a", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
+        step_summary(check_summary("website" if website else "benchmark", summary, problems))
     except OSError:
         return

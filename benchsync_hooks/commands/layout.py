@@ -7,24 +7,24 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from .. import gitrepo, jsondoc
-from ..checks import (
-    Placed,
+from ..bench.manifest import rules_digest
+from ..bench.scan import index_view, placed_of_index
+from ..check.content import (
     check_placement,
     config_path_for,
     locator,
     read_facts,
     run_config_from_bytes,
-    uniqueness,
 )
+from ..check.jsondoc import JsonDoc
+from ..check.selection import selected
+from ..check.uniqueness import Placed, uniqueness
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
-from ..gitrepo import GitRepo
-from ..index_scan import BlobFacts, open_cache, placed_in
-from ..jsondoc import JsonDoc
-from ..memo import Memo
+from ..files import read_limited
+from ..git import GitRepo, open_repo
+from ..git.listing import ignored
 from ..report import Problem, emit
-from ..selection import selected
 
 
 def symlink_in_path(root: Path, rel: str) -> str | None:
@@ -38,7 +38,7 @@ def symlink_in_path(root: Path, rel: str) -> str | None:
 
 
 def ignored_problems(ctx: Context, repo: GitRepo, rels: list[str]) -> list[Problem]:
-    found = gitrepo.ignored(repo, rels)
+    found = ignored(repo, rels)
     return [
         Problem(
             rel,
@@ -59,7 +59,7 @@ def _same(doc: JsonDoc | None) -> JsonDoc | None:
 def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) -> int:
     ctx = context_for()
     config = ctx.config
-    repo = gitrepo.open_repo(ctx.root)
+    repo = open_repo(ctx.root)
     problems: list[Problem] = []
     mine: list[Placed] = []
     focus: set[str] = set()
@@ -89,7 +89,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             )
             continue
         checked.append(rel)
-        data, _unread = jsondoc.read_limited(ctx.root / rel, rel, config.max_file_size)
+        data, _unread = read_limited(ctx.root / rel, rel, config.max_file_size)
         doc = facts = None
         if data is not None:
             doc, facts = read_facts(data, rel, config)
@@ -97,7 +97,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         cfg_file = ctx.root / cfg_path
         run_config = None
         if cfg_file.is_file() and not cfg_file.is_symlink():
-            cfg_bytes, _ = jsondoc.read_limited(cfg_file, cfg_path, config.max_file_size)
+            cfg_bytes, _ = read_limited(cfg_file, cfg_path, config.max_file_size)
             run_config = run_config_from_bytes(cfg_path, cfg_bytes)
         result, placement = check_placement(
             rel,
@@ -111,13 +111,9 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             focus.add(rel)
             mine.append(Placed(rel, result.target(config.target_root), facts.entry_ids))
     if mine:
-        schema_path = ctx.schema_path(None)
-        cache = open_cache(repo, config, schema_path)
-        blob_facts = BlobFacts(repo, config, cache, schema_path)
-        memo = Memo(gitrepo.git_dir(repo) / "benchsync", cache.key)
-        listing = gitrepo.index_entries(repo, config.source_root)
-        others = placed_in(listing, config, blob_facts, skip=focus, memo=memo)
-        blob_facts.cache.save()
+        view = index_view(repo, config)
+        rules = rules_digest(config, ctx.schema_text)
+        others = placed_of_index(repo, view, config, rules, skip=focus)
         problems.extend(uniqueness([*others, *mine], focus=focus))
     if checked:
         problems.extend(ignored_problems(ctx, repo, checked))

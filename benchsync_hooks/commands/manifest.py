@@ -8,10 +8,10 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from .. import gitrepo
+from ..bench.regen import compute
 from ..context import context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
-from ..regen import compute
+from ..git import open_repo
 from ..report import Problem, emit
 
 
@@ -46,7 +46,7 @@ def ignored_problem(rel: str, rule: str) -> Problem:
 def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = None) -> int:
     stream = out or sys.stdout
     ctx = context_for()
-    repo = gitrepo.open_repo(ctx.root)
+    repo = open_repo(ctx.root)
     state = compute(ctx, repo)
     problems = state.left_out
     count = len(problems)

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from .. import jsondoc
-from ..checks import check_content
+from ..check.content import check_content
 from ..context import context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
+from ..files import read_limited
 from ..report import Problem, emit
 
 
@@ -21,14 +21,14 @@ def run(
     out: TextIO | None = None,
 ) -> int:
     ctx = context_for()
-    schema_path = ctx.schema_path(schema)
+    schema_text = ctx.schema_text_for(schema)
     problems: list[Problem] = []
     for name in files:
-        data, read_problems = jsondoc.read_limited(Path(name), name, ctx.config.max_file_size)
+        data, read_problems = read_limited(Path(name), name, ctx.config.max_file_size)
         if data is None:
             problems.extend(read_problems)
             continue
-        _doc, _facts, found = check_content(data, name, ctx.config, schema_path)
+        _doc, _facts, found = check_content(data, name, ctx.config, schema_text)
         problems.extend(found)
     bad = len({p.path for p in problems})
     summary = None

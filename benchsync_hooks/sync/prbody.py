@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import __version__, gitrepo
+from .. import __version__
 from ..config import Config
-from ..gitrepo import GitRepo
-from .plan import Item, Plan
+from ..git import GitRepo
+from ..git.objects import read_blobs
+from .plan import Plan, PlannedFile
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,9 @@ def run_key(run_id: str) -> RunKey | None:
     return (day, seq, run_id)
 
 
-def ending_of(item: Item) -> str:
+def ending_of(item: PlannedFile) -> str:
     """What follows the run_id in the item's target file name: ``_<name>_leaderboard.json``."""
-    claim = item.claim
+    claim = item.claim.file
     return claim.target.rsplit("/", 1)[-1][len(claim.run_id) :]
 
 
@@ -82,7 +83,7 @@ def _latest_before(runs: list[tuple[RunKey, str]], before: RunKey) -> str | None
     return runs[at - 1][1] if at else None
 
 
-def _previous(plan: Plan, writes: list[Item]) -> dict[int, tuple[str, str] | None]:
+def _previous(plan: Plan, writes: list[PlannedFile]) -> dict[int, tuple[str, str] | None]:
     """id(item) → (path, blob) of the latest earlier run on the website with the same
     backend, model and workload file, for each written item."""
     folders = {i.target.rpartition("/")[0] for i in writes}
@@ -97,7 +98,7 @@ def _previous(plan: Plan, writes: list[Item]) -> dict[int, tuple[str, str] | Non
         folder, ending = item.target.rpartition("/")[0], ending_of(item)
         if (folder, ending) not in runs:
             runs[folder, ending] = _earlier_runs(names[folder], ending)
-        mine = run_key(item.claim.run_id)
+        mine = run_key(item.claim.file.run_id)
         found = _latest_before(runs[folder, ending], mine) if mine else None
         path = f"{folder}/{found}" if found else ""
         previous[id(item)] = (path, plan.website[path].blob) if found else None
@@ -116,7 +117,8 @@ def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
     ]
     writes = sorted(plan.writes, key=lambda i: i.target)
     previous = _previous(plan, writes)
-    old_data = dict(gitrepo.read_blobs(website, {p[1] for p in previous.values() if p}))
+    old_blobs = {p[1] for p in previous.values() if p}
+    old_data = {b: d for b, d in read_blobs(website, old_blobs, max_size=config.max_file_size) if d}
     if writes:
         lines += [
             "| | backend | model | run_id | workload | hardware | TTFT ms | throughput tok/s "
@@ -124,7 +126,7 @@ def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         for item in writes:
-            claim = item.claim
+            claim = item.claim.file
             metrics = _metrics(item.data)
             prev = previous[id(item)]
             change = "first run"

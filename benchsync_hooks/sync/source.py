@@ -7,11 +7,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gitrepo
 from ..errors import GitError, UsageError
-from ..gitrepo import GitRepo
+from ..git import GitRepo, open_any
+from ..git.commit import resolve_commit
+from ..git.remote import default_branch, fetch
+from ..git.repo import init_bare
 
-_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:)", re.IGNORECASE)
+_URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:).*", re.IGNORECASE | re.DOTALL)
+_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@]*@", re.IGNORECASE)
+#: Where the objects of a URL source are fetched (git verifies its own objects).
+FETCHED = "refs/benchsync/source"
 
 
 @dataclass(frozen=True)
@@ -19,7 +24,7 @@ class Source:
     """A benchmark repository pinned at one commit."""
 
     repo: GitRepo
-    location: str  # the URL or path as given
+    location: str  # the URL or path as given, without user info (a token never shows)
     ref: str
     commit: str
 
@@ -34,65 +39,32 @@ class Source:
 
 
 def is_url(location: str) -> bool:
-    return bool(_URL.match(location))
+    return bool(_URL.fullmatch(location))
+
+
+def shown(location: str) -> str:
+    """``location`` with any ``user:password@`` of a URL removed: safe to print and store."""
+    return _USERINFO.sub(r"\g<scheme>", location)
 
 
 def open_source(location: str, ref: str | None, website: GitRepo) -> Source:
-    """Open a local path directly, or fetch a URL into a cache under the website's .git."""
+    """Open a local path directly, or fetch a URL into ``.git/benchsync/sources/``."""
+    if ref is not None and (ref.startswith("-") or not ref.strip()):
+        raise UsageError(f"--ref {ref!r} is not a branch, tag or commit")
     if is_url(location):
-        repo, fetched = _fetch(location, ref, website)
-        commit = gitrepo.resolve_commit(repo, "refs/benchsync/source")
-        return Source(repo, location, fetched, commit)
+        safe = shown(location)
+        name = hashlib.sha256(safe.encode()).hexdigest()[:16] + ".git"
+        repo = init_bare(website.git_dir / "benchsync" / "sources" / name)
+        wanted = ref or default_branch(repo, location, safe)
+        fetch(repo, location, wanted, FETCHED, safe)
+        return Source(repo, safe, wanted, resolve_commit(repo, FETCHED, what=f"{safe} ref"))
     path = Path(location).expanduser()
     if not path.exists():
         raise UsageError(f"source {location} does not exist; pass a benchmark repo path or URL")
-    repo = gitrepo.open_any(path)
-    _status, refs, _err = repo.run("for-each-ref", "--count=1", "--format=%(refname)")
-    if not refs.strip():
+    repo = open_any(path)
+    if not repo.text("for-each-ref", "--count=1", "--format=%(refname)"):
         raise GitError(f"source {location} has no commits yet; there is nothing to sync from")
-    chosen = ref or _default_ref(repo)
-    return Source(repo, location, chosen, gitrepo.resolve_commit(repo, chosen))
-
-
-def _default_ref(repo: GitRepo) -> str:
-    status, out, _err = repo.run("symbolic-ref", "--quiet", "--short", "HEAD")
-    if status or not out.strip():
-        raise GitError(f"{repo.root} has no default branch (detached HEAD); pass --ref")
-    return out.strip()
-
-
-def _fetch(url: str, ref: str | None, website: GitRepo) -> tuple[GitRepo, str]:
-    cache = (
-        website.git_dir
-        / "benchsync"
-        / "sources"
-        / (hashlib.sha256(url.encode()).hexdigest()[:16] + ".git")
-    )
-    if not (cache / "HEAD").exists():
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        status, _out, err = gitrepo.git_in(cache.parent, "init", "-q", "--bare", cache.name)
-        if status:
-            raise GitError(f"cannot create the source cache {cache}: {err.strip()}")
-    repo = GitRepo(cache, cache)
-    wanted = ref
-    if wanted is None:
-        status, out, err = repo.run("ls-remote", "--symref", url, "HEAD")
-        if status:
-            raise GitError(f"cannot reach {url}: {_first_line(err)}")
-        match = re.search(r"^ref: refs/heads/(\S+)\tHEAD$", out, re.MULTILINE)
-        if match is None:
-            raise GitError(f"{url} has no default branch; pass --ref")
-        wanted = match.group(1)
-    status, _out, err = repo.run(
-        "fetch", "-q", "--no-tags", "--depth", "1", url, f"+{wanted}:refs/benchsync/source"
-    )
-    if status:
-        if "couldn't find remote ref" in err or "not our ref" in err:
-            raise GitError(f"ref {wanted!r} does not exist in {url}; check --ref")
-        raise GitError(f"cannot fetch {wanted} from {url}: {_first_line(err)}")
-    return repo, wanted
-
-
-def _first_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else "unknown error"
+    chosen = ref or repo.text("symbolic-ref", "--quiet", "--short", "HEAD")
+    if not chosen:
+        raise GitError(f"{location} has no default branch (detached HEAD); pass --ref")
+    return Source(repo, location, chosen, resolve_commit(repo, chosen))

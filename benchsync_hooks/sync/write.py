@@ -5,13 +5,30 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import gitrepo
-from ..errors import GitError, IntegrityError, UsageError
-from ..gitrepo import GitRepo
-from .plan import Item, Plan
+from ..errors import IntegrityError, UsageError
+from ..git import GitRepo
+from ..git.commit import (
+    branch_commit,
+    checkout,
+    commit_info,
+    commit_tree,
+    current_branch,
+    index_matches_head,
+    operation_in_progress,
+    resolve_or_none,
+    switch_adding,
+    switch_to,
+    update_branch,
+)
+from ..git.listing import status_lines
+from ..git.objects import store, tree_with
+from .plan import Plan, PlannedFile
+
+Item = PlannedFile
 
 
 @dataclass(frozen=True)
@@ -21,23 +38,26 @@ class Outcome:
     changed: bool
 
 
-def ensure_writable(website: GitRepo, plan: Plan, status: gitrepo.Soon | None = None) -> None:
-    """Refuse a website in the middle of something, or with changes of its own.
+def ensure_writable(website: GitRepo, plan: Plan, target_root: str) -> None:
+    """Refuse a website in the middle of something, or with changes of its own that the
+    sync would touch: anything staged, and any change under ``target_root``.
 
     Files at this plan's targets that already hold exactly the planned bytes (left
     by an interrupted run) are not changes of the user's, so a rerun can converge.
-    ``status`` is a :func:`gitrepo.status_soon` started earlier (one is run here otherwise).
     """
-    operation = gitrepo.operation_in_progress(website)
+    operation = operation_in_progress(website)
     if operation is not None:
         raise UsageError(
-            f"the website repository is in the middle of a {operation}; finish or abort it first"
+            f"the website repository is in the middle of a {operation}; "
+            f"finish it (git {operation} --continue) or abort it (git {operation} --abort) first"
         )
-    planned = {i.target: i.claim.sha256 for i in plan.writes}
+    planned = {i.target: i.claim.file.sha256 for i in plan.writes}
     foreign = []
-    lines = gitrepo.status_of(status) if status is not None else gitrepo.status_lines(website)
-    for line in lines:
+    for line in status_lines(website):
         path = line[3:]
+        staged = line[0] not in " ?"
+        if not staged and not path.startswith(target_root + "/"):
+            continue  # an untracked or unstaged file elsewhere is the user's business
         expected = planned.get(path)
         if expected is not None and _sha256_of(website.root / path) == expected:
             continue
@@ -61,9 +81,25 @@ def _sha256_of(path: Path) -> str | None:
         return None
 
 
-def stage_files(website: GitRepo, items: list[Item]) -> list[Path]:
+def temp_dir(website: GitRepo) -> Path:
+    return website.git_dir / "benchsync" / "tmp"
+
+
+def clear_temp(website: GitRepo) -> None:
+    """Remove what a killed apply left in the temp folder (called under the lock)."""
+    folder = temp_dir(website)
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for leftover in folder.iterdir():
+        try:
+            leftover.unlink()
+        except OSError:
+            continue
+
+
+def stage_files(website: GitRepo, items: Sequence[Item]) -> list[Path]:
     """Write each item's bytes to a temp file under .git/benchsync/tmp and fsync it."""
-    tmp_dir = website.git_dir / "benchsync" / "tmp"
+    tmp_dir = temp_dir(website)
     tmp_dir.mkdir(parents=True, exist_ok=True)
     temps: list[Path] = []
     try:
@@ -87,7 +123,7 @@ def discard(temps: list[Path]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def place_files(website: GitRepo, items: list[Item], temps: list[Path]) -> None:
+def place_files(website: GitRepo, items: Sequence[Item], temps: list[Path]) -> None:
     """Rename staged temp files into place: each file is either old or complete.
 
     A failure part-way (a full disk, a file where a directory should be) puts back
@@ -131,7 +167,7 @@ def _roll_back(placed: list[tuple[Path, bytes | None]], made: list[Path]) -> Non
             continue
 
 
-def write_files(website: GitRepo, items: list[Item]) -> None:
+def write_files(website: GitRepo, items: Sequence[Item]) -> None:
     """Each file: temp file under .git, fsync, rename into place (never half-written)."""
     place_files(website, items, stage_files(website, items))
 
@@ -175,7 +211,7 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def commit_message(plan: Plan) -> str:
-    src = plan.source
+    src = plan.source  # its location never holds user info (see source.shown)
     return (
         f"chore: sync benchmark results from {src.name}@{src.short}\n\n"
         f"{len(plan.new)} new and {len(plan.updated)} updated result files from "
@@ -186,59 +222,50 @@ def commit_message(plan: Plan) -> str:
     )
 
 
-def _index_matches_head(website: GitRepo) -> bool:
-    """True when the index holds HEAD's tree (nothing staged): then adding our files to
-    it gives exactly the new branch's tree."""
-    status, _out, _err = website.run("diff-index", "--cached", "--quiet", "HEAD", "--")
-    return status == 0
-
-
 def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
     """Create or reset ``branch`` at the base with the plan's files; check it out.
 
-    Order for crash safety: temp files (fsynced) → blobs hashed from them → tree and
-    commit objects → files renamed into place → branch ref → HEAD and index. A kill
-    at any point leaves every file old or complete, and a rerun converges.
+    Order for crash safety: temp files (fsynced) → blobs and trees stored → commit
+    object → files renamed into place → branch ref → HEAD and index. A kill at any
+    point leaves every file old or complete, and a rerun converges.
     """
     items = plan.writes
     temps = stage_files(website, items)
     try:
-        ids = gitrepo.hash_files(website, temps)
-        for item, blob in zip(items, ids, strict=True):
+        for item in items:
+            blob = store(website, "blob", item.data)
             if blob != item.blob:  # pragma: no cover - the sha256 was verified already
-                raise IntegrityError(f"{item.claim.source}: stored blob {blob} is not {item.blob}")
-        tree = gitrepo.tree_with(website, plan.base_commit, {i.target: i.blob for i in items})
-        existing = gitrepo.branch_commit(website, branch)
+                raise IntegrityError(f"{item.source}: stored blob {blob} is not {item.blob}")
+        tree = tree_with(website, plan.base_commit, {i.target: i.blob for i in items})
+        existing = branch_commit(website, branch)
         changed = True
         commit = None
         if existing is not None:
-            old_tree, parents, _message = gitrepo.commit_info(website, existing)
+            old_tree, parents, _message = commit_info(website, existing)
             if old_tree == tree and parents == [plan.base_commit]:
                 changed, commit = False, existing
         if commit is None:
-            commit = gitrepo.commit_tree(website, tree, plan.base_commit, commit_message(plan))
-        head = gitrepo.resolve_commit_or_none(website, "HEAD")
-        on_branch = gitrepo.current_branch(website) == branch
+            commit = commit_tree(website, tree, plan.base_commit, commit_message(plan))
+        head = resolve_or_none(website, "HEAD")
+        on_branch = current_branch(website) == branch
     except BaseException:
         discard(temps)
         raise
     if on_branch and not changed:
         discard(temps)
-        gitrepo.switch_to(website, branch)  # also repairs an index left by a killed run
+        switch_to(website, branch)  # also repairs an index left by a killed run
         return Outcome(branch, commit, False)
     if head == plan.base_commit and not on_branch:
         place_files(website, items, temps)
         if changed:
-            gitrepo.update_branch(website, branch, commit, existing)
-        if _index_matches_head(website):
-            gitrepo.switch_adding(website, branch, [i.target for i in items])
+            update_branch(website, branch, commit, existing)
+        if index_matches_head(website):
+            switch_adding(website, branch, [i.target for i in items])
         else:
-            gitrepo.switch_to(website, branch)
+            switch_to(website, branch)
         return Outcome(branch, commit, changed)
     discard(temps)
     if changed:
-        gitrepo.update_branch(website, branch, commit, existing)
-    status, _out, err = website.run("checkout", "-q", "-f", branch)
-    if status:
-        raise GitError(f"cannot check out {branch}: {err.strip()}")
+        update_branch(website, branch, commit, existing)
+    checkout(website, branch)
     return Outcome(branch, commit, changed)

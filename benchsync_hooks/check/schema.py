@@ -8,23 +8,18 @@ whose errors are reduced to the ones worth showing and given positions.
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
-from functools import lru_cache
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Config
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..report import Problem
 from .jsondoc import JsonDoc, pointer_of
-from .report import Problem
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 LEADERBOARD_SCHEMA = "leaderboard-v1.json"
-MANIFEST_SCHEMA = "manifest-v1.json"
 
 _PATTERN_NAMES = {
     r"^\d+\.\d+\.\d+(\.\d+)?$": "a release version X.Y.Z or X.Y.Z.W",
@@ -32,45 +27,33 @@ _PATTERN_NAMES = {
     r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$": "a lower-case UUID",
     r"^[0-9a-f]{64}$": "64 lower-case hex digits",
 }
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def bundled_schema(name: str) -> dict[str, Any]:
     """A schema shipped in the package."""
-    text = (Path(__file__).parent / "schemas" / name).read_text("utf-8")
+    text = (Path(__file__).parent.parent / "schemas" / name).read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
 
-@lru_cache(maxsize=8)
-def _schema_from(path: str) -> str:
-    """The text of a user-given schema file (cached per process)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        json.loads(text)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read schema: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{path}: schema is not valid JSON: {exc}") from None
-    return text
-
-
 class SchemaChecker:
-    """One compiled validator (and, on demand, one explaining validator) per schema."""
+    """One compiled validator (the verdict) and, on demand, one explaining validator."""
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    def __init__(self, schema: Mapping[str, Any], *, name: str = "the leaderboard schema") -> None:
         import jsonschema_rs
 
         self.schema = dict(schema)
         try:
             self._fast = jsonschema_rs.validator_for(self.schema, validate_formats=False)
         except Exception as exc:
-            raise ConfigError(f"the leaderboard schema is not a valid JSON Schema: {exc}") from None
+            raise ConfigError(f"{name} is not a valid JSON Schema: {exc}") from None
         self._slow: Any = None
 
     def is_valid(self, value: Any) -> bool:
-        return bool(self._fast.is_valid(value))
+        try:
+            return bool(self._fast.is_valid(value))
+        except (ValueError, OverflowError, UnicodeError):  # a value it cannot take is no pass
+            return False
 
     def _explainer(self) -> Any:
         if self._slow is None:
@@ -87,23 +70,65 @@ class SchemaChecker:
             errors.extend(_leaves(error))
         return errors
 
+    def verdict_only(self, value: Any) -> list[tuple[str, str, str]]:
+        """(pointer, keyword, message) of the compiled validator's own errors: what is said
+        when the explainer finds nothing (its regular expressions differ from ECMA-262)."""
+        found: list[tuple[str, str, str]] = []
+        try:
+            for error in self._fast.iter_errors(value):
+                pointer = pointer_of(getattr(error, "instance_path", ()) or ())
+                kind = getattr(error, "kind", None)
+                keyword = type(kind).__name__.rsplit("_", 1)[-1].lower() if kind else "invalid"
+                found.append((pointer, _keyword(keyword), _clip(str(error.message))))
+        except (ValueError, OverflowError, UnicodeError) as exc:
+            found.append(("", "invalid", _clip(str(exc))))
+        return found or [("", "invalid", "the compiled validator rejects this document")]
+
     def problems(self, doc: JsonDoc) -> list[Problem]:
+        """Every schema problem of a document: never none when the verdict is invalid."""
         if self.is_valid(doc.value):
             return []
-        return [_problem(doc, err) for err in self.explain(doc.value)]
+        explained = [_problem(doc, err) for err in self.explain(doc.value)]
+        if explained:
+            return explained
+        return [
+            Problem(doc.path, *doc.position(pointer), f"schema-{keyword}", message, pointer)
+            for pointer, keyword, message in self.verdict_only(doc.value)
+        ]
+
+
+def _keyword(name: str) -> str:
+    known = {"pattern": "pattern", "required": "required", "type": "type", "enum": "enum"}
+    return known.get(name, name if name.isalpha() else "invalid")
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 _CHECKERS: dict[str, SchemaChecker] = {}
 
 
-def checker_for(schema_path: str = "") -> SchemaChecker:
-    """The process-wide checker for a schema file ("" = the bundled one)."""
-    key = str(Path(schema_path).resolve()) if schema_path else ""
-    checker = _CHECKERS.get(key)
+def checker_for(schema_text: str = "", *, name: str = "") -> SchemaChecker:
+    """The process-wide checker for a schema given as text ("" = the bundled one).
+
+    Keyed by the schema's content, never by its path: a schema edited in place is a
+    new schema.
+    """
+    checker = _CHECKERS.get(schema_text)
     if checker is None:
-        schema = json.loads(_schema_from(key)) if key else bundled_schema(LEADERBOARD_SCHEMA)
-        checker = SchemaChecker(schema)
-        _CHECKERS[key] = checker
+        if schema_text:
+            try:
+                schema = json.loads(schema_text)
+            except ValueError as exc:
+                raise ConfigError(f"{name or 'schema'}: schema is not valid JSON: {exc}") from None
+            if not isinstance(schema, dict):
+                raise ConfigError(f"{name or 'schema'}: a JSON Schema is an object")
+        else:
+            schema = bundled_schema(LEADERBOARD_SCHEMA)
+        checker = SchemaChecker(schema, name=name or "the leaderboard schema")
+        _CHECKERS[schema_text] = checker
     return checker
 
 
@@ -206,109 +231,3 @@ def _problem(doc: JsonDoc, error: ValidationError) -> Problem:
     pointer = pointer_of(error.absolute_path)
     line, col = doc.position(pointer)
     return Problem(doc.path, line, col, f"schema-{error.validator}", message_for(error), pointer)
-
-
-def entries(value: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-    """The result objects in a document with their pointers (object or array)."""
-    if isinstance(value, dict):
-        yield "", value
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, dict):
-                yield f"/{index}", item
-
-
-def _get(obj: Mapping[str, Any], *keys: str) -> Any:
-    node: Any = obj
-    for key in keys:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
-
-
-def parse_datetime(text: str) -> datetime | None:
-    """An RFC 3339 date-time with its offset, or None."""
-    if not _RFC3339.match(text):
-        return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def documented_rules(doc: JsonDoc, config: Config) -> list[Problem]:
-    """Rules the website documents but its schema does not enforce."""
-    problems: list[Problem] = []
-    for base, entry in entries(doc.value):
-        problems.extend(_entry_rules(doc, base, entry, config))
-    return problems
-
-
-def _entry_rules(
-    doc: JsonDoc, base: str, entry: dict[str, Any], config: Config
-) -> Iterable[Problem]:
-    config_type = entry.get("config_type")
-    cluster = entry.get("cluster")
-    if (
-        config.enabled("cluster-single-node")
-        and config_type in ("single_gpu", "multi_gpu")
-        and cluster is not None
-    ):
-        pointer = f"{base}/cluster"
-        line, col = doc.position(pointer)
-        yield Problem(
-            doc.path,
-            line,
-            col,
-            "cluster-single-node",
-            f"cluster must be null when config_type is {config_type!r}; "
-            "set it to null or use multi_node",
-            pointer,
-        )
-    submitted = _get(entry, "metadata", "submitted_at")
-    if (
-        config.enabled("format-date-time")
-        and isinstance(submitted, str)
-        and parse_datetime(submitted) is None
-    ):
-        pointer = f"{base}/metadata/submitted_at"
-        line, col = doc.position(pointer)
-        yield Problem(
-            doc.path,
-            line,
-            col,
-            "format-date-time",
-            f"{_short(submitted)} is not an RFC 3339 date-time with offset "
-            "(e.g. 2026-01-30T01:50:34+00:00)",
-            pointer,
-        )
-    released = _get(entry, "metadata", "release_date")
-    if config.enabled("format-date") and isinstance(released, str) and not _is_date(released):
-        pointer = f"{base}/metadata/release_date"
-        line, col = doc.position(pointer)
-        yield Problem(
-            doc.path,
-            line,
-            col,
-            "format-date",
-            f"{_short(released)} is not a calendar date YYYY-MM-DD",
-            pointer,
-        )
-
-
-def _is_date(text: str) -> bool:
-    if not _DATE.match(text):
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def check_document(doc: JsonDoc, config: Config, schema_path: str = "") -> list[Problem]:
-    """All schema problems of a parsed document: the schema, then the documented rules."""
-    problems = checker_for(schema_path).problems(doc)
-    problems.extend(documented_rules(doc, config))
-    return problems

@@ -7,14 +7,12 @@ to line and column) are computed only when a problem must be reported.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
-from .report import Problem
+from ..report import Problem
 
 _CONSTANT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
 _BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|([\[{])|([\]}])')
@@ -68,43 +66,6 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     start = text.rfind("\n", 0, offset) + 1
     return line, offset - start + 1
-
-
-def read_limited(path: Path, display: str, max_size: int) -> tuple[bytes | None, list[Problem]]:
-    """Read a file, refusing one over ``max_size`` bytes before reading it."""
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        return None, [Problem(display, 0, 0, "file-unreadable", f"cannot read: {exc.strerror}")]
-    if size > max_size:
-        return None, [_too_big(display, size, max_size)]
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(max_size + 1)
-    except OSError as exc:
-        return None, [Problem(display, 0, 0, "file-unreadable", f"cannot read: {exc.strerror}")]
-    if len(data) > max_size:
-        return None, [_too_big(display, len(data), max_size)]
-    return data, []
-
-
-def _too_big(display: str, size: int, limit: int) -> Problem:
-    return Problem(
-        display,
-        0,
-        0,
-        "json-size",
-        f"file is {_human(size)}, over the {_human(limit)} limit (config max_file_size); "
-        "a leaderboard result is a few KiB: keep raw traces out of it",
-    )
-
-
-def _human(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MiB"
-    if size >= 1024:
-        return f"{size / 1024:.1f} KiB"
-    return f"{size} bytes"
 
 
 def parse(
@@ -176,6 +137,21 @@ def parse(
         ]
     except RecursionError:
         return None, [_deep(display, 1, 1, max_depth or sys.getrecursionlimit())]
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        return None, [_too_long_number(display, text, exc)]
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        at = _SURROGATE_ESCAPE.search(text)
+        line, col = _line_col(text, at.start() if at else 0)
+        return None, [
+            Problem(
+                display,
+                line,
+                col,
+                "json-encoding",
+                "a \\u escape names half of a UTF-16 surrogate pair, which is no character; "
+                "write the character itself",
+            )
+        ]
     doc = JsonDoc(display, text, value)
     problems: list[Problem] = []
     if constants:
@@ -208,6 +184,31 @@ def parse(
     if problems:
         return None, problems
     return doc, []
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONG_NUMBER = re.compile(r"-?[0-9]{1000,}")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """True when a decoded string holds half a surrogate pair (not encodable as UTF-8)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _too_long_number(display: str, text: str, exc: ValueError) -> Problem:
+    found = _LONG_NUMBER.search(text)
+    line, col = _line_col(text, found.start()) if found else (1, 1)
+    return Problem(
+        display,
+        line,
+        col,
+        "json-syntax",
+        f"a number has too many digits ({str(exc).split(';')[0]}); write it with fewer digits",
+    )
 
 
 def _deep(display: str, line: int, col: int, max_depth: int) -> Problem:
@@ -249,13 +250,3 @@ def _objects(value: Any) -> Iterator[tuple[str, dict[str, Any]]]:
             stack.extend((pointer_of([*_split(pointer), k]), v) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend((pointer_of([*_split(pointer), i]), v) for i, v in enumerate(node))
-
-
-def load(
-    path: Path, display: str, *, max_size: int, max_depth: int
-) -> tuple[JsonDoc | None, list[Problem]]:
-    """Read and strictly parse the file at ``path``."""
-    data, problems = read_limited(path, display, max_size)
-    if data is None:
-        return None, problems
-    return parse(data, display, max_depth=max_depth)

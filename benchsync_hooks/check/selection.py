@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from .config import Config
+from ..config import Config
 
 DEFAULT_INCLUDE = ("*_leaderboard.json",)
 

@@ -1,0 +1,1 @@
+"""The benchmark side: the git index, checked and remembered through the sync manifest."""

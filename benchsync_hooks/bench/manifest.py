@@ -1,0 +1,239 @@
+"""The sync manifest: its entries, its deterministic text (v2), and reading v1 and v2.
+
+The text is built here with the C string encoder only (json's indenting encoder is
+pure Python) and is byte for byte what ``json.dumps(doc, indent=2)`` gives.
+Reading is fast too: the C parser without hooks, then the shipped JSON Schema of
+the format; duplicate keys do not matter to a reader that verifies every claim, and
+the benchmark side compares the whole text with the one it renders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from json.encoder import encode_basestring
+from typing import Any, NamedTuple
+
+from ..config import Config
+from ..errors import IntegrityError
+from ..report import Problem
+
+FORMAT = "benchsync-manifest/v2"
+FORMATS = {"benchsync-manifest/v1": "manifest-v1.json", FORMAT: "manifest-v2.json"}
+#: The most entries a manifest may hold (documented; a larger one is refused before parsing).
+MAX_ENTRIES = 200_000
+#: The largest manifest read: MAX_ENTRIES entries of 2 KiB (a real entry is ~560 bytes).
+MAX_MANIFEST_BYTES = MAX_ENTRIES * 2_048
+#: Bump when a rule changes what passes: the manifest's ``rules`` digest changes with it.
+RULES_REVISION = "2"
+
+
+class ManifestFile(NamedTuple):
+    """One claim of the manifest: this source, with these bytes, goes to that target."""
+
+    source: str
+    target: str
+    sha256: str
+    size: int
+    blob: str | None  # None in a v1 manifest
+    config_blob: str | None
+    entry_id: str
+    backend: str
+    model: str
+    run_id: str
+
+
+class Manifest(NamedTuple):
+    format: str
+    source_root: str
+    target_root: str
+    rules: str
+    files: tuple[ManifestFile, ...]
+
+
+def rules_digest(config: Config, schema_text: str) -> str:
+    """What the verdicts of a manifest depend on: the configuration, the schema's bytes
+    and the rules' revision (16 hex digits)."""
+    material = "\x1f".join((RULES_REVISION, config.fingerprint(), schema_text))
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def block(f: ManifestFile) -> str:
+    """One file's entry, indented as inside the manifest's ``files`` array."""
+    enc = encode_basestring
+    config_blob = "null" if f.config_blob is None else enc(f.config_blob)
+    return (
+        "    {\n"
+        f'      "source": {enc(f.source)},\n'
+        f'      "target": {enc(f.target)},\n'
+        f'      "sha256": {enc(f.sha256)},\n'
+        f'      "size": {int(f.size)},\n'
+        f'      "blob": {enc(f.blob or "")},\n'
+        f'      "config_blob": {config_blob},\n'
+        f'      "entry_id": {enc(f.entry_id)},\n'
+        f'      "backend": {enc(f.backend)},\n'
+        f'      "model": {enc(f.model)},\n'
+        f'      "run_id": {enc(f.run_id)}\n'
+        "    }"
+    )
+
+
+def render(files: Iterable[ManifestFile], *, config: Config, rules: str) -> str:
+    """The manifest's text: sorted by source, two-space indent, trailing newline."""
+    enc = encode_basestring
+    head = (
+        "{\n"
+        f'  "format": {enc(FORMAT)},\n'
+        f'  "source_root": {enc(config.source_root)},\n'
+        f'  "target_root": {enc(config.target_root)},\n'
+        f'  "rules": {enc(rules)},\n'
+    )
+    body = ",\n".join(block(f) for f in sorted(files, key=lambda f: f.source))
+    if not body:
+        return head + '  "files": []\n}\n'
+    return head + '  "files": [\n' + body + "\n  ]\n}\n"
+
+
+REGENERATE = "regenerate it with 'benchsync manifest' in the benchmark repo"
+
+
+def _fail(
+    display: str, line: int, col: int, rule: str, message: str, fix: str = REGENERATE
+) -> IntegrityError:
+    where = f"{display}:{line}:{col}" if line else display
+    return IntegrityError(f"{where}: {rule} {message}; {fix}")
+
+
+def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
+    """Parse and validate a manifest (v1 or v2); an :class:`IntegrityError` names what is wrong."""
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise _fail(display, 0, 0, "manifest-size", f"is {len(data):,} bytes; refusing it")
+    entries = data.count(b'"source"')
+    if entries > MAX_ENTRIES:
+        raise _fail(
+            display, 0, 0, "manifest-size", f"lists {entries:,} files, over {MAX_ENTRIES:,}"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(display, 0, 0, "manifest-schema", f"byte {exc.start} is not UTF-8") from None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _fail(display, exc.lineno, exc.colno, "manifest-schema", exc.msg) from None
+    except (ValueError, RecursionError):
+        raise _fail(display, 0, 0, "manifest-schema", "is not a JSON document") from None
+    found = ManifestText(display, text)
+    fmt = value.get("format") if isinstance(value, dict) else None
+    if fmt not in FORMATS:
+        shown = json.dumps(fmt)[:60] if isinstance(fmt, str) else "missing"
+        raise _fail(
+            display,
+            *found.position("/format"),
+            "manifest-format",
+            f"format {shown} is not one this benchsync reads ({', '.join(FORMATS)})",
+            "use the same benchsync-hooks version on both sides",
+        )
+    _validate(value, FORMATS[fmt], found)
+    files = tuple(
+        ManifestFile(
+            f["source"],
+            f["target"],
+            f["sha256"],
+            f["size"],
+            f.get("blob"),
+            f.get("config_blob"),
+            f["entry_id"],
+            f["backend"],
+            f["model"],
+            f["run_id"],
+        )
+        for f in value["files"]
+    )
+    rules = value.get("rules", "")
+    return Manifest(fmt, value["source_root"], value["target_root"], rules, files), found
+
+
+_CHECKERS: dict[str, Any] = {}
+
+
+def _validate(value: Any, schema_name: str, found: ManifestText) -> None:
+    from ..check.schema import SchemaChecker, bundled_schema, message_for
+
+    checker = _CHECKERS.get(schema_name)
+    if checker is None:
+        checker = SchemaChecker(bundled_schema(schema_name), name=schema_name)
+        _CHECKERS[schema_name] = checker
+    if checker.is_valid(value):
+        return
+    from ..check.jsondoc import pointer_of
+
+    errors = checker.explain(value)
+    if errors:
+        pointer, message = pointer_of(errors[0].absolute_path), message_for(errors[0])
+    else:
+        pointer, _keyword, message = checker.verdict_only(value)[0]
+    raise _fail(
+        found.display, *found.position(pointer), "manifest-schema", f"{message} at {pointer or '/'}"
+    )
+
+
+_KEY = re.compile(r'\n {6}"([a-z_]+)": ')
+
+
+class ManifestText:
+    """A manifest's text, to point at ``/files/N/key`` without a parse with positions.
+
+    The rendered layout puts entry N's keys on lines of their own; a text of another
+    layout falls back to a full source map (slower, only on the way to an error)."""
+
+    def __init__(self, display: str, text: str) -> None:
+        self.display = display
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def _entries(self) -> list[int]:
+        if self._starts is None:
+            starts, at = [], self.text.find('"files": [')
+            while at >= 0:
+                at = self.text.find("\n    {", at + 1)
+                if at >= 0:
+                    starts.append(at + 5)
+            self._starts = starts
+        return self._starts
+
+    def position(self, pointer: str) -> tuple[int, int]:
+        """1-based (line, column) of the value at ``pointer``."""
+        parts = pointer.split("/")[1:]
+        if len(parts) >= 2 and parts[0] == "files" and parts[1].isdigit():
+            starts = self._entries()
+            index = int(parts[1])
+            if index < len(starts):
+                at = starts[index]
+                if len(parts) == 2:
+                    return self._line_col(at)
+                end = starts[index + 1] if index + 1 < len(starts) else len(self.text)
+                for match in _KEY.finditer(self.text, at, end):
+                    if match.group(1) == parts[2]:
+                        return self._line_col(match.end())
+        return self._mapped(pointer)
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        line = self.text.count("\n", 0, offset) + 1
+        return line, offset - self.text.rfind("\n", 0, offset)
+
+    def _mapped(self, pointer: str) -> tuple[int, int]:
+        from ..check.jsondoc import JsonDoc
+
+        try:
+            return JsonDoc(self.display, self.text, None).position(pointer)
+        except (ValueError, RecursionError):
+            return (1, 1)
+
+    def problem(self, index: int, key: str, rule: str, message: str) -> Problem:
+        """A false claim at ``/files/index/key``."""
+        pointer = f"/files/{index}/{key}" if key else f"/files/{index}"
+        line, col = self.position(pointer)
+        return Problem(self.display, line, col, rule, message, pointer)

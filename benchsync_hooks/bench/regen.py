@@ -1,0 +1,100 @@
+"""The manifest the git index calls for, against the one in the work tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+from ..check.uniqueness import Placed, uniqueness
+from ..context import Context
+from ..git import GitRepo
+from ..git.listing import ignored
+from ..report import Problem
+from .manifest import ManifestFile, render, rules_digest
+from .scan import check_entries, index_view, placed_of, remembered
+
+
+class ManifestState(NamedTuple):
+    """The manifest the index calls for, against the one on disk."""
+
+    total: int
+    problems: tuple[Problem, ...]
+    data: bytes
+    current: bytes | None
+    path: Path
+    rel: str
+    ignored_by: str | None
+    reads: int
+
+    @property
+    def stale(self) -> bool:
+        return self.current != self.data
+
+    @property
+    def left_out(self) -> list[Problem]:
+        """One line per file kept out of the manifest, naming the rules it breaks."""
+        rules: dict[str, set[str]] = {}
+        for problem in self.problems:
+            rules.setdefault(problem.path, set()).add(problem.rule)
+        return [
+            Problem(
+                path,
+                0,
+                0,
+                "manifest-left-out",
+                f"not in the manifest: fails {', '.join(sorted(found))}",
+            )
+            for path, found in sorted(rules.items())
+        ]
+
+
+def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState:
+    """Check the results of the index and render the manifest.
+
+    Entries of the manifest in the index are reused while their blobs, their
+    ``config.json`` blobs and the rules are the same (``cold``: never); every other
+    result is read and checked. Uniqueness is judged over all results every time,
+    so the bytes never depend on what was reused.
+    """
+    config = ctx.config
+    rules = rules_digest(config, ctx.schema_text)
+    view = index_view(repo, config)
+    memory = {} if cold else remembered(repo, view, config, rules)
+    todo = [e for e in view.boards if e.path not in memory]
+    verdicts = check_entries(repo, todo, view, config, ctx.schema_text)
+    placed = placed_of(verdicts, config)
+    placed.extend(Placed(f.source, f.target, (f.entry_id,)) for f in memory.values())
+    conflicts = uniqueness(placed)
+    excluded = {p.path for p in conflicts}
+    files = [f for f in memory.values() if f.source not in excluded]
+    for verdict in verdicts:
+        if verdict.ok and verdict.source not in excluded:
+            assert verdict.facts is not None and verdict.result is not None
+            result, facts = verdict.result, verdict.facts
+            files.append(
+                ManifestFile(
+                    source=verdict.source,
+                    target=result.target(config.target_root),
+                    sha256=facts.sha256,
+                    size=facts.size,
+                    blob=verdict.blob,
+                    config_blob=view.config_blob(verdict.source),
+                    entry_id=facts.entry_ids[0] if facts.entry_ids else "",
+                    backend=result.backend,
+                    model=result.model,
+                    run_id=result.run_id,
+                )
+            )
+    problems = tuple(p for v in verdicts for p in v.problems) + tuple(conflicts)
+    data = render(files, config=config, rules=rules).encode("utf-8")
+    path = ctx.root / config.manifest
+    try:
+        current: bytes | None = path.read_bytes()
+    except OSError:
+        current = None
+    hidden = None
+    if view.manifest is None:
+        hidden = ignored(repo, [config.manifest]).get(config.manifest)
+    return ManifestState(
+        len(view.boards), problems, data, current, path, config.manifest, hidden, len(todo)
+    )

@@ -1,0 +1,167 @@
+"""The results of the git index: listed once, remembered through the manifest, read when new.
+
+The manifest in the index is the only memory: an entry of it is taken as it is
+while the index still holds the same blob at its source, the same ``config.json``
+blob beside it, and the manifest was made under the same rules. Every other result
+is read from its blob and checked here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from ..check.content import Verdict, config_path_for, read_facts, run_config_from_bytes, verdict_of
+from ..check.convention import parse_source
+from ..check.facts import RunConfig
+from ..check.selection import selected
+from ..check.uniqueness import Placed
+from ..config import Config
+from ..errors import GitError, IntegrityError
+from ..files import too_big
+from ..git import GitRepo
+from ..git.listing import Entry, index_listing
+from ..git.objects import read_blobs
+from ..report import Problem
+from .manifest import FORMAT, ManifestFile, load
+
+
+class IndexView(NamedTuple):
+    """What the index holds under the source root: results, config.json files, the manifest."""
+
+    boards: tuple[Entry, ...]
+    configs: dict[str, Entry]
+    manifest: Entry | None
+
+    def config_blob(self, source: str) -> str | None:
+        found = self.configs.get(config_path_for(source))
+        return found.blob if found is not None else None
+
+
+def index_view(repo: GitRepo, config: Config) -> IndexView:
+    listing = index_listing(repo, config.source_root)
+    if config.manifest not in listing and not config.manifest.startswith(config.source_root + "/"):
+        listing.update(index_listing(repo, config.manifest))
+    boards = tuple(e for p, e in listing.items() if selected(p, config))
+    configs = {p: e for p, e in listing.items() if p.endswith("/config.json") and e.is_file}
+    return IndexView(boards, configs, listing.get(config.manifest))
+
+
+def remembered(
+    repo: GitRepo, view: IndexView, config: Config, rules: str
+) -> dict[str, ManifestFile]:
+    """The manifest entries (of the manifest in the index) that still hold, by source."""
+    if view.manifest is None or not view.manifest.is_file:
+        return {}
+    if not config.enabled("layout-single-result"):
+        return {}  # an array file may carry several entry_ids; the manifest records one
+    try:
+        data = next(read_blobs(repo, [view.manifest.blob]))[1]
+        manifest, _text = load(data or b"", config.manifest)
+    except (IntegrityError, GitError):
+        return {}  # no usable memory: everything is read
+    if (manifest.format, manifest.rules) != (FORMAT, rules) or (
+        manifest.source_root,
+        manifest.target_root,
+    ) != (config.source_root, config.target_root):
+        return {}
+    boards = {e.path: e for e in view.boards}
+    kept: dict[str, ManifestFile] = {}
+    for item in manifest.files:
+        entry = boards.get(item.source)
+        if entry is None or not entry.is_file or entry.blob != item.blob:
+            continue
+        if view.config_blob(item.source) != item.config_blob:
+            continue
+        result, _problems = parse_source(item.source, config)
+        if result is None or (result.target(config.target_root), result.backend) != (
+            item.target,
+            item.backend,
+        ):
+            continue
+        if (result.model, result.run_id) == (item.model, item.run_id):
+            kept[item.source] = item
+    return kept
+
+
+def _run_configs(repo: GitRepo, view: IndexView, sources: Iterable[str]) -> dict[str, RunConfig]:
+    """The config.json beside each of ``sources`` that has one, by config path."""
+    wanted = {config_path_for(s) for s in sources} & view.configs.keys()
+    by_blob: dict[str, list[str]] = {}
+    for path in wanted:
+        by_blob.setdefault(view.configs[path].blob, []).append(path)
+    found: dict[str, RunConfig] = {}
+    for blob, data in read_blobs(repo, by_blob, max_size=1024 * 1024):
+        for path in by_blob[blob]:
+            parsed = run_config_from_bytes(path, data)
+            found[path] = parsed or RunConfig(path, None, None, None, None, None, "is too large")
+    return found
+
+
+def check_entries(
+    repo: GitRepo, entries: Iterable[Entry], view: IndexView, config: Config, schema_text: str
+) -> list[Verdict]:
+    """Every per-file check of these index entries, each blob read once."""
+    items = list(entries)
+    files = [e for e in items if e.is_file]
+    run_configs = _run_configs(repo, view, (e.path for e in files))
+    data = dict(read_blobs(repo, (e.blob for e in files), max_size=config.max_file_size))
+    verdicts: list[Verdict] = []
+    for entry in items:
+        if not entry.is_file:
+            what = "a symbolic link" if entry.is_symlink else f"not a regular file ({entry.mode})"
+            problem = Problem(
+                entry.path, 0, 0, "layout-symlink", f"is {what}; commit the result file itself"
+            )
+            verdicts.append(Verdict(entry.path, entry.blob, None, None, (problem,)))
+            continue
+        content = data[entry.blob]
+        big = None
+        if content is None:
+            from ..git.objects import object_info
+
+            info = object_info(repo, entry.blob)
+            big = too_big(entry.path, info[2] if info else 0, config.max_file_size)
+        verdicts.append(
+            verdict_of(
+                entry.path,
+                entry.blob,
+                content,
+                run_configs.get(config_path_for(entry.path)),
+                config,
+                schema_text=schema_text,
+                too_big=big,
+            )
+        )
+    return verdicts
+
+
+def placed_of(verdicts: Iterable[Verdict], config: Config) -> list[Placed]:
+    """What the repo-wide rules need of checked files that follow the convention."""
+    return [
+        Placed(v.source, v.result.target(config.target_root), v.facts.entry_ids)
+        for v in verdicts
+        if v.result is not None and v.facts is not None
+    ]
+
+
+def placed_of_index(
+    repo: GitRepo, view: IndexView, config: Config, rules: str, *, skip: set[str]
+) -> list[Placed]:
+    """Targets and entry ids of every result in the index except ``skip``: from the
+    manifest where it still holds, else from the blob (strict JSON only)."""
+    memory = remembered(repo, view, config, rules)
+    placed = [
+        Placed(f.source, f.target, (f.entry_id,)) for f in memory.values() if f.source not in skip
+    ]
+    unknown = [e for e in view.boards if e.is_file and e.path not in skip and e.path not in memory]
+    blobs = dict(read_blobs(repo, (e.blob for e in unknown), max_size=config.max_file_size))
+    for entry in unknown:
+        content = blobs[entry.blob]
+        result, _problems = parse_source(entry.path, config)
+        if content is None or result is None:
+            continue
+        _doc, facts = read_facts(content, entry.path, config)
+        if facts is not None:
+            placed.append(Placed(entry.path, result.target(config.target_root), facts.entry_ids))
+    return placed

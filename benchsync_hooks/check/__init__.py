@@ -1,0 +1,4 @@
+"""Pure rules: strict JSON, the schema, the convention, consistency, uniqueness.
+
+No git and no file system here: callers bring the bytes.
+"""

@@ -1,0 +1,72 @@
+"""Repo-wide rules: entry_id unique, one source per website target (also across case)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from ..report import Problem
+
+
+class Placed(NamedTuple):
+    """A leaderboard file whose path follows the convention, for repo-wide rules."""
+
+    source: str
+    target: str
+    entry_ids: tuple[str, ...]
+
+
+def uniqueness(placed: Iterable[Placed], *, focus: set[str] | None = None) -> list[Problem]:
+    """entry_id unique and one source per target (case-insensitively) across the repo.
+
+    A conflict is reported on each file of ``focus`` it involves (all files when
+    ``focus`` is None), naming the other file.
+    """
+    items = list(placed)
+    all_ids = [i for item in items for i in item.entry_ids]
+    targets = {item.target.casefold() for item in items}
+    if len(set(all_ids)) == len(all_ids) and len(targets) == len(items):
+        return []  # the common case, decided at C speed
+    by_id: dict[str, list[str]] = {}
+    by_target: dict[str, list[Placed]] = {}
+    for item in items:
+        for entry_id in set(item.entry_ids):
+            by_id.setdefault(entry_id, []).append(item.source)
+        by_target.setdefault(item.target.casefold(), []).append(item)
+    problems: list[Problem] = []
+    for entry_id, sources in by_id.items():
+        if len(sources) < 2:
+            continue
+        for source in sorted(sources):
+            if focus is not None and source not in focus:
+                continue
+            others = ", ".join(s for s in sorted(sources) if s != source)
+            problems.append(
+                Problem(
+                    source,
+                    0,
+                    0,
+                    "entry-id-unique",
+                    f"entry_id {entry_id} is also used by {others}; "
+                    "give each result its own entry_id (a new UUID)",
+                )
+            )
+    for group in by_target.values():
+        if len(group) < 2:
+            continue
+        for item in group:
+            if focus is not None and item.source not in focus:
+                continue
+            others = ", ".join(sorted(g.source for g in group if g is not item))
+            same = all(g.target == item.target for g in group)
+            how = "maps to the same target" if same else "maps to a target differing only in case"
+            problems.append(
+                Problem(
+                    item.source,
+                    0,
+                    0,
+                    "target-unique",
+                    f"{how} {item.target} as {others}; rename one run",
+                )
+            )
+    return problems

@@ -1,0 +1,134 @@
+"""Refs, commits and the checked-out branch: resolve, inspect, commit, move."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import GitError
+from .repo import GitRepo, last_line
+
+
+def resolve_commit(repo: GitRepo, ref: str, *, what: str = "ref") -> str:
+    """The commit ``ref`` names; a :class:`GitError` that says what it is otherwise."""
+    found = resolve_or_none(repo, ref)
+    if found is not None:
+        return found
+    kind = repo.text("cat-file", "-t", "--", ref) if not ref.startswith("-") else ""
+    if kind in ("tree", "blob"):
+        raise GitError(f"{what} {ref!r} names a {kind}, not a commit; pass a branch, tag or commit")
+    raise GitError(f"{what} {ref!r} does not exist in {repo.root}; check --ref")
+
+
+def resolve_or_none(repo: GitRepo, ref: str) -> str | None:
+    if ref.startswith("-"):
+        return None
+    found = repo.text("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    return found or None
+
+
+def current_branch(repo: GitRepo) -> str | None:
+    """The checked-out branch, or None on a detached HEAD."""
+    return repo.text("symbolic-ref", "--quiet", "--short", "HEAD") or None
+
+
+def branch_commit(repo: GitRepo, branch: str) -> str | None:
+    return repo.text("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}") or None
+
+
+def commit_info(repo: GitRepo, commit: str) -> tuple[str, list[str], str]:
+    """(tree id, parent ids, message) of a commit."""
+    status, out, err = repo.run("cat-file", "commit", commit)
+    if status:
+        raise GitError(f"cannot read commit {commit}: {last_line(err)}")
+    header, _, message = out.decode("utf-8", "replace").partition("\n\n")
+    tree = ""
+    parents: list[str] = []
+    for line in header.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "tree":
+            tree = value
+        elif key == "parent":
+            parents.append(value)
+    return tree, parents, message
+
+
+def operation_in_progress(repo: GitRepo) -> str | None:
+    """'merge', 'rebase', 'cherry-pick', 'revert' or 'bisect' when one is under way."""
+    git_dir = Path(repo.handle.git_dir)  # this worktree's own git directory
+    for marker, name in (
+        ("rebase-merge", "rebase"),
+        ("rebase-apply", "rebase"),
+        ("MERGE_HEAD", "merge"),
+        ("CHERRY_PICK_HEAD", "cherry-pick"),
+        ("REVERT_HEAD", "revert"),
+        ("BISECT_LOG", "bisect"),
+    ):
+        if (git_dir / marker).exists():
+            return name
+    return None
+
+
+def worktree_holding(repo: GitRepo, branch: str) -> str | None:
+    """Another worktree that has ``branch`` checked out (its path), if any."""
+    out = repo.out("worktree", "list", "--porcelain").decode("utf-8", "surrogateescape")
+    here = str(repo.root)
+    path = ""
+    for line in out.splitlines():
+        if line.startswith("worktree "):
+            path = line[len("worktree ") :]
+        elif line == f"branch refs/heads/{branch}" and Path(path).resolve() != Path(here):
+            return path
+    return None
+
+
+def _identity(repo: GitRepo) -> list[str]:
+    """``-c user.name=… -c user.email=…`` when the repository has no identity (CI)."""
+    args: list[str] = []
+    for key, fallback in (
+        ("user.name", "benchsync"),
+        ("user.email", "benchsync@users.noreply.github.com"),
+    ):
+        if not repo.text("config", "--get", key):
+            args += ["-c", f"{key}={fallback}"]
+    return args
+
+
+def commit_tree(repo: GitRepo, tree: str, parent: str, message: str) -> str:
+    out = repo.out(
+        *_identity(repo), "commit-tree", tree, "-p", parent, "-F", "-", data=message.encode()
+    )
+    return out.decode().strip()
+
+
+def update_branch(repo: GitRepo, branch: str, commit: str, old: str | None) -> None:
+    """Point ``branch`` at ``commit``, only if it still is at ``old`` (None: absent)."""
+    status, _out, err = repo.run(
+        "update-ref", "-m", "benchsync apply", f"refs/heads/{branch}", commit, old or "0" * 40
+    )
+    if status:
+        raise GitError(f"cannot move branch {branch}: {last_line(err)}")
+
+
+def index_matches_head(repo: GitRepo) -> bool:
+    """True when the index holds HEAD's tree (nothing staged)."""
+    return repo.run("diff-index", "--cached", "--quiet", "HEAD", "--")[0] == 0
+
+
+def switch_to(repo: GitRepo, branch: str) -> None:
+    """Make ``branch`` the checked-out branch and reset the index to it (not the files)."""
+    repo.out("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+    repo.out("reset", "-q", "--mixed", "HEAD")
+
+
+def switch_adding(repo: GitRepo, branch: str, paths: list[str]) -> None:
+    """Check out ``branch`` whose tree is the current index plus ``paths`` (just written):
+    move HEAD and add those paths to the index, without rewriting the rest of it."""
+    repo.out("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+    data = ("\0".join(paths) + "\0").encode("utf-8", "surrogateescape")
+    repo.out("update-index", "--add", "-z", "--stdin", data=data)
+
+
+def checkout(repo: GitRepo, branch: str) -> None:
+    status, _out, err = repo.run("checkout", "-q", "-f", branch, "--")
+    if status:
+        raise GitError(f"cannot check out {branch}: {last_line(err)}")

@@ -1,0 +1,125 @@
+"""Open a repository and run git commands in it, through GitPython."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import GitError
+
+if TYPE_CHECKING:
+    import git
+
+
+class GitRepo:
+    """A repository: its work tree (or bare directory), common git directory, GitPython handle."""
+
+    __slots__ = ("_repo", "git_dir", "root")
+
+    def __init__(self, root: Path, git_dir: Path, repo: git.Repo) -> None:
+        self.root = root
+        self.git_dir = git_dir
+        self._repo = repo
+
+    @property
+    def handle(self) -> git.Repo:
+        return self._repo
+
+    def run(
+        self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None
+    ) -> tuple[int, bytes, str]:
+        """Run ``git ARGS`` here; (status, stdout, stderr). Never raises on a non-zero exit."""
+        from git.exc import GitCommandNotFound
+
+        stdin = None
+        if data is not None:
+            stdin = tempfile.TemporaryFile()
+            stdin.write(data)
+            stdin.seek(0)
+        try:
+            status, out, err = self._repo.git.execute(
+                ["git", *args],
+                istream=stdin,
+                with_extended_output=True,
+                with_exceptions=False,
+                stdout_as_string=False,
+                strip_newline_in_stdout=False,
+                env=env,
+            )
+        except GitCommandNotFound:
+            raise GitError("git is not installed; install git") from None
+        finally:
+            if stdin is not None:
+                stdin.close()
+        text = err.decode("utf-8", "replace") if isinstance(err, bytes) else str(err or "")
+        return int(status or 0), bytes(out or b""), text
+
+    def out(
+        self, *args: str, data: bytes | None = None, env: dict[str, str] | None = None
+    ) -> bytes:
+        """Run ``git ARGS``; its stdout, or a :class:`GitError` naming the command."""
+        status, out, err = self.run(*args, data=data, env=env)
+        if status:
+            raise GitError(f"git {args[0]} failed: {last_line(err)}")
+        return out
+
+    def text(self, *args: str) -> str:
+        """The stripped stdout of a command that prints one value ("" on failure)."""
+        status, out, _err = self.run(*args)
+        return out.decode("utf-8", "surrogateescape").strip() if status == 0 else ""
+
+    def close(self) -> None:
+        """End GitPython's persistent ``cat-file`` processes."""
+        self._repo.close()
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of git's stderr: usually the one that says why."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "unknown error"
+
+
+def _open(path: Path, *, search: bool) -> git.Repo:
+    import git
+    from git.exc import GitCommandNotFound
+
+    try:
+        return git.Repo(path, search_parent_directories=search)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitError(
+            f"{path} is not inside a git repository; run benchsync in the repository "
+            "(or 'git init' first)"
+        ) from None
+    except GitCommandNotFound:  # pragma: no cover - GitPython checks lazily
+        raise GitError("git is not installed; install git") from None
+
+
+def open_repo(start: Path) -> GitRepo:
+    """The checkout that holds ``start``; a :class:`GitError` if there is none."""
+    repo = _open(start, search=True)
+    if repo.bare or repo.working_tree_dir is None:
+        raise GitError(f"{start} is a bare repository; run benchsync in a checkout")
+    return GitRepo(Path(repo.working_tree_dir).resolve(), Path(repo.common_dir).resolve(), repo)
+
+
+def open_any(path: Path) -> GitRepo:
+    """A repository at ``path``: a checkout (any folder inside it) or a bare repository."""
+    repo = _open(path, search=True)
+    root = Path(repo.working_tree_dir or repo.git_dir).resolve()
+    return GitRepo(root, Path(repo.common_dir).resolve(), repo)
+
+
+def init_bare(path: Path) -> GitRepo:
+    """Create (or open) a bare repository at ``path``."""
+    import git
+
+    if not (path / "HEAD").is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            repo = git.Repo.init(path, bare=True)
+        except Exception as exc:  # GitCommandError or OSError: the disk said no
+            raise GitError(f"cannot create the repository {path}: {exc}") from None
+    else:
+        repo = git.Repo(path)
+    return GitRepo(path.resolve(), path.resolve(), repo)

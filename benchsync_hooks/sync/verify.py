@@ -1,0 +1,180 @@
+"""The structural claims of every manifest entry, checked against the source tree.
+
+Pure string work on two listings, run on every apply for every entry: the manifest
+is a list of claims, never a list of paths to write. Content claims (sha256, the
+schema, consistency) are checked in :mod:`.plan` for what will be written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from ..bench.manifest import Manifest, ManifestFile, ManifestText
+from ..check.content import config_path_for
+from ..check.convention import SUFFIX, ResultPath, parse_source
+from ..config import Config
+from ..git.listing import Entry
+from ..report import Problem
+
+REGENERATE = "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+TAMPERED = "the manifest was tampered with; regenerate it and check the benchmark repo"
+
+
+class Claim(NamedTuple):
+    """A manifest entry whose structure holds: its source entry and parsed path."""
+
+    nth: int  # the entry's position in the manifest's files
+    file: ManifestFile
+    entry: Entry
+    result: ResultPath
+
+
+def safe_target(target: str, root: str) -> bool:
+    """Under ``root``, relative, no empty, ``.`` or ``..`` part, no backslash or NUL."""
+    parts = target.split("/")
+    return (
+        target.startswith(root + "/")
+        and target.endswith(SUFFIX)
+        and not {"", ".", ".."} & set(parts)
+        and "\\" not in target
+        and "\0" not in target
+        and target.isascii()
+        and target.isprintable()
+    )
+
+
+def verify_structure(
+    manifest: Manifest,
+    text: ManifestText,
+    listing: Mapping[str, Entry],
+    config: Config,
+    short: str,
+) -> tuple[list[Claim], list[Problem]]:
+    """Every entry's structural claims; (the claims that hold, the problems of the rest)."""
+    if (manifest.source_root, manifest.target_root) != (config.source_root, config.target_root):
+        pointer = "/source_root" if manifest.source_root != config.source_root else "/target_root"
+        line, col = text.position(pointer)
+        return [], [
+            Problem(
+                text.display,
+                line,
+                col,
+                "manifest-roots",
+                f"manifest roots {manifest.source_root}/ → {manifest.target_root}/ differ from "
+                f"this website's {config.source_root}/ → {config.target_root}/; align "
+                "source_root/target_root in the two configurations",
+                pointer,
+            )
+        ]
+    claims: list[Claim] = []
+    problems: list[Problem] = []
+    sources: dict[str, int] = {}
+    targets: dict[str, int] = {}
+    for index, item in enumerate(manifest.files):
+        found = _claim_problem(item, index, listing, config, short, sources, targets)
+        if isinstance(found, _Bad):
+            message = f"{found.message}; {found.fix}"
+            problems.append(text.problem(index, found.key, found.rule, message))
+        else:
+            claims.append(Claim(index, item, *found))
+    return claims, problems
+
+
+class _Bad(NamedTuple):
+    """The first false claim of an entry: at which key, which rule, what, and the fix."""
+
+    key: str
+    rule: str
+    message: str
+    fix: str = REGENERATE
+
+
+def _claim_problem(
+    item: ManifestFile,
+    index: int,
+    listing: Mapping[str, Entry],
+    config: Config,
+    short: str,
+    sources: dict[str, int],
+    targets: dict[str, int],
+) -> _Bad | tuple[Entry, ResultPath]:
+    """(key, rule, message, fix) of the first false claim of one entry, or what holds."""
+    if item.source in sources:
+        return _Bad(
+            "source",
+            "manifest-duplicate",
+            f"lists {item.source} twice (also /files/{sources[item.source]})",
+        )
+    sources[item.source] = index
+    folded = item.target.casefold()
+    if folded in targets:
+        return _Bad(
+            "target",
+            "manifest-duplicate",
+            f"target {item.target} is claimed twice (also /files/{targets[folded]}, "
+            "possibly differing in case)",
+        )
+    targets[folded] = index
+    if not safe_target(item.target, config.target_root):
+        return _Bad(
+            "target",
+            "manifest-target",
+            f"target {item.target!r} leaves {config.target_root}/",
+            TAMPERED,
+        )
+    entry = listing.get(item.source)
+    if entry is None:
+        return _Bad(
+            "source",
+            "manifest-source",
+            f"lists {item.source}, which is not in the source at {short}",
+        )
+    if not entry.is_file:
+        what = "a symbolic link" if entry.is_symlink else "not a regular file"
+        return _Bad("source", "manifest-source", f"lists {item.source}, which is {what}")
+    result, path_problems = parse_source(item.source, config)
+    if result is None:
+        return _Bad("source", "manifest-source", f"lists {item.source}: {path_problems[0].message}")
+    expected = result.target(config.target_root)
+    if item.target != expected:
+        return _Bad(
+            "target",
+            "manifest-target",
+            f"claims target {item.target}, the convention gives {expected}",
+        )
+    for key, value in (
+        ("backend", result.backend),
+        ("model", result.model),
+        ("run_id", result.run_id),
+    ):
+        if getattr(item, key) != value:
+            return _Bad(
+                key,
+                "manifest-field",
+                f"claims {key} {getattr(item, key)!r}, the path says {value!r}",
+            )
+    if item.blob is not None and item.blob != entry.blob:
+        return _Bad(
+            "blob",
+            "manifest-blob",
+            f"claims blob {item.blob[:12]} for {item.source}, "
+            f"the source at {short} has {entry.blob[:12]}",
+        )
+    if item.blob is not None:
+        beside = listing.get(config_path_for(item.source))
+        actual = beside.blob if beside is not None and beside.is_file else None
+        if item.config_blob != actual:
+            return _Bad(
+                "config_blob",
+                "manifest-blob",
+                f"claims config.json blob {str(item.config_blob)[:12]} beside {item.source}, "
+                f"the source has {str(actual)[:12]}",
+            )
+    if entry.size >= 0 and entry.size != item.size:
+        return _Bad(
+            "size",
+            "manifest-size",
+            f"claims {item.size} bytes for {item.source}, the blob has {entry.size}",
+        )
+    return (entry, result)
