@@ -74,7 +74,7 @@ class Config(NamedTuple):
 
 
 _KEYS = set(Config._fields) - {"origin"}
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 def _toml_loads(text: str) -> dict[str, Any]:
@@ -177,7 +177,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
                     )
         if key == "backends":
             for item in value:
-                if not _SLUG.match(item):
+                if not _SLUG.fullmatch(item):
                     raise ConfigError(f"{where}: backends: {item!r} is not a lower-case slug")
         return tuple(value)
     raise ConfigError(f"{where}: {key} has an unsupported value {value!r}")  # pragma: no cover
@@ -188,7 +188,7 @@ def _coerce_workloads(value: Any, where: str) -> Mapping[str, tuple[str, ...]]:
         raise ConfigError(f"{where}: workloads must be a table of workload = [file stems]")
     result: dict[str, tuple[str, ...]] = {}
     for name, stems in value.items():
-        if not _SLUG.match(name):
+        if not _SLUG.fullmatch(name):
             raise ConfigError(f"{where}: workloads: {name!r} is not a lower-case slug")
         if not isinstance(stems, list) or not all(isinstance(s, str) for s in stems):
             raise ConfigError(f"{where}: workloads.{name} must be a list of file stems")

@@ -100,8 +100,9 @@ REGENERATE = "regenerate it with 'benchsync manifest' in the benchmark repo"
 
 
 def _fail(
-    display: str, line: int, col: int, rule: str, message: str, fix: str = REGENERATE
+    display: str, rule: str, message: str, *, at: tuple[int, int] = (0, 0), fix: str = REGENERATE
 ) -> IntegrityError:
+    line, col = at
     where = f"{display}:{line}:{col}" if line else display
     return IntegrityError(f"{where}: {rule} {message}; {fix}")
 
@@ -109,32 +110,32 @@ def _fail(
 def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
     """Parse and validate a manifest (v1 or v2); an :class:`IntegrityError` names what is wrong."""
     if len(data) > MAX_MANIFEST_BYTES:
-        raise _fail(display, 0, 0, "manifest-size", f"is {len(data):,} bytes; refusing it")
+        raise _fail(display, "manifest-size", f"is {len(data):,} bytes; refusing it")
     entries = data.count(b'"source"')
     if entries > MAX_ENTRIES:
-        raise _fail(
-            display, 0, 0, "manifest-size", f"lists {entries:,} files, over {MAX_ENTRIES:,}"
-        )
+        raise _fail(display, "manifest-size", f"lists {entries:,} files, over {MAX_ENTRIES:,}")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _fail(display, 0, 0, "manifest-schema", f"byte {exc.start} is not UTF-8") from None
+        raise _fail(display, "manifest-schema", f"byte {exc.start} is not UTF-8") from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _fail(display, exc.lineno, exc.colno, "manifest-schema", exc.msg) from None
-    except (ValueError, RecursionError):
-        raise _fail(display, 0, 0, "manifest-schema", "is not a JSON document") from None
+        raise _fail(display, "manifest-schema", exc.msg, at=(exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise _fail(display, "manifest-schema", "is nested too deeply to be a manifest") from None
+    except ValueError as exc:
+        raise _fail(display, "manifest-schema", f"is not a JSON document ({exc})") from None
     found = ManifestText(display, text)
     fmt = value.get("format") if isinstance(value, dict) else None
     if fmt not in FORMATS:
         shown = json.dumps(fmt)[:60] if isinstance(fmt, str) else "missing"
         raise _fail(
             display,
-            *found.position("/format"),
             "manifest-format",
             f"format {shown} is not one this benchsync reads ({', '.join(FORMATS)})",
-            "use the same benchsync-hooks version on both sides",
+            at=found.position("/format"),
+            fix="use the same benchsync-hooks version on both sides",
         )
     _validate(value, FORMATS[fmt], found)
     files = tuple(
@@ -176,7 +177,10 @@ def _validate(value: Any, schema_name: str, found: ManifestText) -> None:
     else:
         pointer, _keyword, message = checker.verdict_only(value)[0]
     raise _fail(
-        found.display, *found.position(pointer), "manifest-schema", f"{message} at {pointer or '/'}"
+        found.display,
+        "manifest-schema",
+        f"{message} at {pointer or '/'}",
+        at=found.position(pointer),
     )
 
 
@@ -207,7 +211,7 @@ class ManifestText:
     def position(self, pointer: str) -> tuple[int, int]:
         """1-based (line, column) of the value at ``pointer``."""
         parts = pointer.split("/")[1:]
-        if len(parts) >= 2 and parts[0] == "files" and parts[1].isdigit():
+        if len(parts) >= 2 and parts[0] == "files" and parts[1].isascii() and parts[1].isdigit():
             starts = self._entries()
             index = int(parts[1])
             if index < len(starts):
@@ -232,7 +236,7 @@ class ManifestText:
         except (ValueError, RecursionError):
             return (1, 1)
 
-    def problem(self, index: int, key: str, rule: str, message: str) -> Problem:
+    def problem(self, index: int, key: str, rule: str, *, message: str) -> Problem:
         """A false claim at ``/files/index/key``."""
         pointer = f"/files/{index}/{key}" if key else f"/files/{index}"
         line, col = self.position(pointer)

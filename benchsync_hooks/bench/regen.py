@@ -59,9 +59,9 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
     config = ctx.config
     rules = rules_digest(config, ctx.schema_text)
     view = index_view(repo, config)
-    memory = {} if cold else remembered(repo, view, config, rules)
+    memory = {} if cold else remembered(repo, view, config, rules=rules)
     todo = [e for e in view.boards if e.path not in memory]
-    verdicts = check_entries(repo, todo, view, config, ctx.schema_text)
+    verdicts = check_entries(repo, todo, view, config=config, schema_text=ctx.schema_text)
     placed = placed_of(verdicts, config)
     placed.extend(Placed(f.source, f.target, (f.entry_id,)) for f in memory.values())
     conflicts = uniqueness(placed)

@@ -48,7 +48,7 @@ def index_view(repo: GitRepo, config: Config) -> IndexView:
 
 
 def remembered(
-    repo: GitRepo, view: IndexView, config: Config, rules: str
+    repo: GitRepo, view: IndexView, config: Config, *, rules: str
 ) -> dict[str, ManifestFile]:
     """The manifest entries (of the manifest in the index) that still hold, by source."""
     if view.manifest is None or not view.manifest.is_file:
@@ -99,7 +99,7 @@ def _run_configs(repo: GitRepo, view: IndexView, sources: Iterable[str]) -> dict
 
 
 def check_entries(
-    repo: GitRepo, entries: Iterable[Entry], view: IndexView, config: Config, schema_text: str
+    repo: GitRepo, entries: Iterable[Entry], view: IndexView, *, config: Config, schema_text: str
 ) -> list[Verdict]:
     """Every per-file check of these index entries, each blob read once."""
     items = list(entries)
@@ -146,11 +146,11 @@ def placed_of(verdicts: Iterable[Verdict], config: Config) -> list[Placed]:
 
 
 def placed_of_index(
-    repo: GitRepo, view: IndexView, config: Config, rules: str, *, skip: set[str]
+    repo: GitRepo, view: IndexView, config: Config, *, rules: str, skip: set[str]
 ) -> list[Placed]:
     """Targets and entry ids of every result in the index except ``skip``: from the
     manifest where it still holds, else from the blob (strict JSON only)."""
-    memory = remembered(repo, view, config, rules)
+    memory = remembered(repo, view, config, rules=rules)
     placed = [
         Placed(f.source, f.target, (f.entry_id,)) for f in memory.values() if f.source not in skip
     ]

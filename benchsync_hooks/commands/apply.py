@@ -11,14 +11,28 @@ from typing import TextIO
 from ..config import Config, load_config
 from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, UsageError
 from ..git import GitRepo, open_repo
-from ..git.commit import branch_commit, commit_info, current_branch, resolve_commit
+from ..git.commit import (
+    branch_commit,
+    check_branch_name,
+    commit_info,
+    current_branch,
+    resolve_commit,
+)
 from ..git.remote import check_remote_name, push, remote_branch
 from ..report import ApplyReport, Problem, emit, emit_apply
 from ..sync import prbody
-from ..sync.plan import Plan, build_plan
+from ..sync.plan import build_plan
 from ..sync.progress import progress_bar
 from ..sync.source import open_source
-from ..sync.write import Outcome, clear_temp, commit_plan, ensure_writable, write_files
+from ..sync.values import Plan
+from ..sync.write import (
+    Outcome,
+    clear_temp,
+    commit_plan,
+    ensure_ours,
+    ensure_writable,
+    write_files,
+)
 
 
 @dataclass(frozen=True)
@@ -99,8 +113,9 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     website = open_repo(Path(options.website))
     config = load_config(website.root)
     branch = options.branch or config.branch
+    check_branch_name(website, branch)
     if options.dry_run:  # reads git objects only; writes nothing, not even a lock
-        return _locked(options, website, config, branch, stream, publish)
+        return _locked(options, website, config, branch=branch, stream=stream, publish=publish)
     from filelock import FileLock, Timeout
 
     lock_path = website.git_dir / "benchsync" / "apply.lock"
@@ -108,7 +123,7 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     try:
         with FileLock(str(lock_path), timeout=config.lock_timeout):
             clear_temp(website)
-            return _locked(options, website, config, branch, stream, publish)
+            return _locked(options, website, config, branch=branch, stream=stream, publish=publish)
     except Timeout:
         raise LockedError(
             f"another apply is running on this website (lock {lock_path}); "
@@ -137,6 +152,7 @@ def _locked(
     options: ApplyOptions,
     website: GitRepo,
     config: Config,
+    *,
     branch: str,
     stream: TextIO,
     publish: Publish | None,
@@ -162,7 +178,7 @@ def _locked(
     outcome = Outcome(None, None, False)
     body_path: Path | None = None
     if plan.writes and not options.dry_run:
-        ensure_writable(website, plan, config.target_root)
+        ensure_writable(website, plan, target_root=config.target_root, branch=branch)
         if options.no_commit:
             write_files(website, plan.writes)
             outcome = Outcome(None, None, True)
@@ -172,7 +188,9 @@ def _locked(
         body_path.write_text(pr.body, encoding="utf-8")
     pushed = False
     if options.push and outcome.commit and remote_at_start != outcome.commit:
-        push(website, options.remote, branch, outcome.commit, remote_at_start)
+        if remote_at_start is not None:
+            ensure_ours(website, remote=options.remote, branch=branch, commit=remote_at_start)
+        push(website, options.remote, branch, commit=outcome.commit, expected=remote_at_start)
         pushed = True
     result = None
     if publish is not None and not options.dry_run:

@@ -31,10 +31,12 @@ def _say(text: str) -> None:
 
 
 def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(["git", *args], cwd=repo, check=False, text=True, capture_output=True)
-    if check and proc.returncode:
-        raise UsageError(f"demo: git {' '.join(args)} failed: {proc.stderr.strip()}")
-    return proc
+    from ..git.repo import run_in
+
+    status, out, err = run_in(repo, *args)
+    if check and status:
+        raise UsageError(f"demo: git {' '.join(args)} failed: {err.strip()}")
+    return subprocess.CompletedProcess(["git", *args], status, out, err)
 
 
 def _show(proc: subprocess.CompletedProcess[str]) -> None:

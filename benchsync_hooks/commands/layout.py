@@ -113,7 +113,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
     if mine:
         view = index_view(repo, config)
         rules = rules_digest(config, ctx.schema_text)
-        others = placed_of_index(repo, view, config, rules, skip=focus)
+        others = placed_of_index(repo, view, config, rules=rules, skip=focus)
         problems.extend(uniqueness([*others, *mine], focus=focus))
     if checked:
         problems.extend(ignored_problems(ctx, repo, checked))

@@ -93,14 +93,14 @@ def _identity(repo: GitRepo) -> list[str]:
     return args
 
 
-def commit_tree(repo: GitRepo, tree: str, parent: str, message: str) -> str:
+def commit_tree(repo: GitRepo, tree: str, parent: str, *, message: str) -> str:
     out = repo.out(
         *_identity(repo), "commit-tree", tree, "-p", parent, "-F", "-", data=message.encode()
     )
     return out.decode().strip()
 
 
-def update_branch(repo: GitRepo, branch: str, commit: str, old: str | None) -> None:
+def update_branch(repo: GitRepo, branch: str, commit: str, *, old: str | None) -> None:
     """Point ``branch`` at ``commit``, only if it still is at ``old`` (None: absent)."""
     status, _out, err = repo.run(
         "update-ref", "-m", "benchsync apply", f"refs/heads/{branch}", commit, old or "0" * 40
@@ -132,3 +132,16 @@ def checkout(repo: GitRepo, branch: str) -> None:
     status, _out, err = repo.run("checkout", "-q", "-f", branch, "--")
     if status:
         raise GitError(f"cannot check out {branch}: {last_line(err)}")
+
+
+def check_branch_name(repo: GitRepo, branch: str) -> None:
+    """A branch name git accepts, never one it could read as an option."""
+    status = 1
+    if branch and not branch.startswith("-"):
+        status = repo.run("check-ref-format", f"refs/heads/{branch}")[0]
+    if status:
+        raise GitError(f"{branch!r} is not a valid branch name; pass e.g. --branch benchsync/sync")
+
+
+def has_commit(repo: GitRepo, commit: str) -> bool:
+    return repo.run("cat-file", "-e", f"{commit}^{{commit}}")[0] == 0

@@ -123,3 +123,21 @@ def status_lines(repo: GitRepo, *, ignored_too: bool = False) -> list[str]:
             lines.append(record)
             skip = record[:1] in ("R", "C")  # the rename's source path follows
     return lines
+
+
+def files_containing(
+    repo: GitRepo, commit: str, prefix: str, *, needles: Iterable[str]
+) -> list[str]:
+    """Paths under ``prefix`` in ``commit`` whose bytes contain any of ``needles`` (``git
+    grep -F``: git's own threaded search, no checkout)."""
+    wanted = sorted(set(needles))
+    if not wanted:
+        return []
+    patterns = [arg for needle in wanted for arg in ("-e", needle)]
+    status, out, err = repo.run(
+        "grep", "-F", "-l", "-z", "--no-color", *patterns, commit, "--", prefix
+    )
+    if status not in (0, 1):
+        raise GitError(f"git grep failed: {last_line(err)}")
+    head = f"{commit}:"
+    return [name[len(head) :] for name in _decode(out).split("\0") if name.startswith(head)]

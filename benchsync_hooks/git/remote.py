@@ -27,6 +27,11 @@ def remote_branch(repo: GitRepo, remote: str, branch: str) -> str | None:
     check_remote_name(remote)
     status, out, err = repo.run("ls-remote", "--heads", "--", remote, f"refs/heads/{branch}")
     if status:
+        if any(word in err.lower() for word in _AUTH_WORDS):
+            raise PushError(
+                f"remote {remote!r} refused the credentials: {last_line(err)}; the token needs "
+                "'contents: write' (GitHub Actions: permissions: contents: write)"
+            )
         raise GitError(f"cannot reach remote {remote!r}: {last_line(err)}")
     for line in out.decode("utf-8", "replace").splitlines():
         sha, _, ref = line.partition("\t")
@@ -35,7 +40,7 @@ def remote_branch(repo: GitRepo, remote: str, branch: str) -> str | None:
     return None
 
 
-def push(repo: GitRepo, remote: str, branch: str, commit: str, expected: str | None) -> None:
+def push(repo: GitRepo, remote: str, branch: str, *, commit: str, expected: str | None) -> None:
     """Push ``commit`` to ``remote``'s ``branch``, only if the remote is still at ``expected``."""
     check_remote_name(remote)
     lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
@@ -73,14 +78,32 @@ def default_branch(repo: GitRepo, url: str, shown: str) -> str:
     return match.group(1)
 
 
-def fetch(repo: GitRepo, url: str, ref: str, into: str, shown: str) -> None:
+def fetch(repo: GitRepo, url: str, ref: str, *, into: str, shown: str) -> None:
     """Fetch ``ref`` of ``url`` (one commit deep) into the local ref ``into``."""
     if ref.startswith("-"):
         raise GitError(f"--ref {ref!r} is not a ref name")
     status, _out, err = repo.run(
-        "fetch", "-q", "--no-tags", "--depth", "1", "--", url, f"+{ref}:{into}"
+        "fetch",
+        "-q",
+        "--no-tags",
+        "--no-write-fetch-head",  # FETCH_HEAD would keep the URL, token and all
+        "--depth",
+        "1",
+        "--",
+        url,
+        f"+{ref}:{into}",
     )
     if status:
         if "couldn't find remote ref" in err or "not our ref" in err:
             raise GitError(f"ref {ref!r} does not exist in {shown}; check --ref")
         raise GitError(f"cannot fetch {ref} from {shown}: {last_line(err).replace(url, shown)}")
+
+
+def fetch_branch_objects(repo: GitRepo, remote: str, branch: str) -> None:
+    """Bring the objects of ``remote``'s ``branch`` here (no ref is written)."""
+    check_remote_name(remote)
+    status, _out, err = repo.run(
+        "fetch", "-q", "--no-tags", "--no-write-fetch-head", "--", remote, f"refs/heads/{branch}"
+    )
+    if status:
+        raise GitError(f"cannot fetch {branch} from {remote!r}: {last_line(err)}")

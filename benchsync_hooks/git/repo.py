@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,9 +75,23 @@ class GitRepo:
         self._repo.close()
 
 
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]*@")
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with the ``user:password@`` of every URL in it removed (a token never shows)."""
+    return _USERINFO.sub(r"\g<scheme>", text)
+
+
 def last_line(text: str) -> str:
-    """The last non-blank line of git's stderr: usually the one that says why."""
+    """The line of git's stderr that says why: its first ``fatal:``/``error:`` line (the
+    lines after it are advice), else its last line."""
+    text = redact_urls(text)
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for line in lines:
+        for prefix in ("fatal: ", "error: "):
+            if line.startswith(prefix):
+                return line[len(prefix) :]
     return lines[-1] if lines else "unknown error"
 
 
@@ -123,3 +138,20 @@ def init_bare(path: Path) -> GitRepo:
     else:
         repo = git.Repo(path)
     return GitRepo(path.resolve(), path.resolve(), repo)
+
+
+def run_in(cwd: Path, *args: str) -> tuple[int, str, str]:
+    """``git ARGS`` in a folder that need not be a repository yet (the demo makes some)."""
+    import git
+    from git.exc import GitCommandNotFound
+
+    try:
+        status, out, err = git.Git(str(cwd)).execute(
+            ["git", *args],
+            with_extended_output=True,
+            with_exceptions=False,
+            strip_newline_in_stdout=False,
+        )
+    except GitCommandNotFound:
+        raise GitError("git is not installed; install git") from None
+    return int(status or 0), str(out), str(err)

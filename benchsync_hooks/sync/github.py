@@ -8,6 +8,7 @@ which retries 5xx with exponential backoff, waits out 403/429 rate limits
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,19 +49,25 @@ def _headers(exc: Exception) -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in dict(headers).items()}
 
 
+def _seconds(text: str) -> float | None:
+    """A header's number of seconds; None for one that is no finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _rate_limit_wait(exc: Exception) -> float | None:
-    """Seconds to wait for a rate limit, or None when the 403/429 is not one."""
+    """Seconds to wait for a rate limit, or None when the 403/429 is not one (or its
+    headers are not numbers)."""
     headers = _headers(exc)
     if "retry-after" in headers:
-        try:
-            return max(0.0, float(headers["retry-after"]))
-        except ValueError:
-            return None
+        wait = _seconds(headers["retry-after"])
+        return None if wait is None else max(0.0, wait)
     if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
-        try:
-            return max(0.0, float(headers["x-ratelimit-reset"]) - time.time())
-        except ValueError:
-            return None
+        reset = _seconds(headers["x-ratelimit-reset"])
+        return None if reset is None else max(0.0, reset - time.time())
     return None
 
 
@@ -87,9 +94,10 @@ def call(
             elif status in (403, 429):
                 wait = _rate_limit_wait(exc)
                 if wait is not None and wait > policy.max_wait:
+                    shown = f"{wait:,.0f} s" if wait < 1e9 else "more than 10^9 s"
                     raise PublishError(
-                        f"GitHub rate limit while trying to {what}: it resets in {wait:.0f}s, "
-                        f"more than api_max_wait={policy.max_wait:g}s; run again later"
+                        f"GitHub rate limit while trying to {what}: it asks to wait {shown}, "
+                        f"more than api_max_wait={policy.max_wait:g} s; run again later"
                     ) from None
             elif status == 422 and retry_422:
                 wait = policy.backoff * (2 ** (attempt - 1))
@@ -101,6 +109,13 @@ def call(
             if attempt > policy.retries:
                 raise PublishError(f"cannot reach the GitHub API to {what}: {exc}") from None
             policy.sleep(policy.backoff * (2 ** (attempt - 1)))
+        except PublishError:
+            raise
+        except Exception as exc:  # an answer PyGithub cannot read: not JSON, wrong types, ...
+            raise PublishError(
+                f"GitHub answered something unexpected while trying to {what} "
+                f"({type(exc).__name__}); check GITHUB_API_URL and run again"
+            ) from None
 
 
 def _explain(what: str, status: int | None, exc: Exception) -> str:
@@ -153,16 +168,67 @@ def publish(
     config: Config,
     policy: RetryPolicy | None = None,
 ) -> PrResult:
-    """Create, update, leave or close the sync pull request; labels included."""
+    """Create, update, leave or close the sync pull request; labels included.
+
+    Every message is redacted: an API answer that echoes the token never prints it.
+    """
     policy = policy or RetryPolicy(config.api_retries, config.api_backoff, config.api_max_wait)
+    try:
+        return _publish(
+            api_url=api_url,
+            token=token,
+            repo_name=repo_name,
+            target=(branch, base),
+            pr=pr,
+            changed=changed,
+            something=something,
+            config=config,
+            policy=policy,
+        )
+    except PublishError as exc:
+        raise PublishError(redact(exc.message, token)) from None
+
+
+def redact(text: str, secret: str) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def _checked(pull: Any) -> Any:
+    """A pull request whose number and URL have the types the API promises."""
+    number, url = pull.number, pull.html_url
+    if isinstance(number, bool) or not isinstance(number, int) or not isinstance(url, str):
+        raise PublishError("GitHub answered a pull request without a number or URL")
+    return pull
+
+
+def _publish(
+    *,
+    api_url: str,
+    token: str,
+    repo_name: str,
+    target: tuple[str, str],
+    pr: PullRequest,
+    changed: bool,
+    something: bool,
+    config: Config,
+    policy: RetryPolicy,
+) -> PrResult:
+    branch, base = target
     if "/" not in repo_name:
         raise PublishError(f"--repo must be OWNER/NAME, got {repo_name!r}")
     owner = repo_name.split("/", 1)[0]
-    gh = client(api_url, token, config.api_write_interval)
-    repo = gh.get_repo(repo_name)
+    try:
+        repo = client(api_url, token, config.api_write_interval).get_repo(repo_name)
+    except Exception as exc:  # PyGithub refuses the address itself (scheme, host)
+        raise PublishError(
+            f"GITHUB_API_URL {api_url!r} is not an address PyGithub can use "
+            f"({type(exc).__name__}); unset it for github.com"
+        ) from None
     existing = call(
         f"list open pull requests of {repo_name}",
-        lambda: list(repo.get_pulls(state="open", head=f"{owner}:{branch}", base=base)),
+        lambda: [
+            _checked(p) for p in repo.get_pulls(state="open", head=f"{owner}:{branch}", base=base)
+        ],
         policy,
     )
     current = existing[0] if existing else None
@@ -187,18 +253,18 @@ def publish(
             lambda: current.edit(title=pr.title, body=pr.body),
             policy,
         )
-        _labels(repo, current, pr.labels, policy)
+        _labels(repo, current, pr.labels, policy=policy)
         return PrResult(current.number, current.html_url, "updated")
     created = call(
         f"create the pull request {branch} → {base} in {repo_name}",
-        lambda: repo.create_pull(title=pr.title, body=pr.body, head=branch, base=base),
+        lambda: _checked(repo.create_pull(title=pr.title, body=pr.body, head=branch, base=base)),
         policy,
     )
-    _labels(repo, created, pr.labels, policy)
+    _labels(repo, created, pr.labels, policy=policy)
     return PrResult(created.number, created.html_url, "created")
 
 
-def _labels(repo: Any, pull: Any, labels: tuple[str, ...], policy: RetryPolicy) -> None:
+def _labels(repo: Any, pull: Any, labels: tuple[str, ...], *, policy: RetryPolicy) -> None:
     """Create the labels the repository lacks, then add them (retrying 422 right after)."""
     from github import GithubException
 

@@ -9,16 +9,14 @@ written. Nothing outside git is consulted.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES, ManifestText, load
 from ..check.consistency import consistency
 from ..check.content import check_content, config_path_for, locator, run_config_from_bytes
 from ..check.convention import Locate
-from ..check.facts import Facts
 from ..check.jsondoc import JsonDoc
 from ..config import Config
 from ..errors import IntegrityError, UsageError
@@ -26,7 +24,9 @@ from ..git import GitRepo
 from ..git.listing import Entry, entries_at, tree_listing
 from ..git.objects import read_blob, read_blobs
 from ..report import Problem
+from .hazards import entry_id_clashes, website_hazards
 from .source import Source
+from .values import Plan, PlannedFile, Rejected
 from .verify import REGENERATE, Claim, verify_structure
 
 Progress = Callable[[int, int], None]
@@ -34,63 +34,6 @@ Progress = Callable[[int, int], None]
 
 def no_progress(_done: int, _total: int) -> None:
     return
-
-
-@dataclass(frozen=True)
-class PlannedFile:
-    """A verified manifest entry that the website receives (new or updated)."""
-
-    claim: Claim
-    status: str  # new | updated
-    website_blob: str | None
-    data: bytes
-    facts: Facts
-
-    @property
-    def target(self) -> str:
-        return self.claim.file.target
-
-    @property
-    def source(self) -> str:
-        return self.claim.file.source
-
-    @property
-    def blob(self) -> str:
-        return self.claim.entry.blob
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A file kept out of the sync, with the rule it breaks (and where, when known)."""
-
-    source: str
-    rule: str
-    message: str
-    line: int = 0
-    column: int = 0
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What the website gets from one source commit: a value, never changed once made."""
-
-    source: Source
-    base: str
-    base_commit: str
-    writes: tuple[PlannedFile, ...] = ()
-    unchanged: int = 0
-    kept: int = 0
-    rejected: tuple[Rejected, ...] = ()
-    integrity: tuple[Problem, ...] = ()
-    website: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}))
-
-    @property
-    def new(self) -> tuple[PlannedFile, ...]:
-        return tuple(f for f in self.writes if f.status == "new")
-
-    @property
-    def updated(self) -> tuple[PlannedFile, ...]:
-        return tuple(f for f in self.writes if f.status == "updated")
 
 
 def build_plan(
@@ -121,7 +64,7 @@ def build_plan(
             f"{MAX_ENTRIES:,} entries; split the benchmark repository's results"
         )
     manifest, text = load(data, display)
-    claims, problems = verify_structure(manifest, text, listing, config, source.short)
+    claims, problems = verify_structure(manifest, text, listing, config=config, short=source.short)
     if problems:
         return _replace(empty, integrity=tuple(problems))
     site = tree_listing(website, base_commit, config.target_root)
@@ -137,21 +80,28 @@ def build_plan(
             writes.append((claim, found.blob))
     wanted = {c.file.target for c in claims}
     kept = sum(1 for path in site if path not in wanted)
-    hazards, rejected = _website_hazards(writes, site, website, text)
+    hazards, rejected = website_hazards(writes, site, website, text=text)
     if hazards:
         return _replace(empty, integrity=tuple(hazards))
     skip = {r.source for r in rejected}
     checked = _check_writes(
-        [w for w in writes if w[0].file.source not in skip], listing, source, config, text, progress
+        [w for w in writes if w[0].file.source not in skip],
+        listing,
+        source,
+        config=config,
+        text=text,
+        progress=progress,
     )
+    clashes = entry_id_clashes(checked.writes, website, base_commit=base_commit, config=config)
+    taken = {r.source for r in clashes}
     return Plan(
         source,
         base,
         base_commit,
-        writes=checked.writes,
+        writes=tuple(w for w in checked.writes if w.source not in taken),
         unchanged=unchanged,
         kept=kept,
-        rejected=(*rejected, *checked.rejected),
+        rejected=(*rejected, *checked.rejected, *clashes),
         integrity=checked.integrity,
         website=MappingProxyType(site),
     )
@@ -161,55 +111,6 @@ def _replace(plan: Plan, **changes: object) -> Plan:
     from dataclasses import replace
 
     return replace(plan, **changes)  # type: ignore[arg-type]
-
-
-def _website_hazards(
-    writes: list[tuple[Claim, str | None]],
-    site: Mapping[str, Entry],
-    website: GitRepo,
-    text: ManifestText,
-) -> tuple[list[Problem], list[Rejected]]:
-    """For what will be written: a symbolic link on the way (base tree or disk) is an
-    integrity failure; a path differing only in case from a website path is rejected."""
-    links = {p for p, e in site.items() if e.is_symlink}
-    folded: dict[str, str] = {}
-    for path in site:
-        parts = path.split("/")
-        for depth in range(1, len(parts) + 1):
-            folded.setdefault("/".join(parts[:depth]).casefold(), "/".join(parts[:depth]))
-    seen: dict[str, bool] = {}
-    problems: list[Problem] = []
-    rejected: list[Rejected] = []
-    for claim, _old in writes:
-        target = claim.file.target
-        parts = target.split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            if prefix not in seen:
-                seen[prefix] = prefix in links or os.path.islink(website.root / prefix)
-            if seen[prefix]:
-                problems.append(
-                    text.problem(
-                        claim.nth,
-                        "target",
-                        "website-symlink",
-                        f"{prefix} is a symbolic link in the website; refusing to write "
-                        f"{target} through it; replace the link with a real directory",
-                    )
-                )
-                break
-            existing = folded.get(prefix.casefold())
-            if existing is not None and existing != prefix:
-                rejected.append(
-                    Rejected(
-                        claim.file.source,
-                        "target-unique",
-                        f"{target} differs only in case from the website's {existing}; "
-                        "rename one of them",
-                    )
-                )
-                break
-    return problems, rejected
 
 
 def _at(doc: JsonDoc | None) -> Locate:
@@ -228,6 +129,7 @@ def _check_writes(
     writes: list[tuple[Claim, str | None]],
     listing: Mapping[str, Entry],
     source: Source,
+    *,
     config: Config,
     text: ManifestText,
     progress: Progress,
@@ -262,7 +164,7 @@ def _check_writes(
                     claim.nth,
                     "sha256",
                     "manifest-hash",
-                    f"claims sha256 {item.sha256[:12]}… for {item.source}, the blob at "
+                    message=f"claims sha256 {item.sha256[:12]}… for {item.source}, the blob at "
                     f"{source.short} has {digest[:12]}…; the manifest is stale or tampered "
                     f"with; {REGENERATE}",
                 )
@@ -275,7 +177,7 @@ def _check_writes(
                     claim.nth,
                     "entry_id",
                     "manifest-field",
-                    f"claims entry_id {item.entry_id} for {item.source}, the file has "
+                    message=f"claims entry_id {item.entry_id} for {item.source}, the file has "
                     f"{', '.join(facts.entry_ids) or 'none'}; {REGENERATE}",
                 )
             )

@@ -12,7 +12,8 @@ from .. import __version__
 from ..config import Config
 from ..git import GitRepo
 from ..git.objects import read_blobs
-from .plan import Plan, PlannedFile
+from ..report import md_cell
+from .values import Plan, PlannedFile
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,8 @@ RunKey = tuple[str, str, str]  # (day, sequence, run_id): later runs compare gre
 def run_key(run_id: str) -> RunKey | None:
     """The key of ``<workload>_<YYYYMMDD>_<NNN>``; None for another shape."""
     day, seq = run_id[-12:-4], run_id[-3:]
-    if run_id[-13:-12] != "_" or run_id[-4:-3] != "_" or not (day.isdigit() and seq.isdigit()):
+    digits = (day + seq).isascii() and (day + seq).isdigit()
+    if run_id[-13:-12] != "_" or run_id[-4:-3] != "_" or not digits:
         return None
     return (day, seq, run_id)
 
@@ -112,7 +114,7 @@ def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
         "",
         f"**{len(plan.new)} new**, **{len(plan.updated)} updated**, "
         f"{plan.unchanged} unchanged, {len(plan.rejected)} rejected result files "
-        f"from `{src.location}` at `{src.ref}` (`{src.commit}`).",
+        f"from {md_cell(src.location)} at {md_cell(src.ref)} ({src.commit}).",
         "",
     ]
     writes = sorted(plan.writes, key=lambda i: i.target)
@@ -142,7 +144,7 @@ def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
             workload = claim.target.rsplit("/", 1)[-1][
                 len(claim.run_id) + 1 : -len("_leaderboard.json")
             ]
-            hardware = item.facts.hardware if item.facts and item.facts.hardware else "–"
+            hardware = md_cell(item.facts.hardware) if item.facts.hardware else "–"
             lines.append(
                 f"| {item.status} | {claim.backend} | {claim.model} | {claim.run_id} | {workload} "
                 f"| {hardware} | {_number(metrics.get('ttft_ms'), 1)} "
@@ -153,8 +155,8 @@ def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
     if plan.rejected:
         lines += ["### Rejected", "", "| source | rule | message |", "| --- | --- | --- |"]
         for rej in plan.rejected:
-            message = rej.message.replace("|", "\\|")
-            lines.append(f"| `{rej.source}` | `{rej.rule}` | {message} |")
+            where = f"{rej.source}:{rej.line}:{rej.column}" if rej.line else rej.source
+            lines.append(f"| {md_cell(where)} | `{rej.rule}` | {md_cell(rej.message)} |")
         lines.append("")
     lines += [
         f"Files already on the website and not in this sync are kept ({plan.kept}); "

@@ -11,10 +11,9 @@ from ..errors import GitError, UsageError
 from ..git import GitRepo, open_any
 from ..git.commit import resolve_commit
 from ..git.remote import default_branch, fetch
-from ..git.repo import init_bare
+from ..git.repo import init_bare, redact_urls
 
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:).*", re.IGNORECASE | re.DOTALL)
-_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@]*@", re.IGNORECASE)
 #: Where the objects of a URL source are fetched (git verifies its own objects).
 FETCHED = "refs/benchsync/source"
 
@@ -44,7 +43,7 @@ def is_url(location: str) -> bool:
 
 def shown(location: str) -> str:
     """``location`` with any ``user:password@`` of a URL removed: safe to print and store."""
-    return _USERINFO.sub(r"\g<scheme>", location)
+    return redact_urls(location)
 
 
 def open_source(location: str, ref: str | None, website: GitRepo) -> Source:
@@ -56,7 +55,7 @@ def open_source(location: str, ref: str | None, website: GitRepo) -> Source:
         name = hashlib.sha256(safe.encode()).hexdigest()[:16] + ".git"
         repo = init_bare(website.git_dir / "benchsync" / "sources" / name)
         wanted = ref or default_branch(repo, location, safe)
-        fetch(repo, location, wanted, FETCHED, safe)
+        fetch(repo, location, wanted, into=FETCHED, shown=safe)
         return Source(repo, safe, wanted, resolve_commit(repo, FETCHED, what=f"{safe} ref"))
     path = Path(location).expanduser()
     if not path.exists():

@@ -48,6 +48,7 @@ def verify_structure(
     manifest: Manifest,
     text: ManifestText,
     listing: Mapping[str, Entry],
+    *,
     config: Config,
     short: str,
 ) -> tuple[list[Claim], list[Problem]]:
@@ -72,10 +73,12 @@ def verify_structure(
     sources: dict[str, int] = {}
     targets: dict[str, int] = {}
     for index, item in enumerate(manifest.files):
-        found = _claim_problem(item, index, listing, config, short, sources, targets)
+        found = _claim_problem(
+            item, index, listing, config=config, short=short, sources=sources, targets=targets
+        )
         if isinstance(found, _Bad):
             message = f"{found.message}; {found.fix}"
-            problems.append(text.problem(index, found.key, found.rule, message))
+            problems.append(text.problem(index, found.key, found.rule, message=message))
         else:
             claims.append(Claim(index, item, *found))
     return claims, problems
@@ -94,6 +97,7 @@ def _claim_problem(
     item: ManifestFile,
     index: int,
     listing: Mapping[str, Entry],
+    *,
     config: Config,
     short: str,
     sources: dict[str, int],

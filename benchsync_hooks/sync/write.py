@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import IntegrityError, UsageError
+from ..errors import IntegrityError, PushError, UsageError
 from ..git import GitRepo
 from ..git.commit import (
     branch_commit,
@@ -17,16 +17,19 @@ from ..git.commit import (
     commit_info,
     commit_tree,
     current_branch,
+    has_commit,
     index_matches_head,
     operation_in_progress,
     resolve_or_none,
     switch_adding,
     switch_to,
     update_branch,
+    worktree_holding,
 )
 from ..git.listing import status_lines
 from ..git.objects import store, tree_with
-from .plan import Plan, PlannedFile
+from ..git.remote import fetch_branch_objects
+from .values import Plan, PlannedFile
 
 Item = PlannedFile
 
@@ -38,7 +41,19 @@ class Outcome:
     changed: bool
 
 
-def ensure_writable(website: GitRepo, plan: Plan, target_root: str) -> None:
+def ensure_ours(website: GitRepo, *, remote: str, branch: str, commit: str) -> None:
+    """Refuse to push over a remote sync branch whose tip benchsync did not make."""
+    if not has_commit(website, commit):
+        fetch_branch_objects(website, remote, branch)
+    _tree, _parents, message = commit_info(website, commit)
+    if "\nBenchsync-Source-Commit: " not in message:
+        raise PushError(
+            f"{remote}/{branch} is at {commit[:12]}, a commit benchsync did not make; "
+            "merge or move that work elsewhere (or delete the remote branch), then run again"
+        )
+
+
+def ensure_writable(website: GitRepo, plan: Plan, *, target_root: str, branch: str) -> None:
     """Refuse a website in the middle of something, or with changes of its own that the
     sync would touch: anything staged, and any change under ``target_root``.
 
@@ -51,6 +66,19 @@ def ensure_writable(website: GitRepo, plan: Plan, target_root: str) -> None:
             f"the website repository is in the middle of a {operation}; "
             f"finish it (git {operation} --continue) or abort it (git {operation} --abort) first"
         )
+    holder = worktree_holding(website, branch)
+    if holder is not None:
+        raise UsageError(
+            f"the sync branch {branch} is checked out in the worktree {holder}; switch that "
+            "worktree to another branch, or pass --branch"
+        )
+    for item in plan.new:
+        local = website.root / item.target
+        if (local.exists() or local.is_symlink()) and _sha256_of(local) != item.claim.file.sha256:
+            raise UsageError(
+                f"{item.target} is in the work tree but not in git (git-ignored?); "
+                "move it away, then run again"
+            )
     planned = {i.target: i.claim.file.sha256 for i in plan.writes}
     foreign = []
     for line in status_lines(website):
@@ -245,7 +273,7 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
             if old_tree == tree and parents == [plan.base_commit]:
                 changed, commit = False, existing
         if commit is None:
-            commit = commit_tree(website, tree, plan.base_commit, commit_message(plan))
+            commit = commit_tree(website, tree, plan.base_commit, message=commit_message(plan))
         head = resolve_or_none(website, "HEAD")
         on_branch = current_branch(website) == branch
     except BaseException:
@@ -258,7 +286,7 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
     if head == plan.base_commit and not on_branch:
         place_files(website, items, temps)
         if changed:
-            update_branch(website, branch, commit, existing)
+            update_branch(website, branch, commit, old=existing)
         if index_matches_head(website):
             switch_adding(website, branch, [i.target for i in items])
         else:
@@ -266,6 +294,6 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
         return Outcome(branch, commit, changed)
     discard(temps)
     if changed:
-        update_branch(website, branch, commit, existing)
+        update_branch(website, branch, commit, old=existing)
     checkout(website, branch)
     return Outcome(branch, commit, changed)

@@ -1,0 +1,70 @@
+"""The website side's result values: a plan and its files, frozen once made."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from ..check.facts import Facts
+from ..git.listing import Entry
+from ..report import Problem
+from .source import Source
+from .verify import Claim
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """A verified manifest entry that the website receives (new or updated)."""
+
+    claim: Claim
+    status: str  # new | updated
+    website_blob: str | None
+    data: bytes
+    facts: Facts
+
+    @property
+    def target(self) -> str:
+        return self.claim.file.target
+
+    @property
+    def source(self) -> str:
+        return self.claim.file.source
+
+    @property
+    def blob(self) -> str:
+        return self.claim.entry.blob
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A file kept out of the sync, with the rule it breaks (and where, when known)."""
+
+    source: str
+    rule: str
+    message: str
+    line: int = 0
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the website gets from one source commit: a value, never changed once made."""
+
+    source: Source
+    base: str
+    base_commit: str
+    writes: tuple[PlannedFile, ...] = ()
+    unchanged: int = 0
+    kept: int = 0
+    rejected: tuple[Rejected, ...] = ()
+    integrity: tuple[Problem, ...] = ()
+    website: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def new(self) -> tuple[PlannedFile, ...]:
+        return tuple(f for f in self.writes if f.status == "new")
+
+    @property
+    def updated(self) -> tuple[PlannedFile, ...]:
+        return tuple(f for f in self.writes if f.status == "updated")
