@@ -131,8 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo",
         help="run the whole flow on bundled sample data in a temporary folder",
-        description="Build a benchmark repository from bundled samples, run the hooks "
-        "through pre-commit, fix what they find, and commit.",
+        description="Both halves on bundled samples: build a benchmark repository, run the "
+        "hooks through pre-commit, fix what they find and commit; then build a website "
+        "repository, run 'benchsync apply' from the benchmark repository, show the pull "
+        "request body, and apply again (no new commit).",
         epilog=EPILOG,
     )
     p.add_argument("--keep", action="store_true", help="keep the temporary folder and print it")
@@ -148,8 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return dispatch(args)
     except BenchsyncError as exc:
-        sys.stderr.write(f"benchsync {args.command}: {exc.message}\n")
-        return exc.exit_code
+        return _fail(args, exc.message, exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("benchsync: interrupted\n")
         return 130
@@ -157,11 +158,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:  # the file system said no: an environment error, not a bug
         where = f"{exc.filename}: " if exc.filename else ""
-        sys.stderr.write(
-            f"benchsync {args.command}: {where}{exc.strerror or exc}; "
-            "check permissions and free space\n"
-        )
-        return EXIT_USAGE
+        message = f"{where}{exc.strerror or exc}; check permissions and free space"
+        return _fail(args, message, EXIT_USAGE)
+
+
+def _fail(args: argparse.Namespace, message: str, code: int) -> int:
+    """One line on stderr; with JSON output also one JSON document on stdout."""
+    sys.stderr.write(f"benchsync {args.command}: {message}\n")
+    if getattr(args, "format", None) == "json" or getattr(args, "json", False):
+        import json
+
+        doc = {"ok": False, "error": message, "exit_code": code, "problems": []}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    return code
 
 
 def dispatch(args: argparse.Namespace) -> int:

@@ -134,8 +134,12 @@ def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:
     where = origin or "configuration"
     unknown = sorted(set(table) - _KEYS)
     if unknown:
+        import difflib
+
+        close = difflib.get_close_matches(unknown[0], sorted(_KEYS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r}; known keys: {', '.join(sorted(_KEYS))}"
+            f"{where}: unknown key {unknown[0]!r}; {hint}known keys: {', '.join(sorted(_KEYS))}"
         )
     values: dict[str, Any] = {}
     for key, value in table.items():

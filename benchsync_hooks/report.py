@@ -57,6 +57,7 @@ def emit(
     out: TextIO,
     summary: str | None = None,
     extra: dict[str, object] | None = None,
+    ok: bool | None = None,
 ) -> None:
     """Print problems in the chosen format.
 
@@ -66,7 +67,7 @@ def emit(
     ordered = sorted(problems)
     if fmt == "json":
         doc: dict[str, object] = {
-            "ok": not ordered,
+            "ok": not ordered if ok is None else ok,
             "problems": [_as_json(p) for p in ordered],
         }
         if extra:

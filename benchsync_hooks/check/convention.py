@@ -75,7 +75,12 @@ def parse_source(rel: str, config: Config) -> tuple[ResultPath | None, list[Prob
             _problem(
                 rel,
                 "layout-backend",
-                f"backend {backend!r} is not a lower-case slug (a-z, 0-9, _ and -)",
+                f"backend {backend!r} is not a lower-case slug (a-z, 0-9, _ and -)"
+                + (
+                    f"; rename the folder to {backend.lower()!r}"
+                    if _BACKEND.fullmatch(backend.lower())
+                    else ""
+                ),
             )
         )
     elif config.backends and backend not in config.backends:
@@ -170,23 +175,37 @@ def parse_target(rel: str, config: Config) -> tuple[tuple[str, str, str, str] | 
     return (backend, model, match["run_id"], match["name"]), ""
 
 
+def _slug_or_none(value: str | None) -> str | None:
+    """A backend as given, or lower-cased when that makes it a slug (``CPU`` → ``cpu``)."""
+    if value is None:
+        return None
+    if _BACKEND.fullmatch(value):
+        return value
+    return value.lower() if _BACKEND.fullmatch(value.lower()) else None
+
+
 def suggest_move(
     rel: str, facts: Facts | None, run_config: RunConfig | None, config: Config
 ) -> str:
-    """The fix for a stray file: a ``git mv`` when enough is known, else what is missing."""
+    """The fix for a stray file: every change it needs (a ``git mv`` when enough is known,
+    else the target with its unknown parts, and the content the move would make wrong)."""
     name = PurePosixPath(rel).name
     stem = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else PurePosixPath(rel).stem
     cfg = run_config
-    if cfg and cfg.backend and cfg.model and cfg.run_id:
-        dest = f"{config.source_root}/{cfg.backend}/{cfg.model}/{cfg.run_id}/{stem}{SUFFIX}"
+    backend = _slug_or_none(cfg.backend if cfg else None)
+    model = cfg.model if cfg and cfg.model else None
+    if model is None and facts and facts.model_name and facts.model_name != "unknown":
+        model = facts.model_name
+    if model is None and cfg and cfg.model_path:
+        model = PurePosixPath(cfg.model_path.rstrip("/")).name or None
+    also = ""
+    if model and facts and facts.model_name is not None and facts.model_name != model:
+        also = f"; then set model.name to {model!r} (it is {facts.model_name!r})"
+    if cfg and backend and model and cfg.run_id:
+        dest = f"{config.source_root}/{backend}/{model}/{cfg.run_id}/{stem}{SUFFIX}"
         if dest != rel:
             folder = PurePosixPath(dest).parent
-            return f"move it: mkdir -p {folder} && git mv {rel} {dest}"
-    model = None
-    if facts and facts.model_name and facts.model_name != "unknown":
-        model = facts.model_name
-    elif cfg and cfg.model_path:
-        model = PurePosixPath(cfg.model_path.rstrip("/")).name or None
+            return f"move it: mkdir -p {folder} && git mv {rel} {dest}{also}"
     workload = next((w for w, s in config.workloads.items() if s == (stem,)), None)
     run_date = None
     if facts and facts.submitted_at:
@@ -195,7 +214,7 @@ def suggest_move(
     missing = [
         label
         for label, known in (
-            ("backend", cfg.backend if cfg else None),
+            ("backend", backend),
             ("model", model),
             ("run_id", (cfg.run_id if cfg else None) or (workload and run_date)),
         )
@@ -205,9 +224,9 @@ def suggest_move(
         f"{workload or '<workload>'}_{run_date or '<YYYYMMDD>'}_<NNN>"
     )
     dest = (
-        f"{config.source_root}/{(cfg.backend if cfg else None) or '<backend>'}/"
+        f"{config.source_root}/{backend or '<backend>'}/"
         f"{model or '<model>'}/{guess_run}/{stem}{SUFFIX}"
     )
     where = "no config.json beside it" if cfg is None else f"{cfg.path} lacks"
     detail = f"{where} {', '.join(missing)}" if cfg is not None else where
-    return f"move it to {dest} ({detail}; fill in the unknown parts)"
+    return f"move it to {dest} ({detail}; fill in the unknown parts){also}"

@@ -55,18 +55,19 @@ def _hook_config() -> str:
     """A pre-commit config running this very installation's hooks (no network)."""
     python = shlex.quote(sys.executable)
     hooks = [
-        ("leaderboard-schema", "schema", r"_leaderboard\.json$", "true", "false"),
-        ("leaderboard-layout", "layout", r"_leaderboard\.json$", "true", "true"),
+        ("leaderboard-schema", "schema", r"_leaderboard\.json$", "true", "false", "false"),
+        ("leaderboard-layout", "layout", r"_leaderboard\.json$", "true", "true", "false"),
         (
             "leaderboard-manifest",
             "manifest",
-            r"(_leaderboard\.json|sync-manifest\.json)$",
+            r"(_leaderboard\.json|config\.json|sync-manifest\.json)$",
             "false",
+            "true",
             "true",
         ),
     ]
     lines = ["repos:", "  - repo: local", "    hooks:"]
-    for hook_id, command, files, pass_names, serial in hooks:
+    for hook_id, command, files, pass_names, serial, always in hooks:
         lines += [
             f"      - id: {hook_id}",
             f"        name: {hook_id}",
@@ -75,6 +76,7 @@ def _hook_config() -> str:
             f"        files: '{files}'",
             f"        pass_filenames: {pass_names}",
             f"        require_serial: {serial}",
+            f"        always_run: {always}",
         ]
     return "\n".join(lines) + "\n"
 

@@ -33,37 +33,51 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def ignored_problem(rel: str, rule: str) -> Problem:
+    source, _, _pattern = rule.partition(":")
     return Problem(
         rel,
         0,
         0,
         "manifest-ignored",
-        f"is ignored by git ({rule}); the website never sees it: "
-        f"add '!{Path(rel).name}' to that .gitignore",
+        f"is ignored by git ({rule}), so the website never sees it: add "
+        f"'!{Path(rel).name}' to {source}, then git add {rel}",
     )
 
 
 def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = None) -> int:
+    """Regenerate (or with ``check`` compare) the manifest.
+
+    Exit 1 when the manifest was written (or is stale with ``check``), or is git-ignored;
+    files left out are reported, and failed by the checking hooks and ``check``.
+    """
     stream = out or sys.stdout
     ctx = context_for()
     repo = open_repo(ctx.root)
     state = compute(ctx, repo)
     problems = state.left_out
-    count = len(problems)
+    failed: list[Problem] = []
     if state.ignored_by:
-        problems.append(ignored_problem(state.rel, state.ignored_by))
-    summary = None
-    if count:
-        summary = (
-            f"{count} files left out of the manifest; "
+        failed.append(ignored_problem(state.rel, state.ignored_by))
+    written = False
+    if state.stale and not check:
+        write_atomic(state.path, state.data)
+        written = True
+    lines = []
+    if problems:
+        lines.append(
+            f"{len(problems)} files left out of the manifest; "
             "see 'benchsync schema FILE' and 'benchsync layout FILE'"
         )
-    emit(problems, fmt=fmt, out=stream, summary=summary)
-    if not state.stale:
-        return EXIT_PROBLEMS if problems else EXIT_OK
-    if check:
-        stream.write(f"manifest is stale: run 'benchsync manifest' and commit {state.rel}\n")
-        return EXIT_PROBLEMS
-    write_atomic(state.path, state.data)
-    stream.write(f"manifest updated: git add {state.rel}\n")
-    return EXIT_PROBLEMS
+    if state.stale and check:
+        lines.append(f"manifest is stale: run 'benchsync manifest' and commit {state.rel}")
+    elif written and not failed:
+        lines.append(f"manifest updated: git add {state.rel}")
+    emit(
+        [*problems, *failed],
+        fmt=fmt,
+        out=stream,
+        summary="\n".join(lines) or None,
+        extra={"manifest": {"path": state.rel, "stale": state.stale, "written": written}},
+        ok=not (failed or state.stale),
+    )
+    return EXIT_PROBLEMS if failed or state.stale else EXIT_OK
