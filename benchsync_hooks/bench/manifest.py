@@ -39,6 +39,7 @@ class ManifestFile(NamedTuple):
     size: int
     blob: str | None  # None in a v1 manifest
     config_blob: str | None
+    target_blob: str | None  # the blob id of the canonical form the website receives
     entry_id: str
     backend: str
     model: str
@@ -72,6 +73,7 @@ def block(f: ManifestFile) -> str:
         f'      "size": {int(f.size)},\n'
         f'      "blob": {enc(f.blob or "")},\n'
         f'      "config_blob": {config_blob},\n'
+        f'      "target_blob": {enc(f.target_blob or "")},\n'
         f'      "entry_id": {enc(f.entry_id)},\n'
         f'      "backend": {enc(f.backend)},\n'
         f'      "model": {enc(f.model)},\n'
@@ -146,6 +148,7 @@ def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
             f["size"],
             f.get("blob"),
             f.get("config_blob"),
+            f.get("target_blob"),
             f["entry_id"],
             f["backend"],
             f["model"],

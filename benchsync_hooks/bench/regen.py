@@ -79,6 +79,7 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
                     size=facts.size,
                     blob=verdict.blob,
                     config_blob=view.config_blob(verdict.source),
+                    target_blob=facts.canonical_blob,
                     entry_id=facts.entry_ids[0] if facts.entry_ids else "",
                     backend=result.backend,
                     model=result.model,

@@ -14,6 +14,7 @@ from typing import NamedTuple
 from ..config import Config
 from ..report import Problem
 from . import jsondoc
+from .canonical import blob_id, canonical
 from .consistency import consistency
 from .convention import Locate, ResultPath, parse_source, suggest_move
 from .documented import documented_rules
@@ -29,7 +30,12 @@ def check_content(
     doc, problems = jsondoc.parse(data, display, max_depth=config.max_depth)
     if doc is None:
         return None, None, problems
-    facts = facts_from_value(doc.value, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    facts = facts_from_value(
+        doc.value,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        canonical_blob=blob_id(canonical(doc.value)),
+    )
     problems = checker_for(schema_text).problems(doc)
     problems.extend(documented_rules(doc, config))
     return doc, facts, problems

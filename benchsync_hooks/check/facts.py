@@ -15,6 +15,8 @@ class Facts(NamedTuple):
     model_name: str | None
     submitted_at: str | None
     hardware: str | None = None
+    #: git's blob id of the canonical form the website receives ("" when not computed)
+    canonical_blob: str = ""
 
 
 class RunConfig(NamedTuple):
@@ -29,7 +31,7 @@ class RunConfig(NamedTuple):
     error: str | None = None
 
 
-def facts_from_value(value: Any, *, sha256: str, size: int) -> Facts:
+def facts_from_value(value: Any, *, sha256: str, size: int, canonical_blob: str = "") -> Facts:
     """Extract the facts of a parsed document."""
     items: list[Any]
     if isinstance(value, dict):
@@ -62,6 +64,7 @@ def facts_from_value(value: Any, *, sha256: str, size: int) -> Facts:
         model_name=name if isinstance(name, str) else None,
         submitted_at=submitted if isinstance(submitted, str) else None,
         hardware=chip,
+        canonical_blob=canonical_blob,
     )
 
 

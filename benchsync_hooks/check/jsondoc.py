@@ -7,6 +7,7 @@ to line and column) are computed only when a problem must be reported.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -129,8 +130,21 @@ def parse(
         constants.append(name)
         return 0.0
 
+    huge: list[str] = []
+
+    def float_hook(literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):
+            huge.append(literal)
+        return value
+
     try:
-        value = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=constant_hook)
+        value = json.loads(
+            text,
+            object_pairs_hook=pairs_hook,
+            parse_constant=constant_hook,
+            parse_float=float_hook,
+        )
     except json.JSONDecodeError as exc:
         return None, [
             Problem(display, exc.lineno, exc.colno, "json-syntax", f"invalid JSON: {exc.msg}")
@@ -167,6 +181,18 @@ def parse(
                         f"{match.group(1)} is not valid JSON; write a number or null",
                     )
                 )
+    for literal in dict.fromkeys(huge):
+        line, col = _line_col(text, max(text.find(literal), 0))
+        problems.append(
+            Problem(
+                display,
+                line,
+                col,
+                "json-constant",
+                f"{literal[:40]} is too large for a number (it overflows to infinity); "
+                "write a smaller value",
+            )
+        )
     if dup_seen[0]:
         for pointer, obj in _objects(value):
             for key in getattr(obj, "duplicates", ()):

@@ -9,11 +9,13 @@ written. Nothing outside git is consulted.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES, ManifestText, load
+from ..check.canonical import blob_id, canonical
 from ..check.consistency import consistency
 from ..check.content import check_content, config_path_for, locator, run_config_from_bytes
 from ..check.convention import Locate
@@ -74,8 +76,8 @@ def build_plan(
         found = site.get(claim.file.target)
         if found is None:
             writes.append((claim, None))
-        elif found.blob == claim.entry.blob:
-            unchanged += 1
+        elif found.blob in (claim.entry.blob, claim.file.target_blob):
+            unchanged += 1  # the source's bytes or their canonical form
         else:
             writes.append((claim, found.blob))
     wanted = {c.file.target for c in claims}
@@ -87,7 +89,7 @@ def build_plan(
     checked = _check_writes(
         [w for w in writes if w[0].file.source not in skip],
         listing,
-        source,
+        (source, website),
         config=config,
         text=text,
         progress=progress,
@@ -99,7 +101,7 @@ def build_plan(
         base,
         base_commit,
         writes=tuple(w for w in checked.writes if w.source not in taken),
-        unchanged=unchanged,
+        unchanged=unchanged + checked.unchanged,
         kept=kept,
         rejected=(*rejected, *checked.rejected, *clashes),
         integrity=checked.integrity,
@@ -123,18 +125,21 @@ class _Checked:
     writes: tuple[PlannedFile, ...]
     rejected: tuple[Rejected, ...]
     integrity: tuple[Problem, ...]
+    unchanged: int  # website files of another form holding the same JSON value
 
 
 def _check_writes(
     writes: list[tuple[Claim, str | None]],
     listing: Mapping[str, Entry],
-    source: Source,
+    repos: tuple[Source, GitRepo],
     *,
     config: Config,
     text: ManifestText,
     progress: Progress,
 ) -> _Checked:
-    """Read, hash and re-validate what will be written, each blob once."""
+    """Read, hash and re-validate what will be written, each blob once; a website file
+    that holds the same JSON value in another form is unchanged."""
+    source, website = repos
     config_paths = {config_path_for(c.file.source) for c, _old in writes}
     config_entries = {p: listing[p] for p in config_paths if p in listing and listing[p].is_file}
     config_data = dict(
@@ -143,9 +148,12 @@ def _check_writes(
     blobs = dict(
         read_blobs(source.repo, {c.entry.blob for c, _ in writes}, max_size=config.max_file_size)
     )
+    old_blobs = {old for _claim, old in writes if old is not None}
+    old_data = dict(read_blobs(website, old_blobs, max_size=config.max_file_size))
     planned: list[PlannedFile] = []
     rejected: list[Rejected] = []
     integrity: list[Problem] = []
+    unchanged = 0
     for done, (claim, old) in enumerate(writes, 1):
         progress(done, len(writes))
         item = claim.file
@@ -192,5 +200,32 @@ def _check_writes(
                 Rejected(item.source, p.rule, p.message, p.line, p.column) for p in problems
             )
             continue
-        planned.append(PlannedFile(claim, "updated" if old else "new", old, data, facts))
-    return _Checked(tuple(planned), tuple(rejected), tuple(integrity))
+        assert doc is not None
+        out = canonical(doc.value)
+        blob = blob_id(out)
+        if item.target_blob is not None and item.target_blob != blob:
+            integrity.append(
+                text.problem(
+                    claim.nth,
+                    "target_blob",
+                    "manifest-blob",
+                    message=f"claims target_blob {item.target_blob[:12]} for {item.source}, "
+                    f"its canonical form has {blob[:12]}; {REGENERATE}",
+                )
+            )
+            continue
+        if old is not None and (old == blob or _same_value(old_data.get(old), out)):
+            unchanged += 1  # the website holds the same JSON value in another form
+            continue
+        planned.append(PlannedFile(claim, "updated" if old else "new", old, out, blob, facts))
+    return _Checked(tuple(planned), tuple(rejected), tuple(integrity), unchanged)
+
+
+def _same_value(data: bytes | None, out: bytes) -> bool:
+    """Whether a website file's bytes hold the JSON value whose canonical form is ``out``."""
+    if data is None:
+        return False
+    try:
+        return canonical(json.loads(data)) == out
+    except (ValueError, RecursionError, TypeError):
+        return False

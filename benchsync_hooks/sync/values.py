@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -20,7 +21,8 @@ class PlannedFile:
     claim: Claim
     status: str  # new | updated
     website_blob: str | None
-    data: bytes
+    data: bytes  # the canonical form written (check.canonical)
+    blob: str  # git's id of ``data``
     facts: Facts
 
     @property
@@ -32,8 +34,8 @@ class PlannedFile:
         return self.claim.file.source
 
     @property
-    def blob(self) -> str:
-        return self.claim.entry.blob
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass(frozen=True)

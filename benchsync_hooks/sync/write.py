@@ -74,12 +74,12 @@ def ensure_writable(website: GitRepo, plan: Plan, *, target_root: str, branch: s
         )
     for item in plan.new:
         local = website.root / item.target
-        if (local.exists() or local.is_symlink()) and _sha256_of(local) != item.claim.file.sha256:
+        if (local.exists() or local.is_symlink()) and _sha256_of(local) != item.sha256:
             raise UsageError(
                 f"{item.target} is in the work tree but not in git (git-ignored?); "
                 "move it away, then run again"
             )
-    planned = {i.target: i.claim.file.sha256 for i in plan.writes}
+    planned = {i.target: i.sha256 for i in plan.writes}
     foreign = []
     for line in status_lines(website):
         path = line[3:]
