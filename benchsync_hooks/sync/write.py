@@ -74,11 +74,18 @@ def ensure_writable(website: GitRepo, plan: Plan, *, target_root: str, branch: s
         )
     for item in plan.new:
         local = website.root / item.target
-        if (local.exists() or local.is_symlink()) and _sha256_of(local) != item.sha256:
+        if not (local.exists() or local.is_symlink()) or _sha256_of(local) == item.sha256:
+            continue
+        inside = item.target + "/"
+        if any(path.startswith(inside) for path in plan.website):
             raise UsageError(
-                f"{item.target} is in the work tree but not in git (git-ignored?); "
-                "move it away, then run again"
+                f"{item.target} is a folder in the base ({plan.base_commit[:12]}); a result "
+                "file must go there: move or remove it in the website"
             )
+        raise UsageError(
+            f"{item.target} is in the work tree but not in git (git-ignored?); "
+            "move it away, then run again"
+        )
     planned = {i.target: i.sha256 for i in plan.writes}
     foreign = []
     for line in status_lines(website):

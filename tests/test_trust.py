@@ -1,0 +1,222 @@
+"""Leaks, injection and website states the sync must refuse (or handle) with one clear line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import RUNS, Pair, git, run_cli
+
+from benchsync_hooks import samples
+
+SECRET = "ghs_s3cretT0kenValue"
+
+
+def _everything_under(root: Path) -> bytes:
+    found = b""
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            found += path.read_bytes()
+    return found
+
+
+def test_a_token_in_the_source_url_is_never_shown_or_stored(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair.publish(*RUNS[:2])
+    url = f"file://x-access-token:{SECRET}@localhost{pair.bench.root}"
+    code, out, err = run_cli(capsys, "apply", "--source", url, "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["source"]["repo"] == f"file://localhost{pair.bench.root}"
+    assert len(report["new"]) == 2
+    log = git(pair.site, "log", "-1", "--format=%B", "benchsync/sync-results")
+    assert f"Benchsync-Source: file://localhost{pair.bench.root}" in log
+    for where in (out, err, log, git(pair.site, "reflog", "--all"), git(pair.site, "config", "-l")):
+        assert SECRET not in where
+    assert SECRET.encode() not in _everything_under(pair.site / ".git")
+    assert SECRET.encode() not in _everything_under(pair.site / "data")
+
+
+def test_a_token_in_an_unreachable_url_is_not_printed(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"file://x-access-token:{SECRET}@localhost{pair.site.parent}/missing.git"
+    code, out, err = run_cli(capsys, "apply", "--source", url)
+    assert code == 2
+    assert SECRET not in out + err
+    assert err.count("\n") == 1
+    assert "does not appear to be a git repository" in err
+    assert SECRET.encode() not in _everything_under(pair.site / ".git")
+
+
+@pytest.mark.parametrize("remote", ["--upload-pack=touch pwned", "-oops", ""])
+def test_a_remote_that_looks_like_an_option_is_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str], remote: str
+) -> None:
+    pair.publish(RUNS[0])
+    before = pair.snapshot()
+    code, _out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--push", f"--remote={remote}"
+    )
+    assert code == 2
+    assert err == (
+        f"benchsync apply: --remote {remote!r} is not a remote name; pass e.g. --remote origin\n"
+    )
+    assert not (pair.site / "pwned").exists()
+    assert pair.snapshot() == before
+
+
+def test_a_crlf_result_leaves_a_clean_status_under_text_auto(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (pair.site / ".gitattributes").write_text("* text=auto\n")
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "attributes")
+    run = RUNS[0]
+    text = samples.dumps(samples.result(run)).replace("\n", "\r\n")
+    pair.bench.write(run.source, text)
+    pair.bench.write(str(Path(run.source).parent / "config.json"), samples.run_config(run))
+    pair.publish()
+    code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 0, out
+    assert pair.site_git("status", "--porcelain") == ""
+    written = pair.site_file(run).read_bytes()
+    assert b"\r" not in written and written.endswith(b"}\n")
+    pair.site_git("checkout", "-q", "main")
+
+
+def test_the_same_value_in_another_form_is_unchanged(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Formatting churn: end-of-file newline, CRLF, key order and indent make no update."""
+    pair.publish(*RUNS[:2])
+    for i, run in enumerate(RUNS[:2]):
+        value = samples.result(run)
+        text = json.dumps(value, indent=4 if i else None, sort_keys=bool(i))
+        path = pair.site_file(run)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes((text + "\n\n").replace("\n", "\r\n").encode())
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "website formatting of its own")
+    code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert (report["new"], report["updated"], report["unchanged"]) == ([], [], 2)
+
+
+def test_written_files_pass_the_websites_own_formatters(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = RUNS[0]
+    pair.bench.write(run.source, json.dumps(samples.result(run), indent=3))  # no final newline
+    pair.bench.write(str(Path(run.source).parent / "config.json"), samples.run_config(run))
+    pair.publish()
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    written = pair.site_file(run).read_bytes()
+    value = json.loads(written)
+    pretty = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+    assert written == pretty.encode()  # pretty-format-json's default style, one final newline
+
+
+def test_the_sync_branch_checked_out_elsewhere_is_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair.publish(RUNS[0])
+    pair.site_git("branch", "benchsync/sync-results")
+    other = pair.site.parent / "other"
+    pair.site_git("worktree", "add", "-q", str(other), "benchsync/sync-results")
+    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 2
+    assert "checked out in the worktree" in err and str(other) in err
+    assert git(other, "status", "--porcelain") == ""
+
+
+def test_an_ignored_file_at_a_target_is_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair.publish(RUNS[0])
+    (pair.site / ".gitignore").write_text("*.json\n")
+    pair.site_git("add", ".gitignore")
+    pair.site_git("commit", "-q", "-m", "ignore json")
+    local = pair.site_file(RUNS[0])
+    local.parent.mkdir(parents=True)
+    local.write_text("my own notes\n")
+    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 2
+    assert RUNS[0].target in err and "git-ignored" in err
+    assert local.read_text() == "my own notes\n"
+
+
+def test_a_rebase_in_progress_is_named(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+    pair.publish(RUNS[0])
+    (pair.site / "a.txt").write_text("one\n")
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "one")
+    pair.site_git("checkout", "-q", "-b", "side", "HEAD~1")
+    (pair.site / "a.txt").write_text("two\n")
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "two")
+    subprocess.run(["git", "rebase", "main"], cwd=pair.site, capture_output=True, check=False)
+    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 2
+    assert "in the middle of a rebase" in err and "git rebase --abort" in err
+
+
+def test_a_tag_to_a_tree_says_so(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+    pair.publish(RUNS[0])
+    tree = pair.bench.git("rev-parse", "HEAD^{tree}").strip()
+    pair.bench.git("tag", "treetag", tree)
+    code, _out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--ref", "treetag"
+    )
+    assert code == 2
+    assert "names a tree, not a commit" in err
+
+
+def test_an_entry_id_already_on_the_website_is_rejected(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = samples.Run("cpu", "gpt2", "short", "20260101", 1, "short_input")
+    pair.seed_site(old)
+    taken = json.loads(pair.site_file(old).read_text())["entry_id"]
+    pair.publish(RUNS[0], entry_id=taken)
+    before = pair.snapshot()
+    code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 1
+    assert "entry-id-unique" in out and old.target in out
+    assert pair.snapshot() == before
+
+
+def test_a_folder_differing_only_in_case_from_the_website_is_rejected(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    upper = samples.Run("cpu", "GPT2", "short", "20260101", 1, "short_input")
+    pair.seed_site(upper)
+    run = samples.Run("cpu", "gpt2", "short", "20260128", 1, "short_input")
+    pair.publish(run)
+    code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 1
+    assert "target-unique" in out and "differs only in case" in out
+    assert not pair.site_file(run).exists()
+
+
+def test_a_manifest_over_the_entry_limit_is_refused_before_parsing(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchsync_hooks.bench.manifest import MAX_ENTRIES
+
+    pair.publish(RUNS[0])
+    entry = pair.bench.manifest()["files"][0]
+    head = '{"format": "benchsync-manifest/v2", "files": ['
+    body = ",".join([json.dumps(entry)] * (MAX_ENTRIES + 1))
+    pair.bench.write("outputs/sync-manifest.json", head + body + "]}")
+    pair.bench.stage()
+    pair.bench.commit("huge manifest")
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 1
+    line = (out + err).strip()
+    assert "manifest-size" in line and f"over {MAX_ENTRIES:,}" in line
+    assert line.count("\n") <= 1
