@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
-from ..check.uniqueness import Placed, uniqueness
+from ..check.uniqueness import Placed, placed_at, uniqueness
 from ..context import Context
 from ..git import GitRepo
 from ..git.listing import ignored
 from ..report import Problem
 from .manifest import ManifestFile, render, rules_digest
-from .scan import check_entries, index_view, placed_of, remembered
+from .scan import check_entries, index_locator, index_view, placed_of, remembered
 
 
 class ManifestState(NamedTuple):
@@ -64,7 +64,7 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
     verdicts = check_entries(repo, todo, view, config=config, schema_text=ctx.schema_text)
     placed = placed_of(verdicts, config)
     placed.extend(Placed(f.source, f.target, (f.entry_id,)) for f in memory.values())
-    conflicts = uniqueness(placed)
+    conflicts = placed_at(uniqueness(placed), index_locator(repo, view, config))
     excluded = {p.path for p in conflicts}
     files = [f for f in memory.values() if f.source not in excluded]
     for verdict in verdicts:

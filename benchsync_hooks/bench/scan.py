@@ -8,11 +8,12 @@ is read from its blob and checked here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
+from ..check import jsondoc
 from ..check.content import Verdict, config_path_for, read_facts, run_config_from_bytes, verdict_of
-from ..check.convention import parse_source
+from ..check.convention import Locate, parse_source
 from ..check.facts import RunConfig
 from ..check.selection import selected
 from ..check.uniqueness import Placed
@@ -165,3 +166,18 @@ def placed_of_index(
         if facts is not None:
             placed.append(Placed(entry.path, result.target(config.target_root), facts.entry_ids))
     return placed
+
+
+def index_locator(repo: GitRepo, view: IndexView, config: Config) -> Callable[[str], Locate | None]:
+    """Positions in the index version of a result, read when first asked for."""
+    boards = {e.path: e for e in view.boards}
+
+    def locate(path: str) -> Locate | None:
+        entry = boards.get(path)
+        if entry is None or not entry.is_file:
+            return None
+        data = next(read_blobs(repo, [entry.blob], max_size=config.max_file_size))[1]
+        doc = jsondoc.parse(data, path, max_depth=config.max_depth)[0] if data else None
+        return doc.position if doc is not None else None
+
+    return locate

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from ..report import Problem
+from .convention import Locate
 
 
 class Placed(NamedTuple):
@@ -49,6 +50,7 @@ def uniqueness(placed: Iterable[Placed], *, focus: set[str] | None = None) -> li
                     "entry-id-unique",
                     f"entry_id {entry_id} is also used by {others}; "
                     "give each result its own entry_id (a new UUID)",
+                    "/entry_id",
                 )
             )
     for group in by_target.values():
@@ -70,3 +72,20 @@ def uniqueness(placed: Iterable[Placed], *, focus: set[str] | None = None) -> li
                 )
             )
     return problems
+
+
+def placed_at(problems: Iterable[Problem], locate: Callable[[str], Locate | None]) -> list[Problem]:
+    """``problems`` with LINE:COL filled in where a pointer names a place in the file.
+
+    ``locate(path)`` gives the positions of one file's document (None: not at hand); it
+    is asked only for the files of problems that lack a position.
+    """
+    done = []
+    for problem in problems:
+        where = locate(problem.path) if problem.pointer and not problem.line else None
+        if where is None:
+            done.append(problem)
+        else:
+            line, col = where(problem.pointer)
+            done.append(problem._replace(line=line, column=col))
+    return done

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from ..bench.regen import compute
+from ..check import jsondoc
 from ..check.content import check_content
-from ..check.convention import parse_target
-from ..check.uniqueness import Placed, uniqueness
+from ..check.convention import Locate, parse_target
+from ..check.uniqueness import Placed, placed_at, uniqueness
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 from ..files import read_limited
@@ -88,8 +90,16 @@ def _website(ctx: Context) -> tuple[int, list[Problem]]:
         problems.extend(found)
         if facts is not None:
             placed.append(Placed(rel, rel, facts.entry_ids))
-    problems.extend(p for p in uniqueness(placed) if p.rule == "entry-id-unique")
+    clashes = [p for p in uniqueness(placed) if p.rule == "entry-id-unique"]
+    problems.extend(placed_at(clashes, partial(_locate, ctx)))
     return count, problems
+
+
+def _locate(ctx: Context, rel: str) -> Locate | None:
+    """Positions in a website file, read again for the few that clash."""
+    data, _problems = read_limited(ctx.root / rel, rel, ctx.config.max_file_size)
+    doc = jsondoc.parse(data, rel, max_depth=ctx.config.max_depth)[0] if data else None
+    return doc.position if doc is not None else None
 
 
 def _walk(root: Path, base: Path) -> list[str]:

@@ -16,9 +16,10 @@ from ..check.content import (
     read_facts,
     run_config_from_bytes,
 )
+from ..check.convention import Locate
 from ..check.jsondoc import JsonDoc
 from ..check.selection import selected
-from ..check.uniqueness import Placed, uniqueness
+from ..check.uniqueness import Placed, placed_at, uniqueness
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
 from ..files import read_limited
@@ -52,6 +53,11 @@ def ignored_problems(ctx: Context, repo: GitRepo, rels: list[str]) -> list[Probl
     ]
 
 
+def _positions(docs: dict[str, JsonDoc | None], rel: str) -> Locate | None:
+    doc = docs.get(rel)
+    return doc.position if doc is not None else None
+
+
 def _same(doc: JsonDoc | None) -> JsonDoc | None:
     return doc
 
@@ -64,6 +70,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
     mine: list[Placed] = []
     focus: set[str] = set()
     checked: list[str] = []
+    docs: dict[str, JsonDoc | None] = {}
     count = 0
     for name in files:
         rel = ctx.rel(name)
@@ -93,6 +100,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         doc = facts = None
         if data is not None:
             doc, facts = read_facts(data, rel, config)
+            docs[rel] = doc
         cfg_path = config_path_for(rel)
         cfg_file = ctx.root / cfg_path
         run_config = None
@@ -114,7 +122,8 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         view = index_view(repo, config)
         rules = rules_digest(config, ctx.schema_text)
         others = placed_of_index(repo, view, config, rules=rules, skip=focus)
-        problems.extend(uniqueness([*others, *mine], focus=focus))
+        found = uniqueness([*others, *mine], focus=focus)
+        problems.extend(placed_at(found, partial(_positions, docs)))
     if checked:
         problems.extend(ignored_problems(ctx, repo, checked))
     summary = None
