@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="environment variable holding the token (default: GITHUB_TOKEN)",
     )
+    p.add_argument(
+        "--website-report",
+        metavar="FILE",
+        help="the output of 'benchsync check --website --format json': its problems are "
+        "listed in the pull request body (they do not stop the sync)",
+    )
 
     p = sub.add_parser(
         "demo",
@@ -210,6 +216,7 @@ def dispatch(args: argparse.Namespace) -> int:
                 open_pr=args.open_pr,
                 repo=args.repo,
                 token_env=args.token_env,
+                website_report=args.website_report,
             )
         )
     if command == "demo":

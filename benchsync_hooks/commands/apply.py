@@ -51,6 +51,7 @@ class ApplyOptions:
     open_pr: bool = False
     repo: str | None = None
     token_env: str = "GITHUB_TOKEN"
+    website_report: str | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,28 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
         ) from None
 
 
+def _website_report(options: ApplyOptions) -> tuple[Problem, ...]:
+    """The problems of a ``check --website --format json`` report (for the PR body)."""
+    if not options.website_report:
+        return ()
+    import json
+
+    try:
+        doc = json.loads(Path(options.website_report).read_text(encoding="utf-8"))
+        items = doc["problems"]
+        return tuple(
+            Problem(
+                str(p["path"]), int(p["line"]), int(p["column"]), str(p["rule"]), str(p["message"])
+            )
+            for p in items
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"--website-report {options.website_report}: not the output of "
+            f"'benchsync check --website --format json' ({type(exc).__name__})"
+        ) from None
+
+
 def _refused(plan: Plan, options: ApplyOptions, stream: TextIO) -> int | None:
     """Print why nothing is written (false claims, rejected files), or None to go on."""
     if plan.integrity:
@@ -174,7 +197,7 @@ def _locked(
     refused = _refused(plan, options, stream)
     if refused is not None:
         return refused
-    pr = prbody.build(plan, website, config)
+    pr = prbody.build(plan, website, config, website_problems=_website_report(options))
     outcome = Outcome(None, None, False)
     body_path: Path | None = None
     if plan.writes and not options.dry_run:

@@ -9,7 +9,7 @@ from .. import __version__
 from ..config import Config
 from ..git import GitRepo
 from ..git.objects import read_blobs
-from ..report import md_cell
+from ..report import Problem, md_cell
 from .compare import by_folder, configuration, earlier_runs, parsed
 from .values import Plan, PlannedFile
 
@@ -86,7 +86,13 @@ def _row(item: PlannedFile, before: tuple[str, dict[str, Any]] | None) -> str:
     )
 
 
-def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
+def build(
+    plan: Plan,
+    website: GitRepo,
+    config: Config,
+    *,
+    website_problems: tuple[Problem, ...] = (),
+) -> PullRequest:
     src = plan.source
     lines = [
         "## Benchmark results sync",
@@ -111,6 +117,17 @@ def build(plan: Plan, website: GitRepo, config: Config) -> PullRequest:
         for rej in plan.rejected:
             where = f"{rej.source}:{rej.line}:{rej.column}" if rej.line else rej.source
             lines.append(f"| {md_cell(where)} | `{rej.rule}` | {md_cell(rej.message)} |")
+        lines.append("")
+    if website_problems:
+        lines += [
+            f"### Website problems ({len(website_problems)}, not caused by this sync)",
+            "",
+            "| file | rule | message |",
+            "| --- | --- | --- |",
+        ]
+        for p in website_problems[:50]:
+            where = f"{p.path}:{p.line}:{p.column}" if p.line else p.path
+            lines.append(f"| {md_cell(where)} | {md_cell(p.rule)} | {md_cell(p.message)} |")
         lines.append("")
     lines += [
         f"Files already on the website and not in this sync are kept ({plan.kept}); "
