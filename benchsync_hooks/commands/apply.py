@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..config import Config, load_config
+from ..context import read_schema
 from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, UsageError
 from ..git import GitRepo, open_repo
 from ..git.commit import (
@@ -192,6 +193,9 @@ def _locked(
         base=base,
         base_commit=base_commit,
         config=config,
+        schema_text=read_schema(website.root / config.schema, config.schema)
+        if config.schema
+        else "",
         progress=progress_bar("verifying"),
     )
     refused = _refused(plan, options, stream)

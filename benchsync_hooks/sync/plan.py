@@ -45,9 +45,11 @@ def build_plan(
     base: str,
     base_commit: str,
     config: Config,
+    schema_text: str = "",
     progress: Progress = no_progress,
 ) -> Plan:
-    """Verify the source's manifest and plan the website's changes."""
+    """Verify the source's manifest and plan the website's changes (new and updated files
+    are checked against the website's schema, ``schema_text``; "" is the bundled one)."""
     empty = Plan(source, base, base_commit)
     listing = tree_listing(source.repo, source.commit, config.source_root, sizes=True)
     if config.manifest not in listing:
@@ -92,7 +94,7 @@ def build_plan(
         (source, website),
         config=config,
         text=text,
-        progress=progress,
+        checks=(schema_text, progress),
     )
     clashes = entry_id_clashes(checked.writes, website, base_commit=base_commit, config=config)
     taken = {r.source for r in clashes}
@@ -135,11 +137,12 @@ def _check_writes(
     *,
     config: Config,
     text: ManifestText,
-    progress: Progress,
+    checks: tuple[str, Progress],
 ) -> _Checked:
     """Read, hash and re-validate what will be written, each blob once; a website file
     that holds the same JSON value in another form is unchanged."""
     source, website = repos
+    schema_text, progress = checks
     config_paths = {config_path_for(c.file.source) for c, _old in writes}
     config_entries = {p: listing[p] for p in config_paths if p in listing and listing[p].is_file}
     config_data = dict(
@@ -178,7 +181,7 @@ def _check_writes(
                 )
             )
             continue
-        doc, facts, problems = check_content(data, item.source, config)
+        doc, facts, problems = check_content(data, item.source, config, schema_text)
         if facts is not None and item.entry_id not in facts.entry_ids:
             integrity.append(
                 text.problem(
