@@ -169,9 +169,7 @@ def test_a_tag_to_a_tree_says_so(pair: Pair, capsys: pytest.CaptureFixture[str])
     pair.publish(RUNS[0])
     tree = pair.bench.git("rev-parse", "HEAD^{tree}").strip()
     pair.bench.git("tag", "treetag", tree)
-    code, _out, err = run_cli(
-        capsys, "apply", "--source", str(pair.bench.root), "--ref", "treetag"
-    )
+    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--ref", "treetag")
     assert code == 2
     assert "names a tree, not a commit" in err
 

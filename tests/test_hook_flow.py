@@ -1,0 +1,138 @@
+"""The daily flow through real pre-commit: deletions, config.json edits, an ignored manifest,
+a deliberate SKIP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import RUN, BenchRepo
+from test_precommit import _pre_commit, hooks_repo
+
+from benchsync_hooks import samples
+
+__all__ = ["hooks_repo"]  # the fixture, shared with test_precommit
+
+OTHER = samples.Run("cpu", "gpt2", "short", "20260129", 1, "short_input")
+#: The benchmark repository's real outputs/.gitignore (shared/reference): only results and
+#: config.json files are tracked, so the manifest is ignored until an exception is added.
+REAL_GITIGNORE = "*\n!.gitignore\n!*_leaderboard.json\n!config.json\n!*/\n"
+
+
+def _installed(bench: BenchRepo, hooks: tuple[Path, str, Path]) -> dict[str, str]:
+    snapshot, sha, home = hooks
+    bench.write(
+        ".pre-commit-config.yaml",
+        f"repos:\n  - repo: {snapshot}\n    rev: {sha}\n    hooks:\n"
+        "      - id: leaderboard-schema\n      - id: leaderboard-layout\n"
+        "      - id: leaderboard-manifest\n",
+    )
+    bench.stage()
+    bench.commit("config")
+    assert _pre_commit(bench.root, home, "install").returncode == 0
+    path = str(Path(sys.executable).parent) + ":/usr/bin:/bin"
+    return dict(os.environ, PRE_COMMIT_HOME=str(home), PATH=path)
+
+
+def _commit(bench: BenchRepo, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "commit", "-m", "change"],
+        cwd=bench.root,
+        env=env,
+        text=True,
+        capture_output=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def _commit_with_manifest(bench: BenchRepo, env: dict[str, str]) -> str:
+    first = _commit(bench, env)
+    output = first.stdout + first.stderr
+    assert first.returncode == 1, output
+    assert "manifest updated: git add outputs/sync-manifest.json" in output
+    bench.git("add", "outputs/sync-manifest.json")
+    second = _commit(bench, env)
+    assert second.returncode == 0, second.stdout + second.stderr
+    return output
+
+
+def test_a_commit_that_only_deletes_a_result_updates_the_manifest(
+    bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
+) -> None:
+    env = _installed(bench, hooks_repo)
+    bench.add_run(RUN)
+    bench.add_run(OTHER)
+    bench.stage()
+    _commit_with_manifest(bench, env)
+    bench.git("rm", "-q", OTHER.source)
+    output = _commit_with_manifest(bench, env)
+    assert "leaderboard sync manifest" in output and "Failed" in output
+    assert [f["source"] for f in bench.manifest()["files"]] == [RUN.source]
+
+
+def test_a_commit_that_only_edits_a_config_json_updates_the_manifest(
+    bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
+) -> None:
+    env = _installed(bench, hooks_repo)
+    bench.add_run(RUN)
+    bench.stage()
+    _commit_with_manifest(bench, env)
+    config = str(Path(RUN.source).parent / "config.json")
+    bench.write(config, {**samples.run_config(RUN), "backend": "cuda"})
+    bench.stage()
+    output = _commit_with_manifest(bench, env)
+    assert "config-json" in output  # why the result left the manifest
+    assert bench.manifest()["files"] == []
+
+
+def test_an_ignored_manifest_gets_one_message_with_one_fix(
+    bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
+) -> None:
+    env = _installed(bench, hooks_repo)
+    bench.write("outputs/.gitignore", REAL_GITIGNORE)
+    bench.add_run(RUN)
+    bench.stage()
+    result = _commit(bench, env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    fixes = [line for line in output.splitlines() if "sync-manifest.json" in line]
+    assert fixes == [
+        "outputs/sync-manifest.json: manifest-ignored is ignored by git "
+        "(outputs/.gitignore:1:*), so the website never sees it: add '!sync-manifest.json' "
+        "to outputs/.gitignore, then git add outputs/sync-manifest.json"
+    ], output
+    with (bench.root / "outputs/.gitignore").open("a") as handle:
+        handle.write("!sync-manifest.json\n")
+    bench.git("add", "outputs/.gitignore", "outputs/sync-manifest.json")
+    accepted = _commit(bench, env)
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+
+
+def test_a_deliberate_skip_of_the_layout_hook_commits(
+    bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
+) -> None:
+    env = _installed(bench, hooks_repo)
+    bench.add_run(RUN)
+    stray = "outputs/exp1_gpt2_short/short_input_leaderboard.json"
+    bench.write(stray, samples.result(OTHER))
+    bench.stage()
+    env = {**env, "SKIP": "leaderboard-layout"}
+    output = _commit_with_manifest(bench, env)
+    assert f"{stray}: manifest-left-out" in output
+    assert [f["source"] for f in bench.manifest()["files"]] == [RUN.source]
+
+
+@pytest.mark.parametrize("hook", ["leaderboard-schema", "leaderboard-layout"])
+def test_the_checking_hooks_still_fail_a_left_out_file(
+    bench: BenchRepo, hooks_repo: tuple[Path, str, Path], hook: str
+) -> None:
+    snapshot, _sha, home = hooks_repo
+    bad = samples.Run("cpu", "gpt2", "long", "20260128", 1, "long_input")
+    bench.add_run(bad, metrics__error_rate=7, model__name="other")
+    bench.stage()
+    result = _pre_commit(bench.root, home, "try-repo", str(snapshot), hook)
+    assert result.returncode == 1, result.stdout + result.stderr
