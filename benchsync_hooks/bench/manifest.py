@@ -117,18 +117,16 @@ def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
     if entries > MAX_ENTRIES:
         raise _fail(display, "manifest-size", f"lists {entries:,} files, over {MAX_ENTRIES:,}")
     try:
-        text = data.decode("utf-8")
+        value = json.loads(data)
     except UnicodeDecodeError as exc:
         raise _fail(display, "manifest-schema", f"byte {exc.start} is not UTF-8") from None
-    try:
-        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _fail(display, "manifest-schema", exc.msg, at=(exc.lineno, exc.colno)) from None
     except RecursionError:
         raise _fail(display, "manifest-schema", "is nested too deeply to be a manifest") from None
     except ValueError as exc:
         raise _fail(display, "manifest-schema", f"is not a JSON document ({exc})") from None
-    found = ManifestText(display, text)
+    found = ManifestText(display, data)
     fmt = value.get("format") if isinstance(value, dict) else None
     if fmt not in FORMATS:
         shown = json.dumps(fmt)[:60] if isinstance(fmt, str) else "missing"
@@ -140,8 +138,9 @@ def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
             fix="use the same benchsync-hooks version on both sides",
         )
     _validate(value, FORMATS[fmt], found)
-    files = tuple(
-        ManifestFile(
+    items = value["files"]
+    for n, f in enumerate(items):  # in place: each dict is freed as its tuple is made
+        items[n] = ManifestFile(
             f["source"],
             f["target"],
             f["sha256"],
@@ -154,8 +153,8 @@ def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
             f["model"],
             f["run_id"],
         )
-        for f in value["files"]
-    )
+    files = tuple(items)
+    items.clear()
     rules = value.get("rules", "")
     return Manifest(fmt, value["source_root"], value["target_root"], rules, files), found
 
@@ -196,10 +195,18 @@ class ManifestText:
     The rendered layout puts entry N's keys on lines of their own; a text of another
     layout falls back to a full source map (slower, only on the way to an error)."""
 
-    def __init__(self, display: str, text: str) -> None:
+    def __init__(self, display: str, data: bytes) -> None:
         self.display = display
-        self.text = text
+        self._data = data
+        self._text: str | None = None
         self._starts: list[int] | None = None
+
+    @property
+    def text(self) -> str:
+        """The manifest as text, decoded when a position is first asked for."""
+        if self._text is None:
+            self._text = self._data.decode("utf-8", "replace")
+        return self._text
 
     def _entries(self) -> list[int]:
         if self._starts is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
@@ -51,8 +52,47 @@ def _problem(rel: str, rule: str, message: str) -> Problem:
     return Problem(rel, 0, 0, rule, message)
 
 
+#: A whole source path below the root, when it follows the convention (the common case).
+_FAST = re.compile(
+    r"(?P<backend>[a-z0-9][a-z0-9_-]*)/(?P<model>[A-Za-z0-9][A-Za-z0-9._-]*)/"
+    r"(?P<run_id>(?P<workload>[a-z0-9][a-z0-9_-]*?)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{3}))/"
+    r"(?P<name>[a-z0-9][a-z0-9_-]*)_leaderboard\.json"
+)
+
+
+@lru_cache(maxsize=4096)
+def _calendar(digits: str) -> date | None:
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
 def parse_source(rel: str, config: Config) -> tuple[ResultPath | None, list[Problem]]:
     """Take a source path apart; problems are of the path itself."""
+    prefix = config.source_root + "/"
+    fast = _FAST.fullmatch(rel, len(prefix)) if rel.startswith(prefix) else None
+    if fast is not None and fast["seq"] != "000":
+        day = _calendar(fast["date"])
+        if day is not None and (not config.backends or fast["backend"] in config.backends):
+            return (
+                ResultPath(
+                    rel,
+                    fast["backend"],
+                    fast["model"],
+                    fast["run_id"],
+                    fast["workload"],
+                    day,
+                    int(fast["seq"]),
+                    fast["name"],
+                ),
+                [],
+            )
+    return _parse_slowly(rel, config)
+
+
+def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Problem]]:
+    """:func:`parse_source` for a path that breaks the convention: every problem of it."""
     parts = rel.split("/")
     root = config.source_root.split("/")
     shape = f"{config.source_root}/<backend>/<model>/<run_id>/<name>{SUFFIX}"
@@ -116,10 +156,10 @@ def parse_source(rel: str, config: Config) -> tuple[ResultPath | None, list[Prob
     else:
         workload = match["workload"]
         sequence = int(match["seq"])
-        digits = match["date"]
-        try:
-            run_date = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
-        except ValueError:
+        found = _calendar(match["date"])
+        if found is not None:
+            run_date = found
+        else:
             problems.append(
                 _problem(
                     rel,
@@ -150,9 +190,9 @@ def parse_source(rel: str, config: Config) -> tuple[ResultPath | None, list[Prob
 
 def parse_target(rel: str, config: Config) -> tuple[tuple[str, str, str, str] | None, str]:
     """Take a website path apart into (backend, model, run_id, name); else a reason."""
-    parts = PurePosixPath(rel).parts
-    root = PurePosixPath(config.target_root).parts
-    if tuple(parts[: len(root)]) != root:
+    parts = rel.split("/")
+    root = config.target_root.split("/")
+    if parts[: len(root)] != root:
         return None, f"is not under {config.target_root}/"
     rest = parts[len(root) :]
     shape = f"{config.target_root}/<backend>/<model>/<run_id>_<name>{SUFFIX}"

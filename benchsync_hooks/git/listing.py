@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -126,16 +127,25 @@ def status_lines(repo: GitRepo, *, ignored_too: bool = False) -> list[str]:
 
 
 def files_containing(
-    repo: GitRepo, commit: str, prefix: str, *, needles: Iterable[str]
+    repo: GitRepo, commit: str, paths: list[str], *, needles: Iterable[str]
 ) -> list[str]:
-    """Paths under ``prefix`` in ``commit`` whose bytes contain any of ``needles`` (``git
-    grep -F``: git's own threaded search, no checkout)."""
+    """Which of ``paths`` (files or folders) in ``commit`` hold any of ``needles`` in their
+    bytes (``git grep -F``: git's own threaded search, no checkout)."""
     wanted = sorted(set(needles))
     if not wanted:
         return []
     patterns = [arg for needle in wanted for arg in ("-e", needle)]
     status, out, err = repo.run(
-        "grep", "-F", "-l", "-z", "--no-color", *patterns, commit, "--", prefix
+        "--literal-pathspecs",
+        "grep",
+        "-F",
+        "-l",
+        "-z",
+        "--no-color",
+        *patterns,
+        commit,
+        "--",
+        *paths,
     )
     if status not in (0, 1):
         raise GitError(f"git grep failed: {last_line(err)}")

@@ -90,7 +90,11 @@ def earlier_runs(
     backend, model, run_id, name = mine
     workload = run_id[:-13]
     found = []
+    ending = f"_{name}_leaderboard.json"
     for path, entry in siblings:
+        file_name = path.rpartition("/")[2]
+        if not (file_name.endswith(ending) and file_name.startswith(workload + "_")):
+            continue  # another file or workload: not parsed at all
         theirs, _ = parse_target(path, config)
         if theirs is None or theirs[3] != name or theirs[2][:-13] != workload:
             continue

@@ -9,7 +9,7 @@ from ..bench.manifest import ManifestText
 from ..check.facts import facts_from_value
 from ..config import Config
 from ..git import GitRepo
-from ..git.listing import Entry, files_containing, tree_listing
+from ..git.listing import Entry, files_containing
 from ..git.objects import read_blobs
 from ..report import Problem
 from .values import PlannedFile, Rejected
@@ -25,12 +25,10 @@ def website_hazards(
 ) -> tuple[list[Problem], list[Rejected]]:
     """For what will be written: a symbolic link on the way (base tree or disk) is an
     integrity failure; a path differing only in case from a website path is rejected."""
+    if not writes:
+        return [], []
     links = {p for p, e in site.items() if e.is_symlink}
-    folded: dict[str, str] = {}
-    for path in site:
-        parts = path.split("/")
-        for depth in range(1, len(parts) + 1):
-            folded.setdefault("/".join(parts[:depth]).casefold(), "/".join(parts[:depth]))
+    folded = _folded(site)
     seen: dict[str, bool] = {}
     problems: list[Problem] = []
     rejected: list[Rejected] = []
@@ -66,13 +64,32 @@ def website_hazards(
     return problems, rejected
 
 
+def _folded(site: Mapping[str, Entry]) -> dict[str, str]:
+    """Every path and folder of the website by its case-folded form."""
+    folded = {path.casefold(): path for path in site}
+    for folder in {path.rpartition("/")[0] for path in site}:
+        parts = folder.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            folded.setdefault(prefix.casefold(), prefix)
+    return folded
+
+
 def entry_id_clashes(
-    writes: Iterable[PlannedFile], website: GitRepo, *, base_commit: str, config: Config
+    writes: Iterable[PlannedFile],
+    website: GitRepo,
+    *,
+    base_commit: str,
+    site: Mapping[str, Entry],
+    known: Mapping[str, str],
+    config: Config,
 ) -> list[Rejected]:
     """Writes whose entry_id another website file (or another write) already uses.
 
-    ``git grep`` finds the few website files whose bytes hold one of the ids; only those
-    are read and parsed, so the cost grows with what is written, not with the website.
+    ``known`` gives the entry_id of each website file that holds exactly a manifest
+    entry's blob. The other website files are searched with ``git grep`` for the new
+    ids, and only the few that hold one are read, so the cost grows with what is
+    written and with the files no manifest entry describes, not with the website.
     """
     items = list(writes)
     owners: dict[str, list[str]] = {}
@@ -82,10 +99,15 @@ def entry_id_clashes(
     if not owners:
         return []
     found: dict[str, set[str]] = {}
-    candidates = files_containing(website, base_commit, config.target_root, needles=owners)
-    if candidates:
-        listing = tree_listing(website, base_commit, config.target_root)
-        blobs = {p: listing[p].blob for p in candidates if p in listing}
+    for path, entry_id in known.items():
+        if entry_id in owners:
+            found.setdefault(entry_id, set()).add(path)
+    written = {item.target for item in items}
+    others = [p for p in site if p not in known and p not in written]
+    if others:
+        scope = others if len(others) <= _PATHSPECS else [config.target_root]
+        hits = files_containing(website, base_commit, scope, needles=owners)
+        blobs = {p: site[p].blob for p in hits if p in site and p not in written}
         data = dict(read_blobs(website, set(blobs.values()), max_size=config.max_file_size))
         for path, blob in blobs.items():
             for entry_id in _entry_ids(data.get(blob)):
@@ -93,18 +115,22 @@ def entry_id_clashes(
     rejected = []
     for item in items:
         for entry_id in item.facts.entry_ids:
-            others = (found.get(entry_id, set()) | set(owners[entry_id])) - {item.target}
-            if others:
+            taken = (found.get(entry_id, set()) | set(owners[entry_id])) - {item.target}
+            if taken:
                 rejected.append(
                     Rejected(
                         item.source,
                         "entry-id-unique",
-                        f"entry_id {entry_id} is already used by {', '.join(sorted(others))} "
+                        f"entry_id {entry_id} is already used by {', '.join(sorted(taken))} "
                         "on the website; give this result a new entry_id (a new UUID)",
                     )
                 )
                 break
     return rejected
+
+
+#: Up to this many files are searched by name; more, and the whole target root is.
+_PATHSPECS = 2_000
 
 
 def _entry_ids(data: bytes | None) -> tuple[str, ...]:

@@ -51,10 +51,14 @@ def build_plan(
     """Verify the source's manifest and plan the website's changes (new and updated files
     are checked against the website's schema, ``schema_text``; "" is the bundled one)."""
     empty = Plan(source, base, base_commit)
-    listing = tree_listing(source.repo, source.commit, config.source_root, sizes=True)
+    listing = tree_listing(source.repo, source.commit, config.source_root)
     if config.manifest not in listing:
         listing.update(entries_at(source.repo, source.commit, [config.manifest]))
     manifest_entry = listing.get(config.manifest)
+    if manifest_entry is not None and manifest_entry.size < 0:
+        manifest_entry = entries_at(source.repo, source.commit, [config.manifest]).get(
+            config.manifest
+        )
     if manifest_entry is None or not manifest_entry.is_file:
         raise UsageError(
             f"no manifest at {source.location}@{source.short}: {config.manifest} is missing; "
@@ -74,12 +78,14 @@ def build_plan(
     site = tree_listing(website, base_commit, config.target_root)
     writes: list[tuple[Claim, str | None]] = []
     unchanged = 0
+    known: dict[str, str] = {}  # website file → its entry_id, for the files a claim describes
     for claim in claims:
         found = site.get(claim.file.target)
         if found is None:
             writes.append((claim, None))
         elif found.blob in (claim.entry.blob, claim.file.target_blob):
             unchanged += 1  # the source's bytes or their canonical form
+            known[claim.file.target] = claim.file.entry_id
         else:
             writes.append((claim, found.blob))
     wanted = {c.file.target for c in claims}
@@ -96,7 +102,14 @@ def build_plan(
         text=text,
         checks=(schema_text, progress),
     )
-    clashes = entry_id_clashes(checked.writes, website, base_commit=base_commit, config=config)
+    clashes = entry_id_clashes(
+        checked.writes,
+        website,
+        base_commit=base_commit,
+        site=site,
+        known=known,
+        config=config,
+    )
     taken = {r.source for r in clashes}
     return Plan(
         source,
@@ -165,6 +178,17 @@ def _check_writes(
             rejected.append(
                 Rejected(
                     item.source, "json-size", f"is over max_file_size ({config.max_file_size})"
+                )
+            )
+            continue
+        if len(data) != item.size:
+            integrity.append(
+                text.problem(
+                    claim.nth,
+                    "size",
+                    "manifest-size",
+                    message=f"claims {item.size} bytes for {item.source}, the blob has "
+                    f"{len(data)}; {REGENERATE}",
                 )
             )
             continue

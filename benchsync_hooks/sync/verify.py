@@ -120,13 +120,6 @@ def _claim_problem(
             "possibly differing in case)",
         )
     targets[folded] = index
-    if not safe_target(item.target, config.target_root):
-        return _Bad(
-            "target",
-            "manifest-target",
-            f"target {item.target!r} leaves {config.target_root}/",
-            TAMPERED,
-        )
     entry = listing.get(item.source)
     if entry is None:
         return _Bad(
@@ -141,6 +134,13 @@ def _claim_problem(
     if result is None:
         return _Bad("source", "manifest-source", f"lists {item.source}: {path_problems[0].message}")
     expected = result.target(config.target_root)
+    if item.target != expected and not safe_target(item.target, config.target_root):
+        return _Bad(
+            "target",
+            "manifest-target",
+            f"target {item.target!r} leaves {config.target_root}/",
+            TAMPERED,
+        )
     if item.target != expected:
         return _Bad(
             "target",
