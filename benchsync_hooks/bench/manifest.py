@@ -82,20 +82,71 @@ def block(f: ManifestFile) -> str:
     )
 
 
-def render(files: Iterable[ManifestFile], *, config: Config, rules: str) -> str:
-    """The manifest's text: sorted by source, two-space indent, trailing newline."""
+def head(*, config: Config, rules: str) -> str:
+    """The manifest's text before its ``files``."""
     enc = encode_basestring
-    head = (
+    return (
         "{\n"
         f'  "format": {enc(FORMAT)},\n'
         f'  "source_root": {enc(config.source_root)},\n'
         f'  "target_root": {enc(config.target_root)},\n'
         f'  "rules": {enc(rules)},\n'
     )
-    body = ",\n".join(block(f) for f in sorted(files, key=lambda f: f.source))
+
+
+def render(files: Iterable[ManifestFile], *, config: Config, rules: str) -> str:
+    """The manifest's text: sorted by source, two-space indent, trailing newline."""
+    return render_blocks(((f.source, block(f)) for f in files), config=config, rules=rules)
+
+
+def render_blocks(blocks: Iterable[tuple[str, str]], *, config: Config, rules: str) -> str:
+    """The manifest's text from (source, entry block) pairs, in any order."""
+    body = ",\n".join(text for _source, text in sorted(blocks))
     if not body:
-        return head + '  "files": []\n}\n'
-    return head + '  "files": [\n' + body + "\n  ]\n}\n"
+        return head(config=config, rules=rules) + '  "files": []\n}\n'
+    return head(config=config, rules=rules) + '  "files": [\n' + body + "\n  ]\n}\n"
+
+
+#: One entry block exactly as :func:`block` writes it for a result that passed every rule.
+BLOCK = re.compile(
+    r"    \{\n"
+    r'      "source": "(?P<source>[A-Za-z0-9._/-]+)",\n'
+    r'      "target": "(?P<target>[A-Za-z0-9._/-]+)",\n'
+    r'      "sha256": "[0-9a-f]{64}",\n'
+    r'      "size": [1-9][0-9]{0,9},\n'
+    r'      "blob": "(?P<blob>[0-9a-f]{40})",\n'
+    r'      "config_blob": (?:"(?P<config_blob>[0-9a-f]{40})"|null),\n'
+    r'      "target_blob": "[0-9a-f]{40}",\n'
+    r'      "entry_id": "(?P<entry_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})",\n'
+    r'      "backend": "(?P<backend>[a-z0-9][a-z0-9_-]*)",\n'
+    r'      "model": "(?P<model>[A-Za-z0-9][A-Za-z0-9._-]*)",\n'
+    r'      "run_id": "(?P<run_id>[a-z0-9][a-z0-9_-]*_[0-9]{8}_[0-9]{3})"\n'
+    r"    \}"
+)
+
+
+def canonical_blocks(text: str, *, config: Config, rules: str) -> list[re.Match[str]] | None:
+    """The entry blocks of a manifest text that is exactly what :func:`render` writes for
+    this configuration and these rules (None for any other text): it is read as a
+    whole, block after block, so nothing in it goes unchecked."""
+    start = head(config=config, rules=rules) + '  "files": [\n'
+    if text == head(config=config, rules=rules) + '  "files": []\n}\n':
+        return []
+    if not text.startswith(start) or not text.endswith("\n  ]\n}\n"):
+        return None
+    found = []
+    at, end = len(start), len(text) - len("\n  ]\n}\n")
+    while True:
+        match = BLOCK.match(text, at, end)
+        if match is None:
+            return None
+        found.append(match)
+        at = match.end()
+        if at == end:
+            return found
+        if not text.startswith(",\n", at):
+            return None
+        at += 2
 
 
 REGENERATE = "regenerate it with 'benchsync manifest' in the benchmark repo"

@@ -10,7 +10,7 @@ from ..context import Context
 from ..git import GitRepo
 from ..git.listing import ignored
 from ..report import Problem
-from .manifest import ManifestFile, render, rules_digest
+from .manifest import ManifestFile, block, render_blocks, rules_digest
 from .scan import check_entries, index_locator, index_view, placed_of, remembered
 
 
@@ -63,31 +63,30 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
     todo = [e for e in view.boards if e.path not in memory]
     verdicts = check_entries(repo, todo, view, config=config, schema_text=ctx.schema_text)
     placed = placed_of(verdicts, config)
-    placed.extend(Placed(f.source, f.target, (f.entry_id,)) for f in memory.values())
+    placed.extend(Placed(source, f.target, (f.entry_id,)) for source, f in memory.items())
     conflicts = placed_at(uniqueness(placed), index_locator(repo, view, config))
     excluded = {p.path for p in conflicts}
-    files = [f for f in memory.values() if f.source not in excluded]
+    blocks = [(source, f.text) for source, f in memory.items() if source not in excluded]
     for verdict in verdicts:
         if verdict.ok and verdict.source not in excluded:
             assert verdict.facts is not None and verdict.result is not None
             result, facts = verdict.result, verdict.facts
-            files.append(
-                ManifestFile(
-                    source=verdict.source,
-                    target=result.target(config.target_root),
-                    sha256=facts.sha256,
-                    size=facts.size,
-                    blob=verdict.blob,
-                    config_blob=view.config_blob(verdict.source),
-                    target_blob=facts.canonical_blob,
-                    entry_id=facts.entry_ids[0] if facts.entry_ids else "",
-                    backend=result.backend,
-                    model=result.model,
-                    run_id=result.run_id,
-                )
+            item = ManifestFile(
+                source=verdict.source,
+                target=result.target(config.target_root),
+                sha256=facts.sha256,
+                size=facts.size,
+                blob=verdict.blob,
+                config_blob=view.config_blob(verdict.source),
+                target_blob=facts.canonical_blob,
+                entry_id=facts.entry_ids[0] if facts.entry_ids else "",
+                backend=result.backend,
+                model=result.model,
+                run_id=result.run_id,
             )
+            blocks.append((verdict.source, block(item)))
     problems = tuple(p for v in verdicts for p in v.problems) + tuple(conflicts)
-    data = render(files, config=config, rules=rules).encode("utf-8")
+    data = render_blocks(blocks, config=config, rules=rules).encode("utf-8")
     path = ctx.root / config.manifest
     try:
         current: bytes | None = path.read_bytes()

@@ -13,18 +13,18 @@ from typing import NamedTuple
 
 from ..check import jsondoc
 from ..check.content import Verdict, config_path_for, read_facts, run_config_from_bytes, verdict_of
-from ..check.convention import Locate, parse_source
+from ..check.convention import Locate, conventional, parse_source, target_of
 from ..check.facts import RunConfig
 from ..check.selection import selected
 from ..check.uniqueness import Placed
 from ..config import Config
-from ..errors import GitError, IntegrityError
+from ..errors import GitError
 from ..files import too_big
 from ..git import GitRepo
 from ..git.listing import Entry, index_listing
 from ..git.objects import read_blobs
 from ..report import Problem
-from .manifest import FORMAT, ManifestFile, load
+from .manifest import MAX_MANIFEST_BYTES, canonical_blocks
 
 
 class IndexView(NamedTuple):
@@ -48,40 +48,50 @@ def index_view(repo: GitRepo, config: Config) -> IndexView:
     return IndexView(boards, configs, listing.get(config.manifest))
 
 
+class Remembered(NamedTuple):
+    """An entry of the manifest in the index that still holds: its target, id and text."""
+
+    target: str
+    entry_id: str
+    text: str
+
+
 def remembered(
     repo: GitRepo, view: IndexView, config: Config, *, rules: str
-) -> dict[str, ManifestFile]:
-    """The manifest entries (of the manifest in the index) that still hold, by source."""
+) -> dict[str, Remembered]:
+    """The entries of the manifest in the index that still hold, by source.
+
+    The manifest must be exactly what this version renders for this configuration and
+    these rules (else nothing is remembered); an entry holds while the index has the
+    same blob at its source and the same ``config.json`` blob beside it, and its path
+    fields are the ones the convention gives.
+    """
     if view.manifest is None or not view.manifest.is_file:
         return {}
     if not config.enabled("layout-single-result"):
         return {}  # an array file may carry several entry_ids; the manifest records one
     try:
-        data = next(read_blobs(repo, [view.manifest.blob]))[1]
-        manifest, _text = load(data or b"", config.manifest)
-    except (IntegrityError, GitError):
+        data = next(read_blobs(repo, [view.manifest.blob], max_size=MAX_MANIFEST_BYTES))[1]
+        text = data.decode("ascii") if data is not None else ""
+    except (GitError, UnicodeDecodeError):
         return {}  # no usable memory: everything is read
-    if (manifest.format, manifest.rules) != (FORMAT, rules) or (
-        manifest.source_root,
-        manifest.target_root,
-    ) != (config.source_root, config.target_root):
+    blocks = canonical_blocks(text, config=config, rules=rules)
+    if not blocks:
         return {}
     boards = {e.path: e for e in view.boards}
-    kept: dict[str, ManifestFile] = {}
-    for item in manifest.files:
-        entry = boards.get(item.source)
-        if entry is None or not entry.is_file or entry.blob != item.blob:
+    kept: dict[str, Remembered] = {}
+    for match in blocks:
+        source, blob, config_blob, target = match.group("source", "blob", "config_blob", "target")
+        entry = boards.get(source)
+        if entry is None or entry.blob != blob or not entry.is_file:
             continue
-        if view.config_blob(item.source) != item.config_blob:
+        if view.config_blob(source) != config_blob:
             continue
-        result, _problems = parse_source(item.source, config)
-        if result is None or (result.target(config.target_root), result.backend) != (
-            item.target,
-            item.backend,
-        ):
+        parts = conventional(source, config)
+        if parts is None or parts != match.group("backend", "model", "run_id"):
             continue
-        if (result.model, result.run_id) == (item.model, item.run_id):
-            kept[item.source] = item
+        if target == target_of(source, parts, config):
+            kept[source] = Remembered(target, match["entry_id"], match[0])
     return kept
 
 
@@ -153,7 +163,9 @@ def placed_of_index(
     manifest where it still holds, else from the blob (strict JSON only)."""
     memory = remembered(repo, view, config, rules=rules)
     placed = [
-        Placed(f.source, f.target, (f.entry_id,)) for f in memory.values() if f.source not in skip
+        Placed(source, f.target, (f.entry_id,))
+        for source, f in memory.items()
+        if source not in skip
     ]
     unknown = [e for e in view.boards if e.is_file and e.path not in skip and e.path not in memory]
     blobs = dict(read_blobs(repo, (e.blob for e in unknown), max_size=config.max_file_size))

@@ -68,6 +68,24 @@ def _calendar(digits: str) -> date | None:
         return None
 
 
+def conventional(rel: str, config: Config) -> tuple[str, str, str] | None:
+    """(backend, model, run_id) of a path that follows the convention, else None (fast)."""
+    prefix = config.source_root + "/"
+    fast = _FAST.fullmatch(rel, len(prefix)) if rel.startswith(prefix) else None
+    if fast is None or fast["seq"] == "000" or _calendar(fast["date"]) is None:
+        return None
+    if config.backends and fast["backend"] not in config.backends:
+        return None
+    return fast["backend"], fast["model"], fast["run_id"]
+
+
+def target_of(rel: str, parts: tuple[str, str, str], config: Config) -> str:
+    """The website path of the conventional source ``rel`` with these ``parts``."""
+    backend, model, run_id = parts
+    name = rel.rpartition("/")[2]
+    return f"{config.target_root}/{backend}/{model}/{run_id}_{name}"
+
+
 def parse_source(rel: str, config: Config) -> tuple[ResultPath | None, list[Problem]]:
     """Take a source path apart; problems are of the path itself."""
     prefix = config.source_root + "/"
