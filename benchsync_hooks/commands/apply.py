@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -19,7 +20,9 @@ from ..git.commit import (
     current_branch,
     resolve_commit,
 )
+from ..git.listing import status_lines
 from ..git.remote import check_remote_name, push, remote_branch
+from ..git.repo import Background
 from ..report import ApplyReport, Problem, emit, emit_apply
 from ..sync import prbody
 from ..sync.plan import build_plan
@@ -186,6 +189,7 @@ def _locked(
     remote_at_start = None
     if options.push:
         remote_at_start = remote_branch(website, options.remote, branch)
+    status = None if options.dry_run else Background(partial(status_lines, website))
     source = open_source(options.source, options.ref, website)
     plan = build_plan(
         source,
@@ -205,7 +209,7 @@ def _locked(
     outcome = Outcome(None, None, False)
     body_path: Path | None = None
     if plan.writes and not options.dry_run:
-        ensure_writable(website, plan, target_root=config.target_root, branch=branch)
+        ensure_writable(website, plan, target_root=config.target_root, branch=branch, status=status)
         if options.no_commit:
             write_files(website, plan.writes)
             outcome = Outcome(None, None, True)

@@ -35,26 +35,25 @@ def _decode(out: bytes) -> str:
     return out.decode("utf-8", "surrogateescape")
 
 
+_INDEX_RECORD = re.compile(r"([0-7]{6}) ([0-9a-f]{40,64}) ([0-3])\t([^\0]*)\0")
+_TREE_RECORD = re.compile(r"([0-7]{6}) [a-z]+ ([0-9a-f]{40,64})(?: +([0-9]+|-))?\t([^\0]*)\0")
+
+
 def _index_records(out: str) -> Iterator[Entry]:
-    """``ls-files -s -z`` records: ``mode id stage\\tpath``; merge stages 1-3 are skipped."""
-    for record in out.split("\0"):
-        meta, tab, path = record.partition("\t")
-        if not tab:
-            continue
-        fields = meta.split(" ")
-        if len(fields) == 3 and fields[2] == "0":
-            yield Entry(path, fields[0], fields[1])
+    """``ls-files -s -z`` records: ``mode id stage\\tpath``; merge stages 1-3 are skipped.
+    One regex pass in C; tuples made with ``tuple.__new__`` (a NamedTuple's own
+    ``__new__`` takes keywords and is three times slower)."""
+    make = tuple.__new__
+    for mode, oid, stage, path in _INDEX_RECORD.findall(out):
+        if stage == "0":
+            yield make(Entry, (path, mode, oid, -1))
 
 
 def _tree_records(out: str) -> Iterator[Entry]:
-    """``ls-tree -z [-l]`` records: ``mode type id [size]\\tpath``."""
-    for record in out.split("\0"):
-        meta, tab, path = record.partition("\t")
-        if not tab:
-            continue
-        fields = meta.split()
-        size = int(fields[3]) if len(fields) > 3 and fields[3].isdigit() else -1
-        yield Entry(path, fields[0], fields[2], size)
+    """``ls-tree -z [-l]`` records: ``mode type id [size]\\tpath`` (as above)."""
+    make = tuple.__new__
+    for mode, oid, size, path in _TREE_RECORD.findall(out):
+        yield make(Entry, (path, mode, oid, int(size) if size and size != "-" else -1))
 
 
 def index_listing(repo: GitRepo, prefix: str) -> dict[str, Entry]:

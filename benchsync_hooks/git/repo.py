@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ..errors import GitError
 
 if TYPE_CHECKING:
     import git
+
+T = TypeVar("T")
 
 
 class GitRepo:
@@ -155,3 +158,28 @@ def run_in(cwd: Path, *args: str) -> tuple[int, str, str]:
     except GitCommandNotFound:
         raise GitError("git is not installed; install git") from None
     return int(status or 0), str(out), str(err)
+
+
+class Background(Generic[T]):
+    """A git call run on a thread, so git works on the other CPU while Python goes on."""
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        import threading
+
+        self._call = call
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._value = self._call()
+        except BaseException as exc:  # handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> T:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import MappingProxyType
 
 from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES, ManifestText, load
@@ -25,6 +26,7 @@ from ..errors import IntegrityError, UsageError
 from ..git import GitRepo
 from ..git.listing import Entry, entries_at, tree_listing
 from ..git.objects import read_blob, read_blobs
+from ..git.repo import Background
 from ..report import Problem
 from .hazards import entry_id_clashes, website_hazards
 from .source import Source
@@ -51,6 +53,7 @@ def build_plan(
     """Verify the source's manifest and plan the website's changes (new and updated files
     are checked against the website's schema, ``schema_text``; "" is the bundled one)."""
     empty = Plan(source, base, base_commit)
+    site_soon = Background(partial(tree_listing, website, base_commit, config.target_root))
     listing = tree_listing(source.repo, source.commit, config.source_root)
     if config.manifest not in listing:
         listing.update(entries_at(source.repo, source.commit, [config.manifest]))
@@ -75,7 +78,7 @@ def build_plan(
     claims, problems = verify_structure(manifest, text, listing, config=config, short=source.short)
     if problems:
         return _replace(empty, integrity=tuple(problems))
-    site = tree_listing(website, base_commit, config.target_root)
+    site = site_soon.result()
     writes: list[tuple[Claim, str | None]] = []
     unchanged = 0
     known: dict[str, str] = {}  # website file → its entry_id, for the files a claim describes

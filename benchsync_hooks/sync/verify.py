@@ -8,11 +8,12 @@ schema, consistency) are checked in :mod:`.plan` for what will be written.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import NamedTuple
 
 from ..bench.manifest import Manifest, ManifestFile, ManifestText
 from ..check.content import config_path_for
-from ..check.convention import SUFFIX, ResultPath, parse_source
+from ..check.convention import SUFFIX, ResultPath, conventional, parse_source, target_of
 from ..config import Config
 from ..git.listing import Entry
 from ..report import Problem
@@ -27,7 +28,22 @@ class Claim(NamedTuple):
     nth: int  # the entry's position in the manifest's files
     file: ManifestFile
     entry: Entry
-    result: ResultPath
+
+    @property
+    def result(self) -> ResultPath:
+        """The source path taken apart (its structure was checked already)."""
+        item = self.file
+        run_id = item.run_id
+        return ResultPath(
+            item.source,
+            item.backend,
+            item.model,
+            run_id,
+            run_id[:-13],
+            date(int(run_id[-12:-8]), int(run_id[-8:-6]), int(run_id[-6:-4])),
+            int(run_id[-3:]),
+            item.source.rpartition("/")[2][: -len(SUFFIX)],
+        )
 
 
 def safe_target(target: str, root: str) -> bool:
@@ -80,7 +96,7 @@ def verify_structure(
             message = f"{found.message}; {found.fix}"
             problems.append(text.problem(index, found.key, found.rule, message=message))
         else:
-            claims.append(Claim(index, item, *found))
+            claims.append(Claim(index, item, found))
     return claims, problems
 
 
@@ -102,7 +118,7 @@ def _claim_problem(
     short: str,
     sources: dict[str, int],
     targets: dict[str, int],
-) -> _Bad | tuple[Entry, ResultPath]:
+) -> _Bad | Entry:
     """(key, rule, message, fix) of the first false claim of one entry, or what holds."""
     if item.source in sources:
         return _Bad(
@@ -130,10 +146,11 @@ def _claim_problem(
     if not entry.is_file:
         what = "a symbolic link" if entry.is_symlink else "not a regular file"
         return _Bad("source", "manifest-source", f"lists {item.source}, which is {what}")
-    result, path_problems = parse_source(item.source, config)
-    if result is None:
-        return _Bad("source", "manifest-source", f"lists {item.source}: {path_problems[0].message}")
-    expected = result.target(config.target_root)
+    parts = conventional(item.source, config)
+    if parts is None:
+        problem = parse_source(item.source, config)[1][0]
+        return _Bad("source", "manifest-source", f"lists {item.source}: {problem.message}")
+    expected = target_of(item.source, parts, config)
     if item.target != expected and not safe_target(item.target, config.target_root):
         return _Bad(
             "target",
@@ -147,11 +164,7 @@ def _claim_problem(
             "manifest-target",
             f"claims target {item.target}, the convention gives {expected}",
         )
-    for key, value in (
-        ("backend", result.backend),
-        ("model", result.model),
-        ("run_id", result.run_id),
-    ):
+    for key, value in zip(("backend", "model", "run_id"), parts, strict=True):
         if getattr(item, key) != value:
             return _Bad(
                 key,
@@ -181,4 +194,4 @@ def _claim_problem(
             "manifest-size",
             f"claims {item.size} bytes for {item.source}, the blob has {entry.size}",
         )
-    return (entry, result)
+    return entry

@@ -29,6 +29,7 @@ from ..git.commit import (
 from ..git.listing import status_lines
 from ..git.objects import store, tree_with
 from ..git.remote import fetch_branch_objects
+from ..git.repo import Background
 from .values import Plan, PlannedFile
 
 Item = PlannedFile
@@ -53,7 +54,14 @@ def ensure_ours(website: GitRepo, *, remote: str, branch: str, commit: str) -> N
         )
 
 
-def ensure_writable(website: GitRepo, plan: Plan, *, target_root: str, branch: str) -> None:
+def ensure_writable(
+    website: GitRepo,
+    plan: Plan,
+    *,
+    target_root: str,
+    branch: str,
+    status: Background[list[str]] | None = None,
+) -> None:
     """Refuse a website in the middle of something, or with changes of its own that the
     sync would touch: anything staged, and any change under ``target_root``.
 
@@ -88,7 +96,7 @@ def ensure_writable(website: GitRepo, plan: Plan, *, target_root: str, branch: s
         )
     planned = {i.target: i.sha256 for i in plan.writes}
     foreign = []
-    for line in status_lines(website):
+    for line in status.result() if status is not None else status_lines(website):
         path = line[3:]
         staged = line[0] not in " ?"
         if not staged and not path.startswith(target_root + "/"):
