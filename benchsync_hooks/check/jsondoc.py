@@ -147,7 +147,13 @@ def parse(
         )
     except json.JSONDecodeError as exc:
         return None, [
-            Problem(display, exc.lineno, exc.colno, "json-syntax", f"invalid JSON: {exc.msg}")
+            Problem(
+                display,
+                exc.lineno,
+                exc.colno,
+                "json-syntax",
+                f"invalid JSON: {exc.msg}; fix the syntax there",
+            )
         ]
     except RecursionError:
         return None, [_deep(display, 1, 1, max_depth or sys.getrecursionlimit())]
