@@ -1,12 +1,26 @@
-"""benchsync against the alternatives: wall time (median of N after a warm-up) and peak RSS.
+"""benchsync against the alternatives of issue 11, side by side in one run.
 
-Run with ``make bench``. Prints one markdown table. Numbers, not assertions: the
-targets are printed next to the measured ratios.
+Run with ``make bench`` (the full sizes, a few minutes on two CPUs) or with ``--quick``
+(small sizes, two runs: a smoke run). Prints one markdown table: the median wall time of
+whole processes after one warm-up, its spread (min–max) and the largest peak RSS (wait4:
+of the process or of the largest of its waited-for children, such as git). Numbers, not
+assertions: each target is printed next to its ratio, marked met (✓) or missed (✗).
+
+Side by side: the commands compared in a row run interleaved, one of each per round (the
+order rotating from round to round), so load from elsewhere on the machine hits them
+alike; the ratio is the ratio of the medians, with the range of the per-round ratios.
+
+No state: the package keeps none outside git, so every timed ``apply`` starts from the
+same git state: the website reset (not timed) to yesterday's merged pull request, the sync
+branch deleted, ``.git/benchsync`` (lock file, PR body) removed as on a fresh checkout.
+Every manifest is written by the package itself (``benchsync manifest``) and checked to
+be v2 with the blob id of each source.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -16,17 +30,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import (
+    MANIFEST,
     add_results,
     benchmark_repo,
+    check_manifest,
     git,
-    website_commit,
+    pack,
     website_repo,
     with_manifest,
 )
@@ -34,50 +50,173 @@ from generate import (
 from benchsync_hooks import samples
 
 BIN = Path(sys.executable).parent
-SCHEMA = Path(__file__).resolve().parents[1] / "benchsync_hooks/schemas/leaderboard-v1.json"
+PROJECT = Path(__file__).resolve().parents[1]
+SCHEMA = PROJECT / "benchsync_hooks/schemas/leaderboard-v1.json"
+NAIVE = Path(__file__).resolve().parent / "naive_sync.py"
+BRANCH = "benchsync/sync-results"
+GROUPS = ("schema", "one-file", "manifest", "apply", "scaling")
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Wall times of the timed runs (in round order) and the largest peak RSS."""
+
+    times: tuple[float, ...]
+    rss_mb: float
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    def __add__(self, other: Measure) -> Measure:
+        """Two commands run one after the other (per round), e.g. two hooks."""
+        return Measure(
+            tuple(a + b for a, b in zip(self.times, other.times, strict=True)),
+            max(self.rss_mb, other.rss_mb),
+        )
+
+    def text(self) -> str:
+        return (
+            f"{ms(self.median)} ms ({ms(min(self.times))}–{ms(max(self.times))}), "
+            f"{self.rss_mb:.0f} MB"
+        )
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f}"
+
+
+@dataclass(frozen=True)
+class Case:
+    """One command to time; ``before`` runs untimed before each run (warm-up included)."""
+
+    name: str
+    argv: Sequence[str]
+    cwd: Path
+    before: Callable[[], None] | None = None
+    ok: tuple[int, ...] = (0,)
+    #: checks the warm-up's stdout (raise SystemExit when the command did not do its work)
+    verify: Callable[[str], None] | None = None
+
+
+#: Starts one command and reports its wall time, peak RSS and exit code. A child's peak
+#: RSS (ru_maxrss) starts at the RSS of the process it was forked or spawned from, so
+#: commands are spawned from this small process (~10 MB), not from this script, which
+#: holds the generated repositories' listings; timing here leaves its start-up out.
+LAUNCHER = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+_pid, status, usage = os.wait4(pid, 0)
+elapsed = time.perf_counter() - start
+with open(sys.argv[1], "w") as report:
+    report.write(f"{elapsed!r} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def run_once(case: Case, scratch: Path, *, warm_up: bool) -> tuple[float, int]:
+    """One run of ``case``: (seconds, peak RSS in KiB). Fails loudly on an unexpected exit."""
+    if case.before is not None:
+        case.before()
+    out_path, err_path, report = scratch / "stdout", scratch / "stderr", scratch / "rusage"
+    report.unlink(missing_ok=True)
+    launcher = [sys.executable, "-I", "-S", "-c", LAUNCHER, str(report)]
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        subprocess.run([*launcher, *case.argv], cwd=case.cwd, stdout=out, stderr=err, check=True)
+    seconds, rss, code = report.read_text(encoding="utf-8").split()
+    if int(code) not in case.ok:
+        raise SystemExit(
+            f"{case.name}: exit {code} (expected {case.ok}) from "
+            f"{' '.join(map(str, case.argv))} in {case.cwd}:\n"
+            + out_path.read_text(errors="replace")[-2000:]
+            + err_path.read_text(errors="replace")[-4000:]
+        )
+    if warm_up and case.verify is not None:
+        case.verify(out_path.read_text(encoding="utf-8"))
+    return float(seconds), int(rss)
+
+
+STARTED = time.perf_counter()
+
+
+def note(message: str) -> None:
+    """Progress on stderr (the table alone goes to stdout)."""
+    print(f"[{time.perf_counter() - STARTED:6.0f} s] {message}", file=sys.stderr, flush=True)
+
+
+def compare(cases: Sequence[Case], runs: int, scratch: Path) -> dict[str, Measure]:
+    """Run every case once (warm-up, checked), then ``runs`` rounds of one run each."""
+    note(f"timing {', '.join(c.name for c in cases)}: a warm-up and {runs} rounds")
+    times: dict[str, list[float]] = {c.name: [] for c in cases}
+    peak: dict[str, int] = dict.fromkeys(times, 0)
+    for c in cases:
+        run_once(c, scratch, warm_up=True)
+    for r in range(runs):
+        k = r % len(cases)
+        for c in [*cases[k:], *cases[:k]]:
+            seconds, rss = run_once(c, scratch, warm_up=False)
+            times[c.name].append(seconds)
+            peak[c.name] = max(peak[c.name], rss)
+    return {name: Measure(tuple(t), peak[name] / 1024) for name, t in times.items()}
+
+
+# --- the table -----------------------------------------------------------------------------
 
 
 @dataclass
-class Measure:
-    seconds: float
-    rss_mb: float
+class Table:
+    lines: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+
+    def row(
+        self,
+        work: str,
+        us: Measure,
+        alt: Measure | None,
+        alt_name: str,
+        *,
+        limit: float | None = None,
+        rss_limit: float | None = None,
+    ) -> None:
+        if alt is None:
+            alt_text, ratio_text, ratio = alt_name, "–", None
+        else:
+            ratio = us.median / alt.median
+            per_round = [a / b for a, b in zip(us.times, alt.times, strict=True)]
+            alt_text = f"{alt.text()} ({alt_name})"
+            ratio_text = f"{ratio:.2f} ({min(per_round):.2f}–{max(per_round):.2f})"
+        targets = []
+        if limit is not None:
+            met = ratio is not None and ratio <= limit
+            targets.append(f"≤ {limit:g}× {'✓' if met else '✗'}")
+            if not met:
+                self.missed.append(f"{work}: {ratio_text} > {limit:g}×")
+        if rss_limit is not None:
+            met = us.rss_mb <= rss_limit
+            targets.append(f"≤ {rss_limit:g} MB {'✓' if met else '✗'}")
+            if not met:
+                self.missed.append(f"{work}: {us.rss_mb:.0f} MB > {rss_limit:g} MB")
+        target = ", ".join(targets) or "–"
+        self.lines.append(f"| {work} | {us.text()} | {alt_text} | {ratio_text} | {target} |")
+
+    def info(self, work: str, text: str) -> None:
+        self.lines.append(f"| {work} | {text} | – | – | – |")
 
 
-def measure(
-    argv: Sequence[str], cwd: Path, *, runs: int, before: Callable[[], None] | None = None
-) -> Measure:
-    """Median wall time over ``runs`` runs after one warm-up; the largest peak RSS."""
-    times: list[float] = []
-    peak = 0
-    for i in range(runs + 1):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            list(argv), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        _pid, _status, usage = os.wait4(proc.pid, 0)
-        elapsed = time.perf_counter() - start
-        if i:
-            times.append(elapsed)
-            peak = max(peak, usage.ru_maxrss)
-    return Measure(statistics.median(times), peak / 1024)
+# --- the repositories ----------------------------------------------------------------------
 
 
-def run_hash_all(cwd: Path, files: list[str], runs: int) -> Measure:
-    """One plain sha256 pass over every file (a Python process reading a file list)."""
-    listing = cwd / ".bench-files"
-    listing.write_text("\n".join(files), encoding="utf-8")
-    code = (
-        "import hashlib\n"
-        "for p in open('.bench-files').read().split('\\n'):\n"
-        "    hashlib.sha256(open(p,'rb').read()).hexdigest()\n"
-    )
-    return measure([sys.executable, "-c", code], cwd, runs=runs)
-
-
-BRANCH = "benchsync/sync-results"
-PROJECT = Path(__file__).resolve().parents[1]
+def tree_state() -> str:
+    """The commit measured, and whether the tree had uncommitted changes then."""
+    try:
+        head = git(PROJECT, "rev-parse", "--short", "HEAD").strip()
+        dirty = git(PROJECT, "status", "--porcelain", "--", "benchsync_hooks", "pyproject.toml")
+    except (OSError, subprocess.CalledProcessError):
+        return "not a git checkout"
+    return head + (" + uncommitted changes" if dirty.strip() else "")
 
 
 def installed(top: Path) -> str:
@@ -92,93 +231,276 @@ def installed(top: Path) -> str:
     return str(venv / "bin" / "benchsync")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Daily:
-    """A website the day after a sync: apply ``bench`` at HEAD after :meth:`reset`."""
+    """A website the day after a sync: today's apply of ``bench`` at HEAD after :meth:`reset`."""
 
+    total: int
     bench: Path
     site: Path
     start: str
-    state: Path
 
-    def reset(self, *, keep_state: bool = True) -> None:
+    def reset(self) -> None:
+        """Yesterday's merged state again (the same git state before every timed run)."""
         site = self.site
         git(site, "checkout", "-q", "-f", "main")
         git(site, "reset", "-q", "--hard", self.start)
-        git(site, "clean", "-qfd")
+        git(site, "clean", "-qfdx")
         if git(site, "branch", "--list", BRANCH).strip():
             git(site, "branch", "-q", "-D", BRANCH)
         shutil.rmtree(site / ".git" / "benchsync", ignore_errors=True)
-        if keep_state:
-            shutil.copytree(self.state, site / ".git" / "benchsync")
+
+
+def apply_json(benchsync: str, site: Path, *args: str) -> dict[str, object]:
+    proc = subprocess.run(
+        [benchsync, "apply", "--json", *args],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"benchsync apply failed in {site}:\n{proc.stdout}{proc.stderr}")
+    doc: dict[str, object] = json.loads(proc.stdout)
+    return doc
+
+
+def expect_new(new: int) -> Callable[[str], None]:
+    def verify(stdout: str) -> None:
+        doc = json.loads(stdout)
+        counts = (len(doc["new"]), len(doc["updated"]), len(doc["rejected"]))
+        if counts != (new, 0, 0) or not doc["commit"]:
+            raise SystemExit(
+                f"apply: expected {new} new, 0 updated, 0 rejected and a commit; "
+                f"got {counts}, commit {doc['commit']}"
+            )
+
+    return verify
 
 
 def daily(top: Path, total: int, new: int, benchsync: str) -> Daily:
-    """A daily sync: ``new`` results arrive over ``total``.
+    """A daily sync: ``new`` results arrive over ``total - new``.
 
-    Yesterday's state is real: the source had ``total - new`` results (commit C0), the
-    website had ``new`` fewer, yesterday's apply of C0 ran, and its pull request was
-    merged. :meth:`Daily.reset` returns to exactly that (website at the merge,
-    yesterday's ``.git/benchsync``); applying the source's HEAD is today's run.
+    Yesterday is real: the source had ``total - new`` results and their manifest (commit
+    C0); yesterday's ``benchsync apply`` of C0 brought its ``new`` results to a website
+    that had ``total - 2 * new``, and that pull request was merged. Today the source's
+    HEAD has ``new`` more results and a manifest written from C0's (its memory).
     """
+    note(f"building yesterday's and today's repositories at {total:,}")
     bench = top / f"apply-bench-{total}"
     site = top / f"apply-site-{total}"
     all_runs = samples.runs(total)
     benchmark_repo(bench, total - new)
-    with_manifest(bench, benchsync)
+    with_manifest(bench, benchsync, total - new)
     yesterday = git(bench, "rev-parse", "HEAD").strip()
     add_results(bench, all_runs[total - new :])
-    with_manifest(bench, benchsync)
+    with_manifest(bench, benchsync, total)
     website_repo(site, bench, all_runs[: total - 2 * new])
-    subprocess.run(
-        [benchsync, "apply", "--source", str(bench), "--ref", yesterday],
-        cwd=site,
-        capture_output=True,
-        check=True,
-    )
+    done = apply_json(benchsync, site, "--source", str(bench), "--ref", yesterday)
+    if len(done["new"]) != new:  # type: ignore[arg-type]
+        raise SystemExit(f"yesterday's apply at {total}: {done}")
     git(site, "checkout", "-q", "-f", "main")
-    website_commit(site, bench, all_runs[total - 2 * new : total - new])  # the merged PR
-    state = top / f"apply-state-{total}"
-    shutil.copytree(site / ".git" / "benchsync", state)
-    return Daily(bench, site, git(site, "rev-parse", "HEAD").strip(), state)
+    git(site, "merge", "-q", "--no-ff", "-m", "Merge pull request: sync results", BRANCH)
+    git(site, "branch", "-q", "-D", BRANCH)
+    shutil.rmtree(site / ".git" / "benchsync", ignore_errors=True)
+    pack(bench)
+    pack(site)
+    return Daily(total, bench, site, git(site, "rev-parse", "HEAD").strip())
 
 
-def measure_apply(
-    top: Path, total: int, new: int, benchsync: str, runs: int
-) -> tuple[Measure, Measure, Measure]:
-    """Today's apply (see :func:`daily`), cold without ``.git/benchsync``, and the old way."""
-    day = daily(top, total, new, benchsync)
-    argv = [benchsync, "apply", "--source", str(day.bench), "--json"]
-    warm = measure(argv, day.site, runs=runs, before=day.reset)
-    cold = measure(argv, day.site, runs=1, before=lambda: day.reset(keep_state=False))
-    naive_script = str(Path(__file__).resolve().parent / "naive_sync.py")
-    naive = measure(
-        [sys.executable, naive_script, str(day.bench)], day.site, runs=runs, before=day.reset
+def apply_case(day: Daily, benchsync: str, new: int) -> Case:
+    return Case(
+        f"apply-{day.total}",
+        [benchsync, "apply", "--source", str(day.bench), "--json"],
+        day.site,
+        before=day.reset,
+        ok=(0, 1),
+        verify=expect_new(new),
     )
-    day.reset()
-    return warm, naive, cold
 
 
-def row(work: str, us: Measure, alt: Measure | None, alt_name: str, target: str) -> str:
-    ratio = f"{us.seconds / alt.seconds:.2f}" if alt else "–"
-    alt_text = f"{alt.seconds * 1000:.0f} ms, {alt.rss_mb:.0f} MB ({alt_name})" if alt else alt_name
-    return (
-        f"| {work} | {us.seconds * 1000:.0f} ms, {us.rss_mb:.0f} MB | {alt_text} | "
-        f"{ratio} | {target} |"
+# --- the rows ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    files: int
+    tracked: int
+    scale: tuple[int, ...]
+    new: int
+    runs: int
+
+
+def schema_rows(
+    table: Table, top: Path, s: Settings, benchsync: str, groups: set[str], scratch: Path
+) -> None:
+    """The pre-commit hooks on a benchmark repository with ``s.files`` committed results
+    and their committed manifest (the memory of ``layout``); the one-file rows check a
+    new result, staged and not yet in the manifest, as a commit adding one result does."""
+    cj = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
+    note(f"building a benchmark repository of {s.files:,} results")
+    repo = top / "schema"
+    runs = benchmark_repo(repo, s.files)
+    with_manifest(repo, benchsync, s.files)
+    fresh = samples.runs(s.files + 1)[-1]
+    add_results(repo, [fresh])
+    pack(repo)
+    files = [r.source for r in runs]
+    if "schema" in groups:
+        got = compare(
+            [
+                Case("cj", [cj, "--schemafile", str(SCHEMA), *files], repo),
+                Case("schema", [benchsync, "schema", *files], repo),
+                Case("layout", [benchsync, "layout", *files], repo),
+            ],
+            s.runs,
+            scratch,
+        )
+        n = f"{s.files:,} files"
+        table.row(f"`schema`, {n}", got["schema"], got["cj"], "check-jsonschema", limit=0.2)
+        table.row(
+            f"`schema` + `layout`, {n}",
+            got["schema"] + got["layout"],
+            got["cj"],
+            "check-jsonschema",
+            limit=0.35,
+        )
+    if "one-file" in groups:
+        one = fresh.source
+        got = compare(
+            [
+                Case("cj", [cj, "--schemafile", str(SCHEMA), one], repo),
+                Case("schema", [benchsync, "schema", one], repo),
+                Case("layout", [benchsync, "layout", one], repo),
+            ],
+            s.runs,
+            scratch,
+        )
+        where = f"one new file in a repo of {s.files:,}"
+        table.row(f"`schema`, {where}", got["schema"], got["cj"], "check-jsonschema", limit=0.4)
+        table.row(f"`layout`, {where}", got["layout"], got["cj"], "check-jsonschema", limit=0.8)
+
+
+def manifest_rows(table: Table, top: Path, s: Settings, benchsync: str, scratch: Path) -> None:
+    """``benchsync manifest`` with ``s.tracked`` results whose manifest is in the index,
+    after one result changed and was staged (as the pre-commit hook runs it)."""
+    note(f"building a benchmark repository of {s.tracked:,} results")
+    big = top / "manifest"
+    runs = benchmark_repo(big, s.tracked)
+    first = with_manifest(big, benchsync, s.tracked)
+    pack(big)
+    files = [r.source for r in runs]
+    changed = runs[len(runs) // 2]
+    counter = [0]
+
+    def change_one() -> None:
+        """A new version of one result, staged; the index keeps the last manifest written."""
+        counter[0] += 1
+        (big / changed.source).write_text(
+            samples.dumps(samples.result(changed, seed=counter[0])), encoding="utf-8"
+        )
+        git(big, "add", "--", changed.source, MANIFEST)
+
+    def written(_stdout: str) -> None:
+        check_manifest(big, s.tracked)
+
+    listing = big / ".git" / "bench-files"
+    listing.write_text("\n".join(files), encoding="utf-8")
+    hash_all = (
+        "import hashlib,sys\n"
+        "for p in open(sys.argv[1]).read().split('\\n'):\n"
+        "    hashlib.sha256(open(p,'rb').read()).hexdigest()\n"
     )
+    got = compare(
+        [
+            Case("manifest", [benchsync, "manifest"], big, change_one, (1,), written),
+            Case("sha256", [sys.executable, "-c", hash_all, str(listing)], big),
+        ],
+        s.runs,
+        scratch,
+    )
+    table.row(
+        f"`manifest`, {s.tracked:,} tracked, 1 changed",
+        got["manifest"],
+        got["sha256"],
+        "one sha256 pass",
+        limit=0.8,
+    )
+    table.info(
+        f"`manifest`, {s.tracked:,} tracked, none in the index (first run)",
+        f"{ms(first)} ms (one run, during setup)",
+    )
+
+
+def apply_rows(
+    table: Table, top: Path, s: Settings, benchsync: str, groups: set[str], scratch: Path
+) -> None:
+    """Every apply case (and the copy-all sync) interleaved in one comparison."""
+    sizes = sorted(set(s.scale)) if "scaling" in groups else []
+    if "apply" in groups and s.tracked not in sizes:
+        sizes = sorted({*sizes, s.tracked})
+    days = {total: daily(top, total, s.new, benchsync) for total in sizes}
+    cases = [apply_case(day, benchsync, s.new) for day in days.values()]
+    if "apply" in groups:
+        day = days[s.tracked]
+        cases.append(
+            Case("naive", [sys.executable, str(NAIVE), str(day.bench)], day.site, day.reset)
+        )
+    got = compare(cases, s.runs, scratch)
+    if "apply" in groups:
+        table.row(
+            f"`apply`, {s.new} new at {s.tracked:,}",
+            got[f"apply-{s.tracked}"],
+            got["naive"],
+            "copy all + git add + commit",
+            limit=0.1,
+        )
+    if "scaling" in groups:
+        smallest = sizes[0]
+        base = got[f"apply-{smallest}"]
+        for total in sizes:
+            last = total == sizes[-1]
+            table.row(
+                f"`apply`, {s.new} new at {total:,}",
+                got[f"apply-{total}"],
+                base if total != smallest else None,
+                f"the {smallest:,} case" if total != smallest else "–",
+                limit=3 if last and total != smallest else None,
+                rss_limit=150 if last else None,
+            )
+
+
+# --- main ----------------------------------------------------------------------------------
+
+FULL = Settings(files=2000, tracked=10000, scale=(1000, 10000, 50000), new=10, runs=5)
+QUICK = Settings(files=200, tracked=1000, scale=(200, 1000, 5000), new=10, runs=2)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--files", type=int, default=2000, help="results for the schema rows")
-    parser.add_argument("--tracked", type=int, default=10000, help="results for the manifest row")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per measurement")
-    parser.add_argument(
-        "--scale",
-        default="1000,10000,50000",
-        help="manifest sizes for the apply scaling rows (comma-separated)",
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--new", type=int, default=10, help="new results per apply")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke run: {QUICK.files} files, {QUICK.tracked:,} tracked, apply at "
+        f"{', '.join(map(str, QUICK.scale))}, {QUICK.runs} runs (targets are for the full sizes)",
+    )
+    parser.add_argument("--files", type=int, help=f"results for the hook rows ({FULL.files})")
+    parser.add_argument(
+        "--tracked", type=int, help=f"results for the manifest and apply rows ({FULL.tracked})"
+    )
+    parser.add_argument(
+        "--scale", help="apply sizes, comma-separated (1000,10000,50000; the last vs the first)"
+    )
+    parser.add_argument("--new", type=int, help=f"new results per apply ({FULL.new})")
+    parser.add_argument("--runs", type=int, help=f"timed runs per command ({FULL.runs})")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="NAME",
+        help=f"measure only these rows (repeat or comma-separate): {', '.join(GROUPS)}",
+    )
     parser.add_argument(
         "--install",
         choices=("wheel", "editable"),
@@ -187,102 +509,67 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(default), or this editable development install",
     )
     parser.add_argument(
-        "--only",
-        choices=("all", "apply"),
-        default="all",
-        help="measure every row (default) or only the apply rows",
+        "--keep", action="store_true", help="keep the generated repositories (path printed)"
     )
     args = parser.parse_args(argv)
+    d = QUICK if args.quick else FULL
+    s = Settings(
+        files=args.files or d.files,
+        tracked=args.tracked or d.tracked,
+        scale=tuple(int(x) for x in args.scale.split(",") if x) if args.scale else d.scale,
+        new=args.new or d.new,
+        runs=args.runs or d.runs,
+    )
+    groups = set(GROUPS)
+    if args.only:
+        groups = {g.strip() for value in args.only for g in value.split(",") if g.strip()}
+        unknown = groups - set(GROUPS)
+        if unknown:
+            parser.error(f"--only: unknown {', '.join(sorted(unknown))}; use {', '.join(GROUPS)}")
 
-    check_jsonschema = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
+    began = time.perf_counter()
+    load = os.getloadavg()[0]
+    measured = tree_state()
     top = Path(tempfile.mkdtemp(prefix="benchsync-bench-"))
-    lines = [
-        f"benchsync benchmarks, {date.today()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, median of {args.runs} runs after a warm-up, "
-        f"{args.install} install",
-        "",
-        "| work | us | alternative | ratio | target |",
-        "| --- | --- | --- | --- | --- |",
-    ]
+    scratch = top / "scratch"
+    scratch.mkdir()
+    table = Table()
     try:
-        benchsync = installed(top) if args.install == "wheel" else str(BIN / "benchsync")
-        if args.only == "all":
-            repo = top / "schema"
-            runs = benchmark_repo(repo, args.files)
-            files = [r.source for r in runs]
-            cj = measure(
-                [check_jsonschema, "--schemafile", str(SCHEMA), *files], repo, runs=args.runs
-            )
-            us = measure([benchsync, "schema", *files], repo, runs=args.runs)
-            lines.append(row(f"schema, {args.files:,} files", us, cj, "check-jsonschema", "≤ 0.25"))
-            layout = measure([benchsync, "layout", *files], repo, runs=args.runs)
-            both = Measure(us.seconds + layout.seconds, max(us.rss_mb, layout.rss_mb))
-            lines.append(
-                row(
-                    f"schema + layout, {args.files:,} files", both, cj, "check-jsonschema", "≤ 0.35"
-                )
-            )
-            one_cj = measure(
-                [check_jsonschema, "--schemafile", str(SCHEMA), files[0]], repo, runs=args.runs
-            )
-            one = measure([benchsync, "schema", files[0]], repo, runs=args.runs)
-            lines.append(row("schema, one file", one, one_cj, "check-jsonschema", "≤ 1.0"))
-
-            big = top / "manifest"
-            big_runs = benchmark_repo(big, args.tracked)
-            big_files = [r.source for r in big_runs]
-            subprocess.run([benchsync, "manifest"], cwd=big, capture_output=True, check=False)
-            changed = big_runs[len(big_runs) // 2]
-            counter = [0]
-
-            def change_one() -> None:
-                counter[0] += 1
-                (big / changed.source).write_text(
-                    samples.dumps(samples.result(changed, seed=counter[0])), encoding="utf-8"
-                )
-                git(big, "add", changed.source)
-
-            manifest = measure([benchsync, "manifest"], big, runs=args.runs, before=change_one)
-            hashing = run_hash_all(big, big_files, args.runs)
-            lines.append(
-                row(
-                    f"manifest, {args.tracked:,} tracked, 1 changed",
-                    manifest,
-                    hashing,
-                    "one sha256 pass",
-                    "≤ 1.0",
-                )
-            )
-            shutil.rmtree(big / ".git" / "benchsync", ignore_errors=True)
-            cold = measure(
-                [benchsync, "manifest"],
-                big,
-                runs=1,
-                before=lambda: shutil.rmtree(big / ".git" / "benchsync", ignore_errors=True),
-            )
-            lines.append(
-                row(f"manifest, {args.tracked:,} tracked, full rebuild", cold, None, "–", "–")
-            )
-        sizes = [int(x) for x in args.scale.split(",") if x]
-        scaling: list[tuple[int, Measure]] = []
-        for total in sorted(set(sizes) | {args.tracked}):
-            us_apply, naive, cold_apply = measure_apply(top, total, args.new, benchsync, args.runs)
-            scaling.append((total, us_apply))
-            if total == args.tracked:
-                work = f"apply, {total:,} in manifest, {args.new} new"
-                old_way = "copy all + git add + commit"
-                lines.append(row(work, us_apply, naive, old_way, "≤ 0.2"))
-                lines.append(row(work + ", cold cache", cold_apply, naive, old_way, "–"))
-        first = scaling[0][1].seconds
-        for total, m in scaling:
-            lines.append(
-                f"| apply scaling, {args.new} new over {total:,} | {m.seconds * 1000:.0f} ms, "
-                f"{m.rss_mb:.0f} MB | – | {m.seconds / first:.2f}× the {scaling[0][0]:,} case "
-                "| near flat |"
-            )
+        if args.install == "wheel":
+            note("installing this tree into a fresh venv")
+            benchsync = installed(top)
+        else:
+            benchsync = str(BIN / "benchsync")
+        if groups & {"schema", "one-file"}:
+            schema_rows(table, top, s, benchsync, groups, scratch)
+        if "manifest" in groups:
+            manifest_rows(table, top, s, benchsync, scratch)
+        if groups & {"apply", "scaling"}:
+            apply_rows(table, top, s, benchsync, groups, scratch)
     finally:
-        shutil.rmtree(top, ignore_errors=True)
-    print("\n".join(lines))
+        if args.keep:
+            print(f"kept: {top}", file=sys.stderr)
+        else:
+            shutil.rmtree(top, ignore_errors=True)
+    took = time.perf_counter() - began
+    print(
+        f"benchsync benchmarks, {date.today()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {args.install} install of {measured}, "
+        f"median (min–max) of {s.runs} interleaved runs after a warm-up"
+        + (" (--quick: sizes below the targets' sizes)" if args.quick else "")
+    )
+    print()
+    print("| work | us | alternative | ratio | target |")
+    print("| --- | --- | --- | --- | --- |")
+    print("\n".join(table.lines))
+    print()
+    print(
+        f"took {took / 60:.1f} min; load average {load:.1f} at the start, "
+        f"{os.getloadavg()[0]:.1f} at the end"
+    )
+    if table.missed:
+        at = " (at --quick sizes: indicative only)" if args.quick else ""
+        print(f"missed{at}: " + "; ".join(table.missed))
     return 0
 
 
