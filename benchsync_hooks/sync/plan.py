@@ -53,15 +53,14 @@ def build_plan(
     """Verify the source's manifest and plan the website's changes (new and updated files
     are checked against the website's schema, ``schema_text``; "" is the bundled one)."""
     empty = Plan(source, base, base_commit)
+    # Both listings (git works on the other CPU) while the manifest is read and parsed.
+    source_soon = Background(
+        partial(tree_listing, source.repo, source.commit, config.source_root, sizes=True)
+    )
     site_soon = Background(partial(tree_listing, website, base_commit, config.target_root))
-    listing = tree_listing(source.repo, source.commit, config.source_root)
-    if config.manifest not in listing:
-        listing.update(entries_at(source.repo, source.commit, [config.manifest]))
-    manifest_entry = listing.get(config.manifest)
-    if manifest_entry is not None and manifest_entry.size < 0:
-        manifest_entry = entries_at(source.repo, source.commit, [config.manifest]).get(
-            config.manifest
-        )
+    manifest_entry = entries_at(source.repo, source.commit, [config.manifest]).get(
+        config.manifest
+    )
     if manifest_entry is None or not manifest_entry.is_file:
         raise UsageError(
             f"no manifest at {source.location}@{source.short}: {config.manifest} is missing; "
@@ -75,6 +74,8 @@ def build_plan(
             f"{MAX_ENTRIES:,} entries; split the benchmark repository's results"
         )
     manifest, text = load(data, display)
+    listing = source_soon.result()
+    listing.setdefault(config.manifest, manifest_entry)
     claims, problems = verify_structure(manifest, text, listing, config=config, short=source.short)
     if problems:
         return _replace(empty, integrity=tuple(problems))
