@@ -53,7 +53,7 @@ def _problem(rel: str, rule: str, message: str) -> Problem:
 
 
 #: A whole source path below the root, when it follows the convention (the common case).
-_FAST = re.compile(
+SOURCE_PATH = re.compile(
     r"(?P<backend>[a-z0-9][a-z0-9_-]*)/(?P<model>[A-Za-z0-9][A-Za-z0-9._-]*)/"
     r"(?P<run_id>(?P<workload>[a-z0-9][a-z0-9_-]*?)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{3}))/"
     r"(?P<name>[a-z0-9][a-z0-9_-]*)_leaderboard\.json"
@@ -61,7 +61,8 @@ _FAST = re.compile(
 
 
 @lru_cache(maxsize=4096)
-def _calendar(digits: str) -> date | None:
+def run_date(digits: str) -> date | None:
+    """The calendar date of ``YYYYMMDD``, or None when there is no such day."""
     try:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
@@ -71,8 +72,8 @@ def _calendar(digits: str) -> date | None:
 def conventional(rel: str, config: Config) -> tuple[str, str, str] | None:
     """(backend, model, run_id) of a path that follows the convention, else None (fast)."""
     prefix = config.source_root + "/"
-    fast = _FAST.fullmatch(rel, len(prefix)) if rel.startswith(prefix) else None
-    if fast is None or fast["seq"] == "000" or _calendar(fast["date"]) is None:
+    fast = SOURCE_PATH.fullmatch(rel, len(prefix)) if rel.startswith(prefix) else None
+    if fast is None or fast["seq"] == "000" or run_date(fast["date"]) is None:
         return None
     if config.backends and fast["backend"] not in config.backends:
         return None
@@ -89,9 +90,9 @@ def target_of(rel: str, parts: tuple[str, str, str], config: Config) -> str:
 def parse_source(rel: str, config: Config) -> tuple[ResultPath | None, list[Problem]]:
     """Take a source path apart; problems are of the path itself."""
     prefix = config.source_root + "/"
-    fast = _FAST.fullmatch(rel, len(prefix)) if rel.startswith(prefix) else None
+    fast = SOURCE_PATH.fullmatch(rel, len(prefix)) if rel.startswith(prefix) else None
     if fast is not None and fast["seq"] != "000":
-        day = _calendar(fast["date"])
+        day = run_date(fast["date"])
         if day is not None and (not config.backends or fast["backend"] in config.backends):
             return (
                 ResultPath(
@@ -159,7 +160,7 @@ def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Pro
             )
         )
     match = _RUN_ID.fullmatch(run_id)
-    run_date = date.min
+    day = date.min
     sequence = 0
     workload = ""
     if not match:
@@ -174,9 +175,9 @@ def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Pro
     else:
         workload = match["workload"]
         sequence = int(match["seq"])
-        found = _calendar(match["date"])
+        found = run_date(match["date"])
         if found is not None:
-            run_date = found
+            day = found
         else:
             problems.append(
                 _problem(
@@ -201,7 +202,7 @@ def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Pro
     if problems:
         return None, problems
     return (
-        ResultPath(rel, backend, model, run_id, workload, run_date, sequence, stem),
+        ResultPath(rel, backend, model, run_id, workload, day, sequence, stem),
         [],
     )
 
@@ -265,21 +266,21 @@ def suggest_move(
             folder = PurePosixPath(dest).parent
             return f"move it: mkdir -p {folder} && git mv {rel} {dest}{also}"
     workload = next((w for w, s in config.workloads.items() if s == (stem,)), None)
-    run_date = None
+    day_digits = None
     if facts and facts.submitted_at:
         stamp = parse_datetime(facts.submitted_at)
-        run_date = f"{stamp:%Y%m%d}" if stamp else None
+        day_digits = f"{stamp:%Y%m%d}" if stamp else None
     missing = [
         label
         for label, known in (
             ("backend", backend),
             ("model", model),
-            ("run_id", (cfg.run_id if cfg else None) or (workload and run_date)),
+            ("run_id", (cfg.run_id if cfg else None) or (workload and day_digits)),
         )
         if not known
     ]
     guess_run = (cfg.run_id if cfg else None) or (
-        f"{workload or '<workload>'}_{run_date or '<YYYYMMDD>'}_<NNN>"
+        f"{workload or '<workload>'}_{day_digits or '<YYYYMMDD>'}_<NNN>"
     )
     dest = (
         f"{config.source_root}/{backend or '<backend>'}/"

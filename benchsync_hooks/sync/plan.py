@@ -58,9 +58,7 @@ def build_plan(
         partial(tree_listing, source.repo, source.commit, config.source_root, sizes=True)
     )
     site_soon = Background(partial(tree_listing, website, base_commit, config.target_root))
-    manifest_entry = entries_at(source.repo, source.commit, [config.manifest]).get(
-        config.manifest
-    )
+    manifest_entry = entries_at(source.repo, source.commit, [config.manifest]).get(config.manifest)
     if manifest_entry is None or not manifest_entry.is_file:
         raise UsageError(
             f"no manifest at {source.location}@{source.short}: {config.manifest} is missing; "

@@ -7,15 +7,23 @@ schema, consistency) are checked in :mod:`.plan` for what will be written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import NamedTuple
 
 from ..bench.manifest import Manifest, ManifestFile, ManifestText
 from ..check.content import config_path_for
-from ..check.convention import SUFFIX, ResultPath, conventional, parse_source, target_of
+from ..check.convention import (
+    SOURCE_PATH,
+    SUFFIX,
+    ResultPath,
+    conventional,
+    parse_source,
+    run_date,
+    target_of,
+)
 from ..config import Config
-from ..git.listing import Entry
+from ..git.listing import FILE_MODES, Entry
 from ..report import Problem
 
 REGENERATE = "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
@@ -88,7 +96,14 @@ def verify_structure(
     problems: list[Problem] = []
     sources: dict[str, int] = {}
     targets: dict[str, int] = {}
+    holds = _fast_check(listing, config)
     for index, item in enumerate(manifest.files):
+        entry = holds(item, sources, targets)
+        if entry is not None:
+            sources[item.source] = index
+            targets[item.target.casefold()] = index
+            claims.append(Claim(index, item, entry))
+            continue
         found = _claim_problem(
             item, index, listing, config=config, short=short, sources=sources, targets=targets
         )
@@ -98,6 +113,47 @@ def verify_structure(
         else:
             claims.append(Claim(index, item, found))
     return claims, problems
+
+
+def _fast_check(
+    listing: Mapping[str, Entry], config: Config
+) -> Callable[[ManifestFile, dict[str, int], dict[str, int]], Entry | None]:
+    """The common case in one pass of plain comparisons: an entry whose every structural
+    claim holds gives its source entry; anything else gives None and is looked at again
+    by :func:`_claim_problem`, which names what is wrong."""
+    start = len(config.source_root) + 1
+    prefix = config.source_root + "/"
+    root = config.target_root
+    backends = config.backends
+    get = listing.get
+
+    def holds(item: ManifestFile, sources: dict[str, int], targets: dict[str, int]) -> Entry | None:
+        source = item.source
+        entry = get(source)
+        if entry is None or entry.mode not in FILE_MODES or not source.startswith(prefix):
+            return None
+        found = SOURCE_PATH.fullmatch(source, start)
+        if found is None or source in sources or item.target.casefold() in targets:
+            return None
+        backend, model, run_id, day, seq, name = found.group(
+            "backend", "model", "run_id", "date", "seq", "name"
+        )
+        if (item.backend, item.model, item.run_id) != (backend, model, run_id):
+            return None
+        if seq == "000" or run_date(day) is None or (backends and backend not in backends):
+            return None
+        if item.target != f"{root}/{backend}/{model}/{run_id}_{name}{SUFFIX}":
+            return None
+        if entry.size >= 0 and entry.size != item.size:
+            return None
+        if item.blob is not None:
+            beside = get(source[: source.rfind("/") + 1] + "config.json")
+            actual = beside.blob if beside is not None and beside.mode in FILE_MODES else None
+            if item.blob != entry.blob or item.config_blob != actual:
+                return None
+        return entry
+
+    return holds
 
 
 class _Bad(NamedTuple):
