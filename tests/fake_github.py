@@ -60,6 +60,9 @@ def _handler(state: State) -> type[BaseHTTPRequestHandler]:
             return
 
         def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            # Recorded before the answer leaves: once the client has read it, the test may
+            # look at the requests (the last call of a publish has nothing after it to wait).
+            state.requests.append((self.command, self.path, status))
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -68,7 +71,6 @@ def _handler(state: State) -> type[BaseHTTPRequestHandler]:
                 self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
-            state.requests.append((self.command, self.path, status))
 
         def _body(self) -> Any:
             length = int(self.headers.get("Content-Length") or 0)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-import sys
+import subprocess
+import sysconfig
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
 
-from benchsync_hooks.cli import build_parser
+from benchsync_hooks.cli import build_parser, main
 from benchsync_hooks.config import Config
 from benchsync_hooks.rules import DISABLEABLE, RULES
 
@@ -53,15 +55,42 @@ def test_hooks_file_matches_the_cli_and_readme() -> None:
     assert re.search(by_id["leaderboard-manifest"]["files"], "outputs/sync-manifest.json")
 
 
-def test_console_script() -> None:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    assert project["scripts"] == {"benchsync": "benchsync_hooks.cli:main"}
-    assert project["name"] == "benchsync-hooks"
-    assert project["requires-python"] == ">=3.10"
+def _installed(program: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(program), *args], capture_output=True, text=True, check=False, timeout=60
+    )
+
+
+def test_console_script_is_installed_and_is_the_cli() -> None:
+    """`benchsync` as installed (what the hooks' entries and the README call) is cli:main."""
+    dist = metadata.distribution("benchsync-hooks")
+    scripts = [e for e in dist.entry_points if e.group == "console_scripts"]
+    assert [(e.name, e.value) for e in scripts] == [("benchsync", "benchsync_hooks.cli:main")]
+    assert scripts[0].load() is main
+    program = Path(sysconfig.get_path("scripts")) / "benchsync"
+    assert program.is_file(), f"{program} is not installed: pip install -e '.[test]'"
+
+    version = _installed(program, "--version")
+    assert (version.returncode, version.stdout, version.stderr) == (
+        0,
+        f"benchsync {dist.version}\n",
+        "",
+    )
+    assert f"rev: v{dist.version}" in README  # the version the README tells users to pin
+
+    usage = _installed(program, "--help")
+    assert usage.returncode == 0 and usage.stdout.startswith("usage: benchsync "), usage.stderr
+    listed = re.findall(r"^### `benchsync (\w+)", README, re.MULTILINE)
+    assert sorted(listed) == sorted(_subparsers())
+    for command in listed:
+        assert re.search(rf"^    {command} ", usage.stdout, re.MULTILINE), command
+        sub = _installed(program, command, "--help")
+        assert sub.returncode == 0 and sub.stdout.startswith(f"usage: benchsync {command}")
+    assert "exit codes: 0 all good" in usage.stdout  # README: "Every command prints --help"
+
+    wrong = _installed(program, "no-such-command")
+    assert wrong.returncode == 2 and wrong.stdout == ""  # README: 2 is a usage error
+    assert "invalid choice: 'no-such-command'" in wrong.stderr
 
 
 def test_every_rule_is_documented() -> None:
