@@ -27,6 +27,7 @@ class Failure:
     status: int
     headers: dict[str, str]
     times: int
+    body: Any = None  # raw bytes to answer with, or a JSON value; default a message
 
 
 @dataclass
@@ -47,8 +48,9 @@ class State:
         status: int,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        body: Any = None,
     ) -> None:
-        self.failures.append(Failure(method, prefix, status, headers or {}, times))
+        self.failures.append(Failure(method, prefix, status, headers or {}, times, body))
 
     def open_pulls(self) -> list[dict[str, Any]]:
         return [p for p in self.pulls.values() if p["state"] == "open"]
@@ -63,7 +65,7 @@ def _handler(state: State) -> type[BaseHTTPRequestHandler]:
             # Recorded before the answer leaves: once the client has read it, the test may
             # look at the requests (the last call of a publish has nothing after it to wait).
             state.requests.append((self.command, self.path, status))
-            data = json.dumps(body).encode()
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -100,7 +102,10 @@ def _handler(state: State) -> type[BaseHTTPRequestHandler]:
                         and self.path.startswith(failure.prefix)
                     ):
                         failure.times -= 1
-                        self._send(failure.status, {"message": "scripted failure"}, failure.headers)
+                        answer = failure.body
+                        if answer is None:
+                            answer = {"message": "scripted failure"}
+                        self._send(failure.status, answer, failure.headers)
                         return
                 auth = self.headers.get("Authorization", "")
                 if auth not in (f"token {TOKEN}", f"Bearer {TOKEN}"):

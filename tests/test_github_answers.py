@@ -1,0 +1,80 @@
+"""Odd answers of the GitHub API and a foreign commit on the remote sync branch: one line each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import BRANCH, RUNS, Pair, git
+from fake_github import TOKEN, State
+from test_publish import publish, site
+
+__all__ = ["site"]  # the fixture, shared with test_publish
+
+PULLS = "/repos/octo/site/pulls"
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"status": 200, "body": b"<html>gateway</html>"}, "answered something unexpected"),
+        (
+            {"status": 200, "body": [{"number": "seven", "html_url": 5, "state": "open"}]},
+            "answered something unexpected",
+        ),
+        (
+            {"status": 302, "headers": {"Location": "http://127.0.0.2:9/elsewhere"}},
+            "GitHub",
+        ),
+        (
+            {"status": 403, "headers": {"x-ratelimit-remaining": "0", "x-ratelimit-reset": "nan"}},
+            "GitHub",
+        ),
+        ({"status": 429, "headers": {"Retry-After": "1e308"}}, "more than 10^9 s"),
+        ({"status": 403, "body": {"message": f"token {TOKEN} lacks scope"}}, "403"),
+    ],
+    ids=["not JSON", "wrong types", "redirect elsewhere", "reset nan", "wait 1e308", "echo"],
+)
+def test_an_odd_answer_is_one_line(
+    site: tuple[Pair, State, Path],
+    capsys: pytest.CaptureFixture[str],
+    answer: dict[str, Any],
+    expected: str,
+) -> None:
+    pair, state, _remote = site
+    pair.publish(RUNS[0])
+    state.fail(
+        "GET",
+        PULLS,
+        answer["status"],
+        answer.get("headers"),
+        times=99,
+        body=answer.get("body"),
+    )
+    code, _report, err = publish(capsys, pair)
+    assert code == 1, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("benchsync apply: ") and expected in err
+    assert "Traceback" not in err and TOKEN not in err
+
+
+def test_a_foreign_commit_on_the_remote_sync_branch_is_not_overwritten(
+    site: tuple[Pair, State, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair, _state, remote = site
+    pair.publish(RUNS[0])
+    other = pair.site.parent / "colleague"
+    git(pair.site.parent, "clone", "-q", str(remote), str(other))
+    git(other, "config", "user.email", "c@example.invalid")
+    git(other, "config", "user.name", "colleague")
+    git(other, "checkout", "-q", "-b", BRANCH)
+    (other / "notes.md").write_text("work in progress\n")
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "-m", "my own work")
+    git(other, "push", "-q", "origin", BRANCH)
+    theirs = git(other, "rev-parse", "HEAD").strip()
+    code, _report, err = publish(capsys, pair)
+    assert code == 1
+    assert f"is at {theirs[:12]}, a commit benchsync did not make" in err
+    assert git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip() == theirs
