@@ -218,3 +218,54 @@ def test_a_manifest_over_the_entry_limit_is_refused_before_parsing(
     line = (out + err).strip()
     assert "manifest-size" in line and f"over {MAX_ENTRIES:,}" in line
     assert line.count("\n") <= 1
+
+
+def test_a_config_json_nested_100000_deep_is_one_problem_everywhere(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    run = RUNS[0]
+    pair.publish(run)
+    config = str(Path(run.source).parent / "config.json")
+    pair.bench.write(config, "[" * 100_000 + "]" * 100_000)
+    pair.bench.stage()
+    os.chdir(pair.bench.root)
+    for argv, line in (
+        (["layout", run.source], f"{run.source}: config-json {config} is nested too deeply"),
+        (["manifest"], f"{run.source}: manifest-left-out not in the manifest: fails config-json"),
+        (["check"], f"{run.source}: config-json {config} is nested too deeply"),
+    ):
+        code, out, err = run_cli(capsys, *argv)
+        assert code == 1 and "Traceback" not in err, (argv, err)
+        assert line in out, (argv, out)
+    pair.bench.stage()
+    pair.bench.commit("deep config")
+    os.chdir(pair.site)
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 0 and err == ""  # the manifest left the result out; nothing to sync
+    assert "nothing to sync" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"format": "\\ud800"}', "manifest-format"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"format": "benchsync-manifest/v2", "files": [' + "9" * 5000 + "]}", "manifest-schema"),
+    ],
+    ids=["lone surrogate", "100000 deep", "5000-digit number"],
+)
+def test_a_hostile_manifest_is_one_line(
+    pair: Pair, capsys: pytest.CaptureFixture[str], text: str, expected: str
+) -> None:
+    pair.publish(RUNS[0])
+    pair.bench.write("outputs/sync-manifest.json", text)
+    pair.bench.stage()
+    pair.bench.commit("hostile manifest")
+    before = pair.snapshot()
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 1, err
+    assert expected in out + err and "Traceback" not in err
+    assert len((out + err).strip().splitlines()) == 1
+    assert pair.snapshot() == before

@@ -75,7 +75,9 @@ def consistency(
 
 def _config_problems(result: ResultPath, run_config: RunConfig) -> Iterable[Problem]:
     if run_config.error:
-        yield Problem(run_config.path, 0, 0, "config-json", run_config.error)
+        yield Problem(
+            result.source, 0, 0, "config-json", f"{run_config.path} {run_config.error}; fix it"
+        )
         return
     for key, expected in (
         ("run_id", result.run_id),
