@@ -23,6 +23,21 @@ def git(repo: Path, *args: str, check: bool = True) -> str:
     return proc.stdout
 
 
+def blob_id(data: bytes) -> str:
+    """The id git gives these bytes as a blob (asked of git itself)."""
+    proc = subprocess.run(
+        ["git", "hash-object", "--stdin"], input=data, capture_output=True, check=True
+    )
+    return proc.stdout.decode().strip()
+
+
+def canonical_bytes(data: bytes) -> bytes:
+    """The form the website receives: pre-commit's pretty-format-json default style
+    (two-space indent, sorted keys, ASCII escapes, one final newline)."""
+    value = json.loads(data)
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=True) + "\n").encode()
+
+
 def init_repo(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     git(path, "init", "-q", "-b", "main")

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BRANCH, RUNS, Pair, git, run_cli
+from conftest import BRANCH, RUNS, Pair, blob_id, canonical_bytes, git, run_cli
 
 from benchsync_hooks import samples
-from benchsync_hooks.jsondoc import JsonDoc
+from benchsync_hooks.check.jsondoc import JsonDoc
 
 
 def apply(capsys: pytest.CaptureFixture[str], pair: Pair, *extra: str) -> tuple[int, Any, str]:
@@ -30,15 +30,35 @@ def test_first_sync_counts_existing_files_unchanged(
     pair.seed_site(old)
     code, report, _ = apply(capsys, pair)
     assert code == 0
-    assert report["unchanged"] == 1
+    assert set(report) == {
+        "ok",
+        "source",
+        "base",
+        "new",
+        "updated",
+        "unchanged",
+        "rejected",
+        "kept",
+        "branch",
+        "commit",
+        "changed",
+        "dry_run",
+        "pushed",
+        "pr",
+        "pr_body_path",
+    }
+    assert report["unchanged"] == 1  # a count: unchanged files are not listed
     assert sorted(report["new"]) == sorted(r.target for r in RUNS[1:])
     assert report["updated"] == [] and report["rejected"] == []
     assert report["kept"] == 1
     assert report["changed"] is True and report["branch"] == BRANCH
     assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == BRANCH
     assert pair.site_git("status", "--porcelain") == ""
-    for run in RUNS:
-        assert pair.site_file(run).read_bytes() == (pair.bench.root / run.source).read_bytes()
+    source = pair.bench.root / RUNS[0].source
+    assert pair.site_file(RUNS[0]).read_bytes() == source.read_bytes()  # unchanged, not touched
+    for run in RUNS[1:]:  # written in the canonical form
+        data = (pair.bench.root / run.source).read_bytes()
+        assert pair.site_file(run).read_bytes() == canonical_bytes(data)
     assert pair.site_file(old).is_file()  # history is kept
     message = pair.site_git("log", "-1", "--format=%B")
     sha = pair.bench.git("rev-parse", "HEAD").strip()
@@ -90,10 +110,8 @@ def test_updated_result_and_change_in_body(pair: Pair, capsys: pytest.CaptureFix
     assert report["updated"] == [RUNS[0].target] and report["new"] == []
     body = report["pr"]["body"]
     assert "throughput +3.2%, TTFT −5.0% (vs short_20260120_001)" in body
-    assert (
-        "| updated | cpu | gpt2 | short_20260128_001 | short_input | 1× CPU | 190.0 | 103.2 |"
-        in body
-    )
+    row = "| updated | cpu | gpt2 | short_20260128_001 | short | short_input | 1× CPU "
+    assert row + "| 190.0 | 103.2 |" in body
 
 
 def test_strays_never_travel(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
@@ -152,6 +170,25 @@ INTEGRITY: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
         "manifest-duplicate",
         "/files/4/source",  # the copy is appended after the four results
     ),
+    ("lying blob id", verify_claims(blob="0" * 40), "manifest-blob", "/files/0/blob"),
+    (
+        "blob id of another listed file",
+        lambda d: d["files"][0].update(blob=d["files"][1]["blob"]),
+        "manifest-blob",
+        "/files/0/blob",
+    ),
+    (
+        "lying config.json blob",
+        verify_claims(config_blob="0" * 40),
+        "manifest-blob",
+        "/files/0/config_blob",
+    ),
+    (
+        "config.json hidden",
+        verify_claims(config_blob=None),
+        "manifest-blob",
+        "/files/0/config_blob",
+    ),
 ]
 
 
@@ -187,12 +224,96 @@ def test_false_claims_write_nothing(
     assert pair.site_git("branch", "--list", BRANCH) == ""
 
 
-def test_manifest_that_is_not_valid(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+NOT_A_MANIFEST: list[tuple[str, Callable[[dict[str, Any]], None], str, str, str]] = [
+    (
+        "unknown format",
+        lambda d: d.update(format="benchsync-manifest/v9"),
+        "manifest-format",
+        "/format",
+        "use the same benchsync-hooks version on both sides",
+    ),
+    (
+        "format missing",
+        lambda d: d.pop("format"),
+        "manifest-format",
+        "",
+        "use the same benchsync-hooks version on both sides",
+    ),
+    ("extra key", lambda d: d.update(extra=1), "manifest-schema", "", "regenerate it"),
+    ("rules missing", lambda d: d.pop("rules"), "manifest-schema", "", "regenerate it"),
+    (
+        "rules not hex",
+        lambda d: d.update(rules="XYZ"),
+        "manifest-schema",
+        "/rules",
+        "regenerate it",
+    ),
+    (
+        "v2 entry without a blob id",
+        lambda d: d["files"][0].pop("blob"),
+        "manifest-schema",
+        "/files/0",
+        "regenerate it",
+    ),
+    (
+        "v1 entry with v2 fields",
+        lambda d: (d.update(format="benchsync-manifest/v1"), d.pop("rules")),
+        "manifest-schema",
+        "/files/0",
+        "regenerate it",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "mutate", "rule", "pointer", "fix"), NOT_A_MANIFEST, ids=[n[0] for n in NOT_A_MANIFEST]
+)
+def test_manifest_that_is_not_valid(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    mutate: Callable[[dict[str, Any]], None],
+    rule: str,
+    pointer: str,
+    fix: str,
+) -> None:
+    """A manifest that is not one (format, schema of its format) is one line, exit 1."""
     pair.publish(*RUNS)
-    pair.tamper(lambda d: d.update(format="benchsync-manifest/v9"))
-    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    pair.tamper(mutate)
+    before = pair.snapshot()
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, out) == (1, ""), case
+    assert len(err.splitlines()) == 1, err
+    short = pair.bench.git("rev-parse", "--short=7", "HEAD").strip()
+    manifest = pair.bench.git("show", "HEAD:outputs/sync-manifest.json")
+    line, col = JsonDoc("m", manifest, None).position(pointer)
+    where = f"benchsync apply: outputs/sync-manifest.json@{short}:{line}:{col}"
+    assert err.startswith(f"{where}: {rule} "), (case, err)
+    assert fix in err
+    assert pair.snapshot() == before
+    assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+def _as_v1(doc: dict[str, Any]) -> None:
+    doc.update(format="benchsync-manifest/v1")
+    del doc["rules"]
+    for entry in doc["files"]:
+        del entry["blob"], entry["config_blob"], entry["target_blob"]
+
+
+def test_a_v1_manifest_is_still_read(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+    """A benchmark repository on the previous version: its claims are verified the same way
+    (without the blob ids it does not have), and its results are synced."""
+    pair.publish(*RUNS)
+    pair.tamper(_as_v1)
+    code, report, err = apply(capsys, pair, "--dry-run")
+    assert code == 0, err
+    assert sorted(report["new"]) == sorted(r.target for r in RUNS)
+    pair.tamper(verify_claims(sha256="d" * 64))
+    code, out, _ = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 1
-    assert "manifest-schema" in err and "regenerate it" in err
+    assert " manifest-hash claims sha256 dddddddddddd… for " in out
+    assert pair.site_git("branch", "--list", BRANCH) == ""
 
 
 def test_no_manifest_is_exit_2(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
@@ -213,12 +334,69 @@ def test_symlink_on_the_website_side(pair: Pair, capsys: pytest.CaptureFixture[s
     assert list(outside.iterdir()) == []
 
 
-def test_dirty_working_tree(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
-    pair.publish(*RUNS)
+def _edit_readme(pair: Pair) -> None:
     (pair.site / "README.md").write_text("changed\n")
+
+
+def _stage_readme(pair: Pair) -> None:
+    _edit_readme(pair)
+    pair.site_git("add", "README.md")
+
+
+def _untracked(rel: str) -> Callable[[Pair], None]:
+    def make(pair: Pair) -> None:
+        (pair.site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pair.site / rel).write_text("mine\n")
+
+    return make
+
+
+def _edit_tracked_result(pair: Pair) -> None:
+    pair.seed_site(samples.Run("cpu", "gpt2", "short", "20260101", 1, "short_input"))
+    (
+        pair.site / "data/results/cpu/gpt2/short_20260101_001_short_input_leaderboard.json"
+    ).write_text("{}\n")
+
+
+# (case, change in the website, refused with this text or None when the apply goes ahead)
+DIRTY: list[tuple[str, Callable[[Pair], None], str | None]] = [
+    ("unstaged change elsewhere", _edit_readme, None),
+    ("untracked file elsewhere", _untracked("notes/todo.md"), None),
+    ("staged change", _stage_readme, "uncommitted changes (M  README.md)"),
+    (
+        "untracked file under data/results",
+        _untracked("data/results/cpu/notes.md"),
+        "uncommitted changes (?? data/results/cpu/notes.md)",
+    ),
+    (
+        "unstaged change under data/results",
+        _edit_tracked_result,
+        "uncommitted changes ( M data/results/cpu/gpt2/short_20260101_001_short_input_",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "refusal"), DIRTY, ids=[d[0] for d in DIRTY])
+def test_dirty_working_tree(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    change: Callable[[Pair], None],
+    refusal: str | None,
+) -> None:
+    pair.publish(*RUNS)
+    change(pair)
+    before = pair.snapshot()
     code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
-    assert code == 2 and out == ""
-    assert "uncommitted changes ( M README.md)" in err
+    if refusal is None:
+        assert code == 0, (case, err)
+        assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == BRANCH
+        for rel, data in before.items():  # the user's own changes are still there
+            assert (pair.site / rel).read_bytes() == data, rel
+        return
+    assert (code, out) == (2, ""), case
+    assert refusal in err and "commit or stash them" in err, err
+    assert pair.snapshot() == before
     assert pair.site_git("branch", "--list", BRANCH) == ""
 
 
@@ -258,25 +436,46 @@ def test_dry_run_writes_nothing(pair: Pair, capsys: pytest.CaptureFixture[str]) 
     assert pair.site_git("branch", "--list", BRANCH) == ""
 
 
-def test_skip_invalid(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
-    pair.publish(*RUNS)
-    bad = RUNS[1]
+def _honest_but_invalid(pair: Pair, bad: samples.Run) -> bytes:
+    """Commit a result that breaks the schema, listed with true claims (as a manifest
+    written by an older or a patched benchsync would list it); its bytes."""
     broken = samples.dumps(samples.result(bad, metrics__error_rate=3)).encode()
     pair.bench.write(bad.source, broken)
 
     def honest_claim(doc: dict[str, Any]) -> None:
         entry = next(f for f in doc["files"] if f["source"] == bad.source)
-        entry.update(sha256=hashlib.sha256(broken).hexdigest(), size=len(broken))
+        entry.update(
+            sha256=hashlib.sha256(broken).hexdigest(),
+            size=len(broken),
+            blob=blob_id(broken),
+            target_blob=blob_id(canonical_bytes(broken)),
+        )
 
     pair.tamper(honest_claim)
+    return broken
+
+
+def test_skip_invalid(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+    pair.publish(*RUNS)
+    bad = RUNS[1]
+    broken = _honest_but_invalid(pair, bad)
     before = pair.snapshot()
     code, out, _ = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    line, col = JsonDoc("b", broken.decode(), None).position("/metrics/error_rate")
     assert code == 1
-    assert f"{bad.source}: schema-maximum" in out and "--skip-invalid" in out
+    assert f"{bad.source}:{line}:{col}: schema-maximum 3 is above the maximum 1" in out
+    assert "--skip-invalid" in out
     assert pair.snapshot() == before
     code, report, _ = apply(capsys, pair, "--skip-invalid")
     assert code == 0
-    assert [r["source"] for r in report["rejected"]] == [bad.source]
+    [rejected] = report["rejected"]
+    assert set(rejected) == {"path", "line", "column", "pointer", "rule", "message"}
+    assert (rejected["path"], rejected["line"], rejected["column"], rejected["rule"]) == (
+        bad.source,
+        line,
+        col,
+        "schema-maximum",
+    )
     assert bad.target not in report["new"] and len(report["new"]) == 3
     assert "### Rejected" in report["pr"]["body"] and bad.source in report["pr"]["body"]
     assert not pair.site_file(bad).exists()
@@ -361,15 +560,170 @@ def test_progress_bar_only_on_a_terminal_and_for_many_files(
     assert pipe.getvalue() == ""  # not a terminal: nothing
 
 
-def test_lying_hash_on_an_unchanged_file_with_a_warm_cache(
-    pair: Pair, capsys: pytest.CaptureFixture[str]
+# (case, lie about files[0] once it is on the website, rule or None when nothing is read)
+UNCHANGED_LIES: list[tuple[str, Callable[[dict[str, Any]], None], str | None]] = [
+    ("sha256", verify_claims(sha256="e" * 64), None),
+    ("size", verify_claims(size=7), "manifest-size"),
+    ("blob id", verify_claims(blob="e" * 40), "manifest-blob"),
+    ("config.json blob", verify_claims(config_blob="e" * 40), "manifest-blob"),
+    ("backend", verify_claims(backend="cuda"), "manifest-field"),
+    (
+        "target",
+        verify_claims(target="data/results/cpu/gpt2/x_20260128_001_short_input_leaderboard.json"),
+        "manifest-target",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "lie", "rule"), UNCHANGED_LIES, ids=[u[0] for u in UNCHANGED_LIES]
+)
+def test_lies_about_a_file_already_on_the_website(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    lie: Callable[[dict[str, Any]], None],
+    rule: str | None,
 ) -> None:
-    """Hashes verified once are remembered by blob id, and still hold every claim to them."""
+    """Every entry's structural claims are checked on every run, also for files the website
+    already has; an unchanged file (same blob id as on the website) is never read, so its
+    sha256 claim is not what decides: the blob id is, and nothing is written for it."""
     pair.publish(*RUNS)
-    assert apply(capsys, pair)[0] == 0  # verifies and remembers every blob
+    assert apply(capsys, pair)[0] == 0
     pair.site_git("checkout", "-q", "main")
     pair.site_git("merge", "-q", "--ff-only", BRANCH)
-    pair.tamper(verify_claims(sha256="e" * 64))  # files[0] is already on the website, unchanged
+    pair.site_git("branch", "-q", "-D", BRANCH)
+    pair.tamper(lie)
+    before = pair.snapshot()
     code, out, _ = run_cli(capsys, "apply", "--source", str(pair.bench.root))
-    assert code == 1
-    assert " manifest-hash claims sha256 eeeeeeeeeeee…" in out
+    if rule is None:
+        assert code == 0, case
+        assert out.splitlines()[-1] == "nothing to sync"
+    else:
+        assert code == 1, case
+        assert out.startswith("outputs/sync-manifest.json@") and f" {rule} " in out, out
+    assert pair.snapshot() == before
+    assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+def _indented(n: int) -> Callable[[bytes], bytes]:
+    return lambda data: (json.dumps(json.loads(data), indent=n) + "\n").encode()
+
+
+# (case, the website's file from the source's bytes, what the apply makes of it)
+FORMS: list[tuple[str, Callable[[bytes], bytes], str]] = [
+    ("the source's bytes", lambda data: data, "unchanged"),
+    ("the canonical form", canonical_bytes, "unchanged"),
+    ("indented by four", _indented(4), "unchanged"),
+    (
+        "on one line, CRLF",
+        lambda data: json.dumps(json.loads(data)).encode() + b"\r\n",
+        "unchanged",
+    ),
+    (
+        "another value",
+        lambda data: data.replace(b'"error_rate": 0.0', b'"error_rate": 0.5'),
+        "updated",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "form", "status"), FORMS, ids=[f[0] for f in FORMS])
+def test_the_same_value_in_another_form_is_unchanged(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    form: Callable[[bytes], bytes],
+    status: str,
+) -> None:
+    """The website receives the canonical form; a website file that holds the same JSON
+    value in any form is left as it is."""
+    pair.publish(*RUNS)
+    data = (pair.bench.root / RUNS[0].source).read_bytes()
+    held = form(data)
+    assert held != data or status == "unchanged"
+    target = pair.site_file(RUNS[0])
+    target.parent.mkdir(parents=True)
+    target.write_bytes(held)
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "held")
+    code, report, err = apply(capsys, pair)
+    assert code == 0, err
+    assert sorted(report["new"]) == sorted(r.target for r in RUNS[1:])
+    if status == "unchanged":
+        assert (report["updated"], report["unchanged"]) == ([], 1), case
+        assert target.read_bytes() == held
+    else:
+        assert (report["updated"], report["unchanged"]) == ([RUNS[0].target], 0), case
+        assert target.read_bytes() == canonical_bytes(data)
+
+
+def _no_manifest(pair: Pair) -> None:
+    pair.bench.git("rm", "-q", "outputs/sync-manifest.json")
+    pair.bench.commit("no manifest")
+
+
+# (case, setup after publishing, exit code, (path prefix, rule) of the first problem or None)
+JSON_FAILURES: list[tuple[str, Callable[[Pair], None], int, tuple[str, str] | None]] = [
+    (
+        "false claim",
+        lambda pair: pair.tamper(verify_claims(size=3)),
+        1,
+        ("outputs/sync-manifest.json@", "manifest-size"),
+    ),
+    (
+        "duplicate entry",
+        lambda pair: pair.tamper(lambda d: d["files"].append(dict(d["files"][0]))),
+        1,
+        ("outputs/sync-manifest.json@", "manifest-duplicate"),
+    ),
+    (
+        "rejected file",
+        lambda pair: _honest_but_invalid(pair, RUNS[1]),
+        1,
+        (RUNS[1].source, "schema-maximum"),
+    ),
+    ("no manifest", _no_manifest, 2, None),
+    ("unknown format", lambda pair: pair.tamper(lambda d: d.update(format="x")), 1, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "setup", "code", "first"), JSON_FAILURES, ids=[j[0] for j in JSON_FAILURES]
+)
+def test_json_output_on_failure_is_one_document(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    setup: Callable[[Pair], None],
+    code: int,
+    first: tuple[str, str] | None,
+) -> None:
+    """With --json, stdout is exactly one JSON document also when the apply fails."""
+    pair.publish(*RUNS)
+    setup(pair)
+    got, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--json")
+    assert got == code, (case, out, err)
+    doc = json.loads(out)
+    assert doc["ok"] is False
+    if first is None:
+        assert doc["exit_code"] == code and doc["problems"] == []
+        assert err == f"benchsync apply: {doc['error']}\n"
+    else:
+        assert doc["problems"][0]["path"].startswith(first[0])
+        assert doc["problems"][0]["rule"] == first[1]
+    assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+def test_apply_uses_the_website_schema(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+    """What apply writes passes the website's own `benchsync check --website`."""
+    pair.publish(*RUNS)
+    (pair.site / "strict.json").write_text('{"type": "object", "required": ["benchmark_owner"]}')
+    (pair.site / ".benchsync.toml").write_text('schema = "strict.json"\n')
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "a stricter schema")
+    before = pair.snapshot()
+    code, out, _ = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 1, out
+    assert f"{RUNS[0].source}:1:1: schema-required missing required key 'benchmark_owner'" in out
+    assert pair.snapshot() == before

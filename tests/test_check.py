@@ -148,3 +148,31 @@ def test_website_without_data_results(bench: BenchRepo, capsys: pytest.CaptureFi
     code, out, err = run_cli(capsys, "check", "--website")
     assert code == 2 and out == ""
     assert "data/results/ does not exist" in err
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("entry_id", "00000000-0000-4000-8000-000000000077"),
+        ("sha256", "0" * 64),
+        ("size", 3),
+        ("target_blob", "0" * 40),
+        ("model", "gpt-2"),
+    ],
+)
+def test_check_is_cold_a_hand_edited_manifest_is_stale(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], key: str, value: object
+) -> None:
+    """The hooks reuse entries of the staged manifest whose blob ids still match; CI's
+    check reads every blob and compares the manifest byte for byte, so an edit by hand
+    that kept the blob ids is caught there."""
+    _ready(bench, capsys)
+    doc = bench.manifest()
+    doc["files"][0][key] = value
+    bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=2) + "\n")
+    bench.stage()
+    bench.commit("edited by hand")
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 1
+    assert "outputs/sync-manifest.json: manifest-stale is stale" in out
+    assert out.splitlines()[-1] == "2 files checked, 1 problems"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BRANCH, RUNS, Pair, run_cli
+from conftest import BRANCH, RUNS, Pair, blob_id, canonical_bytes, run_cli
 
 from benchsync_hooks import samples
 
@@ -30,13 +30,36 @@ def _commit_raw(pair: Pair, rel: str, data: bytes, *, symlink_to: str | None = N
     pair.bench.stage()
     pair.bench.commit("raw")
     parts = rel.split("/")
+    _list_honestly(
+        pair,
+        rel,
+        data,
+        target=f"data/results/{parts[1]}/{parts[2]}/{parts[3]}_{parts[4]}",
+    )
+
+
+def _target_blob(data: bytes) -> str:
+    """The blob id of the form the website would receive (any id when it is no JSON)."""
+    try:
+        return blob_id(canonical_bytes(data))
+    except (ValueError, RecursionError):
+        return blob_id(data)
+
+
+def _list_honestly(pair: Pair, rel: str, data: bytes, *, target: str) -> None:
+    """Add an entry for ``rel`` to the committed manifest with true claims about ``data``."""
+    parts = rel.split("/")
     doc = pair.bench.manifest()
+    beside = pair.bench.root / rel.rpartition("/")[0] / "config.json"
     doc["files"].append(
         {
             "source": rel,
-            "target": f"data/results/{parts[1]}/{parts[2]}/{parts[3]}_{parts[4]}",
+            "target": target,
             "sha256": hashlib.sha256(data).hexdigest(),
             "size": len(data),
+            "blob": blob_id(data),
+            "config_blob": blob_id(beside.read_bytes()) if beside.is_file() else None,
+            "target_blob": _target_blob(data),
             "entry_id": "00000000-0000-4000-8000-0000000000aa",
             "backend": parts[1],
             "model": parts[2],
@@ -110,23 +133,12 @@ def _dir_symlink_in_outputs(pair: Pair) -> None:
 def _commit_raw_existing(pair: Pair, rel: str) -> None:
     pair.bench.stage()
     pair.bench.commit("dir link")
-    doc = pair.bench.manifest()
-    data = _good_doc()
-    doc["files"].append(
-        {
-            "source": rel,
-            "target": "data/results/cpu/gpt2/short_20260201_001_short_input_leaderboard.json",
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "size": len(data),
-            "entry_id": "00000000-0000-4000-8000-0000000000aa",
-            "backend": "cpu",
-            "model": "gpt2",
-            "run_id": "short_20260201_001",
-        }
+    _list_honestly(
+        pair,
+        rel,
+        _good_doc(),
+        target="data/results/cpu/gpt2/short_20260201_001_short_input_leaderboard.json",
     )
-    pair.bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=2) + "\n")
-    pair.bench.stage()
-    pair.bench.commit("manifest lists it")
 
 
 def _website_dir_symlink(pair: Pair) -> None:
@@ -175,7 +187,7 @@ CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
     ("lying hash", _claim(sha256="f" * 64), 1, "out", "manifest-hash"),
     ("lying size", _claim(size=12), 1, "out", "manifest-size"),
     ("1 GB claimed size", _huge_claim, 1, "out", "manifest-size"),
-    ("lying format", _format, 1, "err", "manifest-schema"),
+    ("lying format", _format, 1, "err", "manifest-format"),
     ("one source twice", _twice, 1, "out", "manifest-duplicate"),
     ("symlinked result in the source", _symlink_source, 1, "out", "manifest-source"),
     ("directory symlink in outputs/", _dir_symlink_in_outputs, 1, "out", "manifest-source"),
@@ -276,21 +288,28 @@ def test_hostile_count() -> None:
 def test_write_failure_leaves_the_tree_as_it_was(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # An empty directory (invisible to git) where the last file must go: the files before
-    # it are already in place when its rename fails, also for root (no permission bits).
+    # A git-ignored file (invisible to git status) where the folder of the last results must
+    # go: the files before them are already in place when their rename fails, also for root
+    # (no permission bits involved).
     pair = Pair(tmp_path, capsys)
     monkeypatch.chdir(pair.site)
     pair.publish(*RUNS)
-    (pair.site / RUNS[-1].target).mkdir(parents=True)
+    (pair.site / ".gitignore").write_text("/data/results/cuda\n")
+    pair.site_git("add", ".gitignore")
+    pair.site_git("commit", "-q", "-m", "ignore")
+    (pair.site / "data/results").mkdir(parents=True)
+    (pair.site / "data/results/cuda").write_text("in the way\n")
     before = pair.snapshot()
     code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 2, out + err
-    assert err.startswith("benchsync apply: cannot write into the website")
+    assert err.startswith("benchsync apply: cannot write into the website"), err
+    assert len(err.splitlines()) == 1
     assert pair.snapshot() == before
     assert not (pair.site / "data/results/cpu").exists()  # directories made were removed
-    assert (pair.site / RUNS[-1].target).is_dir()  # what was there before is still there
+    assert (pair.site / "data/results/cuda").read_text() == "in the way\n"
     assert pair.site_git("branch", "--list", BRANCH) == ""
     assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == "main"
+    assert pair.site_git("status", "--porcelain") == ""
     assert not any((pair.site / ".git/benchsync/tmp").iterdir())
 
 
@@ -316,4 +335,26 @@ def test_base_tree_in_the_way(
     assert code == 2, out + err
     assert message in err and "move or remove it" in err
     assert pair.snapshot() == before
+    assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+def test_submodule_in_the_way_on_the_website(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A gitlink (submodule) where a folder of results must go is refused before anything
+    is written; nothing is written into or through it."""
+    pair.publish(*RUNS)
+    head = pair.site_git("rev-parse", "HEAD").strip()
+    pair.site_git("update-index", "--add", "--cacheinfo", f"160000,{head},data/results/cpu")
+    pair.site_git("commit", "-q", "-m", "submodule")
+    (pair.site / "data/results/cpu").mkdir(parents=True)  # as an uninitialised submodule
+    assert pair.site_git("status", "--porcelain") == ""
+    before = pair.snapshot()
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, out) == (2, ""), err
+    assert err.startswith("benchsync apply: data/results/cpu is a ")
+    assert " in the base (" in err and "move or remove it" in err
+    assert len(err.splitlines()) == 1
+    assert pair.snapshot() == before
+    assert not any((pair.site / "data/results/cpu").iterdir())
     assert pair.site_git("branch", "--list", BRANCH) == ""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 from conftest import RUN, BenchRepo, run_cli
 
 from benchsync_hooks import samples
+from benchsync_hooks.check.convention import parse_source, parse_target
+from benchsync_hooks.check.jsondoc import JsonDoc
 from benchsync_hooks.config import Config
-from benchsync_hooks.layout import parse_source, parse_target
 
 GOOD = RUN.source
+MANIFEST = "outputs/sync-manifest.json"
 
 PATHS: list[tuple[str, str | None]] = [
     (GOOD, None),
@@ -70,6 +73,13 @@ def test_parse_target(rel: str, ok: bool) -> None:
     parts, reason = parse_target(rel, Config())
     assert (parts is not None) == ok, reason
     assert bool(reason) != ok
+
+
+def _at(bench: BenchRepo, rel: str, pointer: str) -> str:
+    """``rel:LINE:COL`` of the value at ``pointer`` in the file ``rel``."""
+    text = (bench.root / rel).read_text("utf-8")
+    line, col = JsonDoc(rel, text, None).position(pointer)
+    return f"{rel}:{line}:{col}"
 
 
 def _rules(out: str) -> list[str]:
@@ -169,7 +179,8 @@ def test_entry_id_unique_across_the_index(
     bench.add_run(other, entry_id=same_id)
     code, out, _ = run_cli(capsys, "layout", other.source)
     assert code == 1
-    assert f"{other.source}: entry-id-unique entry_id {same_id} is also used by {RUN.source}" in out
+    where = _at(bench, other.source, "/entry_id")
+    assert f"{where}: entry-id-unique entry_id {same_id} is also used by {RUN.source}" in out
     # the committed file is not passed, so it is not reported on
     assert not any(line.startswith(RUN.source) for line in out.splitlines())
 
@@ -252,22 +263,49 @@ def test_layout_outside_git_is_exit_2(
     assert len(err.splitlines()) == 1
 
 
-def test_uniqueness_through_the_manifest_memo(
-    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Other files known from the last manifest run are not read again, and still count."""
-    import shutil
+def _garbage_state(bench: BenchRepo) -> None:
+    folder = bench.root / ".git/benchsync"
+    folder.mkdir(exist_ok=True)
+    (folder / "cache-v2.jsonl").write_bytes(os.urandom(256))
+    (folder / "manifest-memo-v3.tsv").write_text(f"{RUN.source}\t{'0' * 40}\tvalid\n")
 
+
+def _result_changed_since(bench: BenchRepo) -> None:
+    """RUN gets another entry_id after the manifest was staged: its blob id no longer is
+    the one the manifest lists, so that entry is not used and the file itself is read."""
+    bench.add_run(RUN, seed=1)
+    bench.stage()
+
+
+@pytest.mark.parametrize(
+    ("case", "before"),
+    [
+        ("the staged manifest answers", lambda bench: None),
+        ("garbage in .git/benchsync", _garbage_state),
+        ("no manifest staged", lambda bench: bench.git("rm", "-q", "-f", "--cached", MANIFEST)),
+        ("other rules", lambda bench: bench.write(".benchsync.toml", "date_tolerance_days = 2\n")),
+        ("the result changed since", _result_changed_since),
+    ],
+)
+def test_uniqueness_against_every_result_in_the_index(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], case: str, before: Any
+) -> None:
+    """Files that were not passed count for uniqueness, known from the staged manifest where
+    it still holds for them and read from the index otherwise; nothing else is consulted."""
     bench.add_run(RUN)
     bench.stage()
     run_cli(capsys, "manifest")
-    cache = bench.root / ".git/benchsync/cache-v2.jsonl"
-    cache.unlink(missing_ok=True)
+    bench.git("add", MANIFEST)
+    before(bench)
+    same_id = samples.result(RUN, seed=1 if "changed" in case else 0)["entry_id"]
     other = samples.Run("cpu", "gpt2", "short", "20260128", 2, "short_input")
-    bench.add_run(other, entry_id=samples.result(RUN)["entry_id"])
+    bench.add_run(other, entry_id=same_id)
     code, out, _ = run_cli(capsys, "layout", other.source)
-    assert code == 1 and "entry-id-unique" in out and RUN.source in out
-    assert not cache.exists()  # nothing had to be read or cached: the memo answered
-    shutil.rmtree(bench.root / ".git/benchsync")
-    code, out, _ = run_cli(capsys, "layout", other.source)
-    assert code == 1 and "entry-id-unique" in out  # and without the memo too
+    assert code == 1, case
+    where = _at(bench, other.source, "/entry_id")
+    assert f"{where}: entry-id-unique entry_id {same_id} is also used by {RUN.source}" in out
+    assert not any(line.startswith(RUN.source) for line in out.splitlines())
+    bench.stage()
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 1, case
+    assert f"{_at(bench, RUN.source, '/entry_id')}: entry-id-unique" in out, out

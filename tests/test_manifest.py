@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import RUN, BenchRepo, git, init_repo, run_cli
+from conftest import RUN, BenchRepo, blob_id, canonical_bytes, git, init_repo, run_cli
 
 from benchsync_hooks import samples
+from benchsync_hooks.bench.manifest import load
+from benchsync_hooks.check.schema import bundled_schema
 from benchsync_hooks.errors import IntegrityError
-from benchsync_hooks.manifest import parse
-from benchsync_hooks.schema import bundled_schema
 
 MANIFEST = "outputs/sync-manifest.json"
 RUN2 = samples.Run("cuda", "Qwen2.5-0.5B", "m1", "20260130", 1, "long_input")
@@ -25,7 +27,7 @@ def _sources(bench: BenchRepo) -> list[str]:
 
 def test_written_then_unchanged(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
     bench.add_run(RUN)
-    bench.add_run(RUN2)
+    bench.add_run(RUN2, config=False)
     bench.stage()
     code, out, _ = run_cli(capsys, "manifest")
     assert (code, out) == (1, f"manifest updated: git add {MANIFEST}\n")
@@ -34,20 +36,41 @@ def test_written_then_unchanged(bench: BenchRepo, capsys: pytest.CaptureFixture[
     assert (code, out) == (0, "")
     assert (bench.root / MANIFEST).read_bytes() == first
     doc = json.loads(first)
-    assert doc["format"] == "benchsync-manifest/v1"
+    assert list(doc) == ["format", "source_root", "target_root", "rules", "files"]
+    assert doc["format"] == "benchsync-manifest/v2"
+    assert len(doc["rules"]) == 16 and set(doc["rules"]) <= set("0123456789abcdef")
     assert [f["source"] for f in doc["files"]] == sorted([RUN.source, RUN2.source])
     entry = next(f for f in doc["files"] if f["source"] == RUN.source)
     data = (bench.root / RUN.source).read_bytes()
+    config_json = (bench.root / RUN.source).parent / "config.json"
     assert entry == {
         "source": RUN.source,
         "target": RUN.target,
         "sha256": hashlib.sha256(data).hexdigest(),
         "size": len(data),
+        "blob": bench.git("rev-parse", f":{RUN.source}").strip(),
+        "config_blob": blob_id(config_json.read_bytes()),
+        "target_blob": blob_id(canonical_bytes(data)),
         "entry_id": samples.result(RUN)["entry_id"],
         "backend": "cpu",
         "model": "gpt2",
         "run_id": "short_20260128_001",
     }
+    assert list(entry) == [
+        "source",
+        "target",
+        "sha256",
+        "size",
+        "blob",
+        "config_blob",
+        "target_blob",
+        "entry_id",
+        "backend",
+        "model",
+        "run_id",
+    ]
+    other = next(f for f in doc["files"] if f["source"] == RUN2.source)
+    assert other["config_blob"] is None  # no config.json beside it
     assert first.endswith(b"}\n") and b'\n  "files": [\n' in first
 
 
@@ -60,9 +83,14 @@ def test_written_manifest_validates_against_its_schema(bench: BenchRepo) -> None
     from benchsync_hooks.cli import main
 
     main(["manifest"])
-    Draft7Validator(bundled_schema("manifest-v1.json")).validate(bench.manifest())
-    loaded = parse((bench.root / MANIFEST).read_bytes(), MANIFEST)
+    Draft7Validator(bundled_schema("manifest-v2.json")).validate(bench.manifest())
+    loaded, _text = load((bench.root / MANIFEST).read_bytes(), MANIFEST)
+    assert loaded.format == "benchsync-manifest/v2"
+    assert loaded.rules == bench.manifest()["rules"]
     assert [f.source for f in loaded.files] == sorted([RUN.source, RUN2.source])
+    assert [f.blob for f in loaded.files] == [
+        bench.git("rev-parse", f":{f.source}").strip() for f in loaded.files
+    ]
 
 
 def test_index_not_working_tree(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -135,24 +163,113 @@ def test_two_clones_give_identical_bytes(
     assert (clone / MANIFEST).read_bytes() == (bench.root / MANIFEST).read_bytes()
 
 
-def test_cache_avoids_rereading_unchanged_blobs(bench: BenchRepo) -> None:
-    from benchsync_hooks import gitrepo
+def _reads(bench: BenchRepo, *, cold: bool = False) -> int:
+    """How many result blobs one manifest computation reads and checks."""
+    from benchsync_hooks.bench.regen import compute
     from benchsync_hooks.context import context_for
-    from benchsync_hooks.regen import compute
+    from benchsync_hooks.git import open_repo
 
-    for run in samples.runs(9):
+    ctx = context_for(bench.root)
+    repo = open_repo(ctx.root)
+    try:
+        return compute(ctx, repo, cold=cold).reads
+    finally:
+        repo.close()
+
+
+def _manifest_staged(bench: BenchRepo) -> None:
+    bench.git("add", MANIFEST)
+
+
+NINE = samples.runs(9)
+
+
+def _edit(n: int) -> Callable[[BenchRepo], None]:
+    def edit(bench: BenchRepo) -> None:
+        bench.write(NINE[n].source, samples.result(NINE[n], metrics__ttft_ms=3.0))
+        bench.stage()
+
+    return edit
+
+
+def _edit_config(bench: BenchRepo) -> None:
+    path = str(Path(NINE[2].source).parent / "config.json")
+    bench.write(path, samples.run_config(NINE[2]) | {"note": "rerun"})
+    bench.stage()
+
+
+def _settings(text: str) -> Callable[[BenchRepo], None]:
+    return lambda bench: bench.write(".benchsync.toml", text)
+
+
+def _state_folder_garbage(bench: BenchRepo) -> None:
+    folder = bench.root / ".git/benchsync"
+    folder.mkdir(exist_ok=True)
+    for name in ("cache-v2.jsonl", "manifest-memo-v3.tsv", "manifest-state-v1.txt"):
+        (folder / name).write_bytes(os.urandom(512))
+
+
+def _manifest_edited_in_the_index(bench: BenchRepo) -> None:
+    doc = bench.manifest()
+    doc["rules"] = "0" * 16
+    bench.write(MANIFEST, json.dumps(doc, indent=2) + "\n")
+    _manifest_staged(bench)
+
+
+def _manifest_unstaged_only(bench: BenchRepo) -> None:
+    bench.git("rm", "-q", "-f", "--cached", MANIFEST)
+
+
+# (case, what happens after the manifest of NINE is written and staged, blobs read next time)
+MEMORY: list[tuple[str, Callable[[BenchRepo], None], int]] = [
+    ("nothing changed", lambda bench: None, 0),
+    ("one result changed", _edit(4), 1),
+    ("two results changed", lambda bench: (_edit(1)(bench), _edit(7)(bench)), 2),
+    ("a config.json beside one changed", _edit_config, 1),
+    ("one result removed", lambda bench: bench.git("rm", "-q", "-f", NINE[0].source), 0),
+    ("one result added", lambda bench: (bench.add_run(samples.runs(10)[9]), bench.stage()), 1),
+    ("garbage in .git/benchsync", _state_folder_garbage, 0),
+    ("a rule setting changed", _settings("date_tolerance_days = 3\n"), 9),
+    ("a rule disabled", _settings('disable = ["format-date"]\n'), 9),
+    ("arrays allowed: no memory", _settings('disable = ["layout-single-result"]\n'), 9),
+    ("a setting that decides no verdict", _settings('pr_title = "Sync"\n'), 0),
+    ("the manifest only in the work tree", _manifest_unstaged_only, 9),
+    ("the manifest in the index from other rules", _manifest_edited_in_the_index, 9),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "reads"), MEMORY, ids=[m[0] for m in MEMORY])
+def test_the_manifest_in_the_index_is_the_memory(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    change: Callable[[BenchRepo], None],
+    reads: int,
+) -> None:
+    """Entries of the staged manifest are reused while blob, config.json blob and rules
+    digest hold; everything else is read. Nothing else is remembered, and the bytes written
+    are those of a cold run whatever was reused."""
+    for run in NINE:
         bench.add_run(run)
     bench.stage()
-    ctx = context_for()
-    repo = gitrepo.open_repo(ctx.root)
-    assert compute(ctx, repo).reads == 9
-    assert compute(ctx, repo).reads == 0
-    one = samples.runs(9)[4]
-    bench.write(one.source, samples.result(one, metrics__ttft_ms=3.0))
-    bench.stage()
-    assert compute(ctx, repo).reads == 1
-    shutil.rmtree(bench.root / ".git/benchsync")
-    assert compute(ctx, repo).reads == 9
+    assert _reads(bench) == 9  # no manifest in the index yet
+    run_cli(capsys, "manifest")
+    assert _reads(bench) == 9  # written, not staged: not yet a memory
+    _manifest_staged(bench)
+    assert _reads(bench) == 0
+    change(bench)
+    assert _reads(bench) == reads, case
+    assert _reads(bench, cold=True) == len(bench.git("ls-files", "*_leaderboard.json").split())
+    from benchsync_hooks.bench.regen import compute
+    from benchsync_hooks.context import context_for
+    from benchsync_hooks.git import open_repo
+
+    ctx = context_for(bench.root)
+    repo = open_repo(ctx.root)
+    warm, cold = compute(ctx, repo), compute(ctx, repo, cold=True)
+    repo.close()
+    assert warm.data == cold.data, case
+    assert warm.problems == cold.problems
 
 
 def test_ignored_manifest(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -162,33 +279,51 @@ def test_ignored_manifest(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) 
     code, out, _ = run_cli(capsys, "manifest")
     assert code == 1
     assert f"{MANIFEST}: manifest-ignored is ignored by git (outputs/.gitignore:1:*)" in out
-    assert "add '!sync-manifest.json' to that .gitignore" in out
+    assert f"add '!sync-manifest.json' to outputs/.gitignore, then git add {MANIFEST}" in out
+    assert run_cli(capsys, "manifest")[0] == 1  # still ignored: still failing
 
 
-@pytest.mark.parametrize(
-    ("mutate", "expect"),
-    [
-        (lambda d: d | {"format": "benchsync-manifest/v2"}, "manifest-schema"),
-        (lambda d: d | {"extra": 1}, "manifest-schema"),
-        (lambda d: {**d, "files": [d["files"][0] | {"sha256": "ABC"}]}, "64 lower-case hex"),
-        (lambda d: {**d, "files": [d["files"][0] | {"target": "../../x.json"}]}, "manifest-schema"),
-        (lambda d: {**d, "files": [d["files"][0] | {"target": "/etc/passwd"}]}, "manifest-schema"),
-        (lambda d: {**d, "files": [d["files"][0] | {"size": 1 << 40}]}, "above the maximum"),
-    ],
-)
-def test_loading_validates_first(bench: BenchRepo, mutate: object, expect: str) -> None:
+def _entry(**changes: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda d: {**d, "files": [d["files"][0] | changes]}
+
+
+LOAD_ERRORS: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
+    (
+        "format of a later version",
+        lambda d: d | {"format": "benchsync-manifest/v3"},
+        "manifest-format",
+    ),
+    ("format missing", lambda d: {k: v for k, v in d.items() if k != "format"}, "manifest-format"),
+    ("v1 with v2 fields", lambda d: d | {"format": "benchsync-manifest/v1"}, "manifest-schema"),
+    ("not an object", lambda d: [d], "manifest-format"),
+    ("extra key", lambda d: d | {"extra": 1}, "manifest-schema"),
+    ("rules missing", lambda d: {k: v for k, v in d.items() if k != "rules"}, "manifest-schema"),
+    ("sha256 upper case", _entry(sha256="ABC"), "64 lower-case hex"),
+    ("blob not hex", _entry(blob="xyz"), "manifest-schema"),
+    ("config_blob a number", _entry(config_blob=7), "manifest-schema"),
+    ("target with ..", _entry(target="../../x.json"), "manifest-schema"),
+    ("absolute target", _entry(target="/etc/passwd"), "manifest-schema"),
+    ("size of a terabyte", _entry(size=1 << 40), "above the maximum"),
+]
+
+
+@pytest.mark.parametrize(("case", "mutate", "expect"), LOAD_ERRORS, ids=[c[0] for c in LOAD_ERRORS])
+def test_loading_validates_first(
+    bench: BenchRepo, case: str, mutate: Callable[[dict[str, Any]], Any], expect: str
+) -> None:
     from benchsync_hooks.cli import main
 
     bench.add_run(RUN)
     bench.stage()
     main(["manifest"])
     doc = bench.manifest()
-    assert callable(mutate)
+    load(json.dumps(doc).encode(), MANIFEST)  # the unmutated document loads
     bad = json.dumps(mutate(doc)).encode()
     with pytest.raises(IntegrityError) as info:
-        parse(bad, MANIFEST)
-    assert expect in info.value.message
+        load(bad, MANIFEST)
+    assert expect in info.value.message, case
     assert info.value.message.startswith(f"{MANIFEST}:")
+    assert info.value.exit_code == 1
 
 
 def test_manifest_outside_git(
@@ -213,20 +348,23 @@ def test_init_repo_helper_is_real(tmp_path: Path) -> None:
 
 
 def test_render_is_exactly_json_dumps() -> None:
+    from benchsync_hooks.bench.manifest import FORMAT, ManifestFile, render
     from benchsync_hooks.config import Config
-    from benchsync_hooks.manifest import FORMAT, ManifestFile, render
 
     config = Config()
     files = [
         ManifestFile(
-            run.source,
-            run.target,
-            "ab" * 32,
-            100 + i,
-            samples.result(run)["entry_id"],
-            run.backend,
-            run.model,
-            run.run_id,
+            source=run.source,
+            target=run.target,
+            sha256="ab" * 32,
+            size=100 + i,
+            blob=f"{i:040x}",
+            config_blob=None if i % 3 == 0 else f"{i + 100:040x}",
+            target_blob=f"{i + 200:040x}",
+            entry_id=samples.result(run)["entry_id"],
+            backend=run.backend,
+            model=run.model,
+            run_id=run.run_id,
         )
         for i, run in enumerate(reversed(samples.runs(7)))
     ]
@@ -235,20 +373,26 @@ def test_render_is_exactly_json_dumps() -> None:
             "format": FORMAT,
             "source_root": "outputs",
             "target_root": "data/results",
-            "files": [f.to_json() for f in sorted(chosen, key=lambda f: f.source)],
+            "rules": "0123456789abcdef",
+            "files": [f._asdict() for f in sorted(chosen, key=lambda f: f.source)],
         }
-        assert render(chosen, config) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        expected = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+        assert render(chosen, config=config, rules="0123456789abcdef") == expected
+        loaded, _text = load(expected.encode(), MANIFEST)
+        assert list(loaded.files) == sorted(chosen, key=lambda f: f.source)
 
 
-def test_memo_gives_the_same_bytes_as_a_fresh_run(
+def test_memory_gives_the_same_bytes_as_a_cold_run(
     bench: BenchRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Incremental runs (memo and cache) and a cold run agree, conflicts included."""
+    """A run that reuses the staged manifest and a cold one agree, conflicts included:
+    uniqueness is judged over every result each time."""
     runs = samples.runs(6)
     for run in runs:
         bench.add_run(run)
     bench.stage()
     run_cli(capsys, "manifest")
+    _manifest_staged(bench)
     clash = samples.Run("cpu", "gpt2", "short", "20260128", 9, "short_input")
     bench.add_run(clash, entry_id=samples.result(runs[0])["entry_id"])
     bench.write(runs[2].source, samples.result(runs[2], metrics__ttft_ms=2.5))
@@ -257,53 +401,15 @@ def test_memo_gives_the_same_bytes_as_a_fresh_run(
     assert code == 1
     assert f"{runs[0].source}: manifest-left-out not in the manifest: fails entry-id-unique" in out
     assert f"{clash.source}: manifest-left-out" in out
-    incremental = (bench.root / MANIFEST).read_bytes()
-    shutil.rmtree(bench.root / ".git/benchsync")
+    warm = (bench.root / MANIFEST).read_bytes()
+    assert runs[0].source not in _sources(bench)
+    bench.git("rm", "-q", "-f", "--cached", MANIFEST)  # no memory at all
     (bench.root / MANIFEST).unlink()
     run_cli(capsys, "manifest")
-    assert (bench.root / MANIFEST).read_bytes() == incremental
-    assert runs[0].source not in _sources(bench)
-
-
-def test_small_change_is_spliced_into_the_last_manifest(
-    bench: BenchRepo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from benchsync_hooks import regen as command
-
-    taken: list[bool] = []
-    real = command._splice
-
-    def spy(*args: object, **kwargs: object) -> object:
-        result = real(*args, **kwargs)  # type: ignore[arg-type]
-        taken.append(result is not None)
-        return result
-
-    monkeypatch.setattr(command, "_splice", spy)
-    runs = samples.runs(9)
-    for run in runs[:6]:
-        bench.add_run(run)
-    bench.stage()
-    run_cli(capsys, "manifest")
-    steps = [
-        lambda: bench.write(runs[2].source, samples.result(runs[2], seed=5)),  # modified
-        lambda: bench.add_run(runs[7], config=False),  # added in the middle of the order
-        lambda: bench.git("rm", "-q", "-f", runs[0].source),  # removed first
-        lambda: bench.git("rm", "-q", "-f", runs[5].source),  # removed last
-    ]
-    for step in steps:
-        step()
-        bench.stage()
-        run_cli(capsys, "manifest")
-        spliced = (bench.root / MANIFEST).read_bytes()
-        shutil.move(str(bench.root / ".git/benchsync"), str(bench.root / ".git/saved"))
-        run_cli(capsys, "manifest")
-        assert (bench.root / MANIFEST).read_bytes() == spliced
-        shutil.rmtree(bench.root / ".git/benchsync")
-        shutil.move(str(bench.root / ".git/saved"), str(bench.root / ".git/benchsync"))
-    assert taken[-4:] == [True, True, True, True]
-    assert sorted(_sources(bench)) == sorted(
-        r.source for r in (runs[1], runs[2], runs[3], runs[4], runs[7])
-    )
+    assert (bench.root / MANIFEST).read_bytes() == warm
+    _manifest_staged(bench)
+    code, out, _ = run_cli(capsys, "check")  # cold: the clash fails, the manifest is current
+    assert code == 1 and "entry-id-unique" in out and "manifest-stale" not in out, out
 
 
 def test_oversized_blob_is_left_out_unread(
@@ -318,3 +424,35 @@ def test_oversized_blob_is_left_out_unread(
     assert _sources(bench) == [RUN2.source]
     code, out, _ = run_cli(capsys, "check")
     assert code == 1 and "json-size file is 3.0 MiB, over the 1.0 MiB limit" in out
+
+
+# (case, bytes in the staged manifest, what replaces them)
+HAND_EDITS: list[tuple[str, bytes, bytes]] = [
+    ("escaped model", b'"model": "gpt2"', b'"model": "\\u0067pt2"'),
+    ("escaped entry_id", b'"entry_id": "', b'"entry_id": "\\u0030'),
+    ("extra key", b'"run_id": "short_20260128_001"\n', b'"run_id": "short_20260128_001", "x": 1\n'),
+    ("other indent", b'\n      "size": ', b'\n        "size": '),
+    ("blob upper case", b'"blob": "', b'"blob": "A'),
+    (
+        "keys swapped",
+        b'"backend": "cpu",\n      "model": "gpt2"',
+        b'"model": "gpt2",\n      "backend": "cpu"',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "old", "new"), HAND_EDITS, ids=[h[0] for h in HAND_EDITS])
+def test_a_hand_edited_staged_manifest_is_rewritten(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], case: str, old: bytes, new: bytes
+) -> None:
+    """The staged manifest is reused only where its text is what benchsync writes: an entry
+    edited by hand is never copied into the new manifest."""
+    bench.publish(RUN, RUN2)
+    path = bench.root / MANIFEST
+    written = path.read_bytes()
+    assert old in written
+    path.write_bytes(written.replace(old, new, 1))
+    _manifest_staged(bench)
+    code, out, _ = run_cli(capsys, "manifest")
+    assert (code, out) == (1, f"manifest updated: git add {MANIFEST}\n"), case
+    assert path.read_bytes() == written

@@ -30,7 +30,9 @@ def _fill_garbage(folder: Path) -> None:
     for name in OLD_STATE_FILES:
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(os.urandom(4096) + b"\n" * 3 + b'["' + b"a" * 40 + b'", {"valid": true}]\n')
+        path.write_bytes(
+            os.urandom(4096) + b"\n" * 3 + b'["' + b"a" * 40 + b'", {"valid": true}]\n'
+        )
 
 
 def _fill_plausible(folder: Path) -> None:
@@ -150,9 +152,7 @@ def test_dry_run_writes_nothing(pair: Pair, capsys: pytest.CaptureFixture[str]) 
     assert _tree(pair.site) == before
 
 
-def test_a_schema_edited_in_place_is_seen(
-    pair: Pair, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_schema_edited_in_place_is_seen(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     bench = pair.bench
     schema_file = Path(__file__).parents[1] / "benchsync_hooks/schemas/leaderboard-v1.json"
     schema = json.loads(schema_file.read_text("utf-8"))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BRANCH, RUNS, Pair, git, run_cli
+from conftest import BRANCH, RUNS, Pair, canonical_bytes, git, run_cli
 from fake_github import TOKEN, State, fake_github
 
 from benchsync_hooks import samples
@@ -252,8 +252,9 @@ def test_rejected_push_then_rerun_recovers(
 def test_lease_refuses_a_moved_remote_branch(
     site: tuple[Pair, State, Path], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    from benchsync_hooks import gitrepo
     from benchsync_hooks.errors import PushError
+    from benchsync_hooks.git import open_repo
+    from benchsync_hooks.git.remote import push
 
     pair, _state, remote = site
     pair.publish(RUNS[0])
@@ -267,10 +268,10 @@ def test_lease_refuses_a_moved_remote_branch(
     git(other, "commit", "-q", "--allow-empty", "-m", "someone else")
     git(other, "push", "-q", "origin", BRANCH)
     moved = _remote_head(remote)
-    repo = gitrepo.open_repo(pair.site)
+    repo = open_repo(pair.site)
     base = pair.site_git("rev-parse", "main").strip()
     with pytest.raises(PushError, match="the remote branch moved since this run started"):
-        gitrepo.push(repo, "origin", BRANCH, base, seen)
+        push(repo, "origin", BRANCH, commit=base, expected=seen)
     assert _remote_head(remote) == moved  # nothing overwritten
 
 
@@ -328,4 +329,5 @@ def test_end_to_end_hooks_manifest_apply_push_pr(
     clone = pair.site.parent / "verify"
     git(pair.site.parent, "clone", "-q", "-b", BRANCH, str(remote), str(clone))
     for run in (*RUNS, extra):
-        assert (clone / run.target).read_bytes() == (pair.bench.root / run.source).read_bytes()
+        data = (pair.bench.root / run.source).read_bytes()
+        assert (clone / run.target).read_bytes() == canonical_bytes(data)

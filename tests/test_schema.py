@@ -12,7 +12,7 @@ import pytest
 from conftest import RUN, BenchRepo, run_cli
 
 from benchsync_hooks import samples
-from benchsync_hooks.schema import bundled_schema, checker_for
+from benchsync_hooks.check.schema import bundled_schema, checker_for
 
 Doc = dict[str, Any]
 

@@ -1,0 +1,188 @@
+"""The git layer (benchsync_hooks.git) against git itself, on real repositories."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import RUNS, Pair, blob_id, git, init_repo, run_cli
+
+from benchsync_hooks.git import open_repo
+from benchsync_hooks.git.listing import index_listing, tree_listing
+from benchsync_hooks.git.objects import read_blobs, tree_with
+
+#: File names git stores as they are and a careless parser splits or unquotes.
+ODD_NAMES = [
+    "plain.json",
+    "with space.json",
+    "tab\there.json",
+    "new\nline.json",
+    'quote".json',
+    "back\\slash.json",
+    "-leading-dash.json",
+    "ünïcödé.json",
+    "日本.json",
+    "a.b",
+    "a-b",
+    "a0",
+]
+
+
+def _odd_repo(root: Path) -> dict[str, tuple[str, bytes]]:
+    """Commit a file for each odd name (one executable, one symbolic link); path → (mode, bytes)."""
+    init_repo(root)
+    made: dict[str, tuple[str, bytes]] = {}
+    for k, name in enumerate(ODD_NAMES):
+        rel = f"outputs/d{k % 3}/{name}"
+        data = f"{k}: {name}\n".encode()
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+        mode = "100644"
+        if k == 4:
+            (root / rel).chmod(0o755)
+            mode = "100755"
+        made[rel] = (mode, data)
+    os.symlink("plain.json", root / "outputs/d0/link.json")
+    made["outputs/d0/link.json"] = ("120000", b"plain.json")
+    (root / "elsewhere.json").write_text("{}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "odd names")
+    return made
+
+
+@pytest.mark.parametrize("where", ["index", "tree"])
+def test_listings_keep_odd_names_whole(tmp_path: Path, where: str) -> None:
+    made = _odd_repo(tmp_path / "r")
+    repo = open_repo(tmp_path / "r")
+    try:
+        if where == "index":
+            listing = index_listing(repo, "outputs")
+        else:
+            head = git(tmp_path / "r", "rev-parse", "HEAD").strip()
+            listing = tree_listing(repo, head, "outputs", sizes=True)
+        assert set(listing) == set(made)
+        for rel, (mode, data) in made.items():
+            entry = listing[rel]
+            assert (entry.path, entry.mode, entry.blob) == (rel, mode, blob_id(data)), rel
+            assert entry.size == (len(data) if where == "tree" else -1)
+            assert entry.is_symlink == (mode == "120000")
+            assert entry.is_file == (mode != "120000")
+        blobs = dict(read_blobs(repo, [e.blob for e in listing.values()]))
+        assert {blobs[listing[rel].blob] for rel in made} == {d for _m, d in made.values()}
+    finally:
+        repo.close()
+
+
+def test_read_blobs_skips_what_is_too_large_unread(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "r")
+    small, big = b"small\n", b"x" * 300_000
+    (root / "small").write_bytes(small)
+    (root / "big").write_bytes(big)
+    git(root, "add", "-A")
+    repo = open_repo(root)
+    try:
+        ids = [blob_id(big), blob_id(small), blob_id(big)]
+        assert list(read_blobs(repo, ids, max_size=1000)) == [
+            (blob_id(big), None),
+            (blob_id(small), small),
+        ]
+    finally:
+        repo.close()
+
+
+def test_tree_with_equals_git_write_tree(tmp_path: Path) -> None:
+    """Trees built folder by folder get exactly the ids of git's own read-tree/write-tree,
+    for names that sort tricky next to a folder (``a.b``, ``a-b``, ``a0`` against ``a/``).
+    (A target never holds a line break: the manifest check refuses unprintable targets.)"""
+    repo_dir = init_repo(tmp_path / "r")
+    rng = random.Random(7)
+    names = ["a", "a.b", "a-b", "a0", "A", "b", "data", "data.x", "x y", "ü"]
+
+    def random_path() -> str:
+        return "/".join(rng.choice(names) for _ in range(rng.randint(1, 4)))
+
+    files: dict[str, str] = {}
+    for _ in range(80):
+        path = random_path()
+        if not any(
+            q == path or q.startswith(path + "/") or path.startswith(q + "/") for q in files
+        ):
+            files[path] = str(rng.random())
+    for path, text in files.items():
+        (repo_dir / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo_dir / path).write_text(text)
+    git(repo_dir, "add", "-A")
+    git(repo_dir, "commit", "-q", "-m", "m")
+    repo = open_repo(repo_dir)
+    head = git(repo_dir, "rev-parse", "HEAD").strip()
+    checked = 0
+    try:
+        for _ in range(40):
+            changes: dict[str, str] = {}
+            for _ in range(rng.randint(1, 6)):
+                path = rng.choice(list(files)) if rng.random() < 0.5 else random_path() + "/new"
+                clashes = [*files, *changes]
+                if any(q.startswith(path + "/") or path.startswith(q + "/") for q in clashes):
+                    continue
+                changes[path] = subprocess.run(
+                    ["git", "hash-object", "-w", "--stdin"],
+                    cwd=repo_dir,
+                    input=str(rng.random()),
+                    text=True,
+                    capture_output=True,
+                    check=True,
+                ).stdout.strip()
+            if not changes:
+                continue
+            env = {**os.environ, "GIT_INDEX_FILE": str(tmp_path / "index")}
+            subprocess.run(["git", "read-tree", head], cwd=repo_dir, env=env, check=True)
+            info = "".join(f"100644 {blob}\t{path}\0" for path, blob in changes.items())
+            subprocess.run(
+                ["git", "update-index", "-z", "--index-info"],
+                cwd=repo_dir,
+                env=env,
+                input=info,
+                text=True,
+                check=True,
+            )
+            expected = subprocess.run(
+                ["git", "write-tree"],
+                cwd=repo_dir,
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+            assert tree_with(repo, head, changes) == expected, changes
+            checked += 1
+    finally:
+        repo.close()
+    assert checked > 20
+    git(repo_dir, "fsck", "--strict")
+
+
+# (case, extra arguments of apply, text of the one-line refusal)
+OPTION_LIKE = [
+    ("remote", ["--push", "--remote", "--upload-pack=touch x"], "is not a remote name"),
+    ("empty remote", ["--push", "--remote", ""], "is not a remote name"),
+    ("branch", ["--branch=-x"], "is not a valid branch name"),
+    ("branch with ..", ["--branch", "a..b"], "is not a valid branch name"),
+    ("ref", ["--ref=--output=x"], "is not a branch, tag or commit"),
+]
+
+
+@pytest.mark.parametrize(("case", "extra", "text"), OPTION_LIKE, ids=[o[0] for o in OPTION_LIKE])
+def test_names_git_could_read_as_options_are_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str], case: str, extra: list[str], text: str
+) -> None:
+    pair.publish(*RUNS)
+    before = pair.snapshot()
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), *extra)
+    assert (code, out) == (2, ""), (case, err)
+    assert text in err and len(err.splitlines()) == 1, err
+    assert pair.snapshot() == before
+    assert not (pair.site / "x").exists()
+    assert git(pair.site, "branch", "--list").strip() == "* main"
