@@ -136,3 +136,19 @@ def test_the_checking_hooks_still_fail_a_left_out_file(
     bench.stage()
     result = _pre_commit(bench.root, home, "try-repo", str(snapshot), hook)
     assert result.returncode == 1, result.stdout + result.stderr
+
+
+def test_committing_again_without_adding_the_manifest_is_stopped(
+    bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
+) -> None:
+    env = _installed(bench, hooks_repo)
+    bench.add_run(RUN)
+    bench.stage()
+    first = _commit(bench, env)
+    assert first.returncode == 1
+    again = _commit(bench, env)  # the user forgot `git add outputs/sync-manifest.json`
+    assert again.returncode == 1
+    assert "manifest is current but not staged: git add outputs/sync-manifest.json" in again.stdout
+    bench.git("add", "outputs/sync-manifest.json")
+    assert _commit(bench, env).returncode == 0
+    assert bench.git("ls-files", "outputs/sync-manifest.json").strip()

@@ -32,6 +32,9 @@ def test_written_then_unchanged(bench: BenchRepo, capsys: pytest.CaptureFixture[
     code, out, _ = run_cli(capsys, "manifest")
     assert (code, out) == (1, f"manifest updated: git add {MANIFEST}\n")
     first = (bench.root / MANIFEST).read_bytes()
+    code, out, _ = run_cli(capsys, "manifest")  # current on disk, but the commit would miss it
+    assert (code, out) == (1, f"manifest is current but not staged: git add {MANIFEST}\n")
+    bench.stage(MANIFEST)
     code, out, _ = run_cli(capsys, "manifest")
     assert (code, out) == (0, "")
     assert (bench.root / MANIFEST).read_bytes() == first
@@ -339,12 +342,41 @@ def test_empty_repo_gives_empty_manifest(
 ) -> None:
     assert run_cli(capsys, "manifest")[0] == 1
     assert bench.manifest()["files"] == []
+    bench.stage()
     assert run_cli(capsys, "manifest")[:2] == (0, "")
 
 
-def test_init_repo_helper_is_real(tmp_path: Path) -> None:
-    repo = init_repo(tmp_path / "r")
-    assert (repo / ".git").is_dir()
+# A machine's own git configuration (a developer's ~/.gitconfig, a CI image) that would
+# change what the tests' repositories are if init_repo did not pin it down.
+MACHINE_GIT_CONFIG = [
+    ("default branch master", "[init]\n\tdefaultBranch = master\n"),
+    ("signed commits, no gpg", "[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = false\n"),
+    ("no identity", "[user]\n\tuseConfigOnly = true\n"),
+]
+
+
+@pytest.mark.parametrize(
+    "config", [c for _, c in MACHINE_GIT_CONFIG], ids=[i for i, _ in MACHINE_GIT_CONFIG]
+)
+def test_init_repo_is_a_repository_of_its_own_on_main(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str
+) -> None:
+    """Every test's repositories come from init_repo: each is its own repository (not a folder
+    of an enclosing one), on main, and commits whatever the machine's git configuration says."""
+    (tmp_path / "gitconfig").write_text(config)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL", "EMAIL"):
+        monkeypatch.delenv(key, raising=False)
+    outer = init_repo(tmp_path / "outer")
+    repo = init_repo(outer / "inner")
+    assert Path(git(repo, "rev-parse", "--show-toplevel").strip()) == repo.resolve()
+    (repo / "a.txt").write_text("a\n")
+    git(repo, "add", "a.txt")
+    git(repo, "commit", "-q", "-m", "first")
+    assert git(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+    assert git(repo, "log", "-1", "--format=%ae %G?").strip() == "test@benchsync.invalid N"
+    assert git(outer, "rev-list", "--all").strip() == ""  # the commit did not land outside
 
 
 def test_render_is_exactly_json_dumps() -> None:

@@ -9,6 +9,7 @@ from ..check.uniqueness import Placed, placed_at, uniqueness
 from ..context import Context
 from ..git import GitRepo
 from ..git.listing import ignored
+from ..git.objects import read_blobs
 from ..report import Problem
 from .manifest import ManifestFile, block, render_blocks, rules_digest
 from .scan import check_entries, index_locator, index_view, placed_of, remembered
@@ -20,7 +21,8 @@ class ManifestState(NamedTuple):
     total: int
     problems: tuple[Problem, ...]
     data: bytes
-    current: bytes | None
+    current: bytes | None  # the manifest in the work tree
+    staged: bytes | None  # the manifest in the index (what the commit will hold)
     path: Path
     rel: str
     ignored_by: str | None
@@ -28,7 +30,13 @@ class ManifestState(NamedTuple):
 
     @property
     def stale(self) -> bool:
+        """The work tree's manifest is not the one the index calls for."""
         return self.current != self.data
+
+    @property
+    def unstaged(self) -> bool:
+        """The index's manifest is not the one it calls for (the commit would miss it)."""
+        return self.staged != self.data
 
     @property
     def left_out(self) -> list[Problem]:
@@ -93,8 +101,19 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
     except OSError:
         current = None
     hidden = None
+    staged = None
     if view.manifest is None:
         hidden = ignored(repo, [config.manifest]).get(config.manifest)
+    elif view.manifest.is_file:
+        staged = next(read_blobs(repo, [view.manifest.blob], max_size=len(data)))[1]
     return ManifestState(
-        len(view.boards), problems, data, current, path, config.manifest, hidden, len(todo)
+        total=len(view.boards),
+        problems=problems,
+        data=data,
+        current=current,
+        staged=staged,
+        path=path,
+        rel=config.manifest,
+        ignored_by=hidden,
+        reads=len(todo),
     )

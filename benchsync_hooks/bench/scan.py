@@ -138,8 +138,8 @@ def check_entries(
                 entry.path,
                 entry.blob,
                 content,
-                run_configs.get(config_path_for(entry.path)),
-                config,
+                run_config=run_configs.get(config_path_for(entry.path)),
+                config=config,
                 schema_text=schema_text,
                 too_big=big,
             )

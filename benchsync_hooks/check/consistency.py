@@ -15,6 +15,7 @@ def consistency(
     result: ResultPath,
     facts: Facts,
     run_config: RunConfig | None,
+    *,
     config: Config,
     locate: Locate,
 ) -> list[Problem]:

@@ -24,7 +24,7 @@ from .schema import checker_for
 
 
 def check_content(
-    data: bytes, display: str, config: Config, schema_text: str = ""
+    data: bytes, display: str, config: Config, *, schema_text: str = ""
 ) -> tuple[JsonDoc | None, Facts | None, list[Problem]]:
     """Strict JSON, the schema and the documented rules for one file's bytes."""
     doc, problems = jsondoc.parse(data, display, max_depth=config.max_depth)
@@ -72,6 +72,7 @@ def check_placement(
     rel: str,
     facts: Facts | None,
     run_config: RunConfig | None,
+    *,
     config: Config,
     locate: Locate,
 ) -> tuple[ResultPath | None, list[Problem]]:
@@ -79,12 +80,12 @@ def check_placement(
     result, problems = parse_source(rel, config)
     if result is None:
         first = problems[0]
-        fix = suggest_move(rel, facts, run_config, config)
+        fix = suggest_move(rel, facts, run_config, config=config)
         problems[0] = Problem(first.path, 0, 0, first.rule, f"{first.message}; {fix}")
         return None, problems
     if facts is None:
         return result, []
-    return result, consistency(result, facts, run_config, config, locate)
+    return result, consistency(result, facts, run_config, config=config, locate=locate)
 
 
 class Verdict(NamedTuple):
@@ -118,17 +119,21 @@ def verdict_of(
     rel: str,
     blob: str,
     data: bytes | None,
+    *,
     run_config: RunConfig | None,
     config: Config,
-    *,
     schema_text: str = "",
     too_big: Problem | None = None,
 ) -> Verdict:
     """Every per-file check of one result's bytes (None: over max_file_size, ``too_big``)."""
     if data is None:
         problems = [too_big] if too_big is not None else []
-        result, placement = check_placement(rel, None, run_config, config, lambda _p: (0, 0))
+        result, placement = check_placement(
+            rel, None, run_config, config=config, locate=lambda _p: (0, 0)
+        )
         return Verdict(rel, blob, None, result, (*problems, *placement))
-    doc, facts, problems = check_content(data, rel, config, schema_text)
-    result, placement = check_placement(rel, facts, run_config, config, locator(lambda: doc))
+    doc, facts, problems = check_content(data, rel, config, schema_text=schema_text)
+    result, placement = check_placement(
+        rel, facts, run_config, config=config, locate=locator(lambda: doc)
+    )
     return Verdict(rel, blob, facts, result, (*problems, *placement))

@@ -244,7 +244,7 @@ def _slug_or_none(value: str | None) -> str | None:
 
 
 def suggest_move(
-    rel: str, facts: Facts | None, run_config: RunConfig | None, config: Config
+    rel: str, facts: Facts | None, run_config: RunConfig | None, *, config: Config
 ) -> str:
     """The fix for a stray file: every change it needs (a ``git mv`` when enough is known,
     else the target with its unknown parts, and the content the move would make wrong)."""

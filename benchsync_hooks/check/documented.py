@@ -57,12 +57,12 @@ def documented_rules(doc: JsonDoc, config: Config) -> list[Problem]:
     """Rules the website documents but its schema does not enforce."""
     problems: list[Problem] = []
     for base, entry in entries(doc.value):
-        problems.extend(_entry_rules(doc, base, entry, config))
+        problems.extend(_entry_rules(doc, base, entry, config=config))
     return problems
 
 
 def _entry_rules(
-    doc: JsonDoc, base: str, entry: dict[str, Any], config: Config
+    doc: JsonDoc, base: str, entry: dict[str, Any], *, config: Config
 ) -> Iterable[Problem]:
     config_type = entry.get("config_type")
     cluster = entry.get("cluster")

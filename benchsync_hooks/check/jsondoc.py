@@ -109,7 +109,7 @@ def parse(
         too_deep = _depth_offset(text, max_depth)
         if too_deep is not None:
             line, col = _line_col(text, too_deep)
-            return None, [_deep(display, line, col, max_depth)]
+            return None, [_deep(display, line, col, max_depth=max_depth)]
     constants: list[str] = []
     dup_seen = [False]
 
@@ -156,7 +156,7 @@ def parse(
             )
         ]
     except RecursionError:
-        return None, [_deep(display, 1, 1, max_depth or sys.getrecursionlimit())]
+        return None, [_deep(display, 1, 1, max_depth=max_depth or sys.getrecursionlimit())]
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
         return None, [_too_long_number(display, text, exc)]
     if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
@@ -243,7 +243,7 @@ def _too_long_number(display: str, text: str, exc: ValueError) -> Problem:
     )
 
 
-def _deep(display: str, line: int, col: int, max_depth: int) -> Problem:
+def _deep(display: str, line: int, col: int, *, max_depth: int) -> Problem:
     return Problem(
         display,
         line,

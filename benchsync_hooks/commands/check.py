@@ -45,8 +45,10 @@ def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
     problems = list(state.problems)
     if state.ignored_by:
         problems.append(ignored_problem(state.rel, state.ignored_by))
-    if state.stale:
+    if state.stale or (state.unstaged and not state.ignored_by):
         what = "is missing" if state.current is None else "is stale"
+        if not state.stale:
+            what = "in the index is stale"
         problems.append(
             Problem(
                 state.rel,
@@ -86,7 +88,7 @@ def _website(ctx: Context) -> tuple[int, list[Problem]]:
         if data is None:
             problems.extend(read_problems)
             continue
-        _doc, facts, found = check_content(data, rel, config, schema_text)
+        _doc, facts, found = check_content(data, rel, config, schema_text=schema_text)
         problems.extend(found)
         if facts is not None:
             placed.append(Placed(rel, rel, facts.entry_ids))

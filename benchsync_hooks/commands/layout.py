@@ -111,8 +111,8 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             rel,
             facts,
             run_config,
-            config,
-            locator(partial(_same, doc)),
+            config=config,
+            locate=locator(partial(_same, doc)),
         )
         problems.extend(placement)
         if result is not None and facts is not None:

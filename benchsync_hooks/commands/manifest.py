@@ -62,22 +62,36 @@ def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = Non
     if state.stale and not check:
         write_atomic(state.path, state.data)
         written = True
+    behind = state.stale or (state.unstaged and not failed)
     lines = []
     if problems:
         lines.append(
             f"{len(problems)} files left out of the manifest; "
             "see 'benchsync schema FILE' and 'benchsync layout FILE'"
         )
-    if state.stale and check:
-        lines.append(f"manifest is stale: run 'benchsync manifest' and commit {state.rel}")
-    elif written and not failed:
-        lines.append(f"manifest updated: git add {state.rel}")
+    if check:
+        if state.stale:
+            lines.append(f"manifest is stale: run 'benchsync manifest' and commit {state.rel}")
+        elif behind:
+            lines.append(f"manifest is not staged: git add {state.rel}")
+    elif not failed:
+        if written:
+            lines.append(f"manifest updated: git add {state.rel}")
+        elif behind:
+            lines.append(f"manifest is current but not staged: git add {state.rel}")
     emit(
         [*problems, *failed],
         fmt=fmt,
         out=stream,
         summary="\n".join(lines) or None,
-        extra={"manifest": {"path": state.rel, "stale": state.stale, "written": written}},
-        ok=not (failed or state.stale),
+        extra={
+            "manifest": {
+                "path": state.rel,
+                "stale": state.stale,
+                "staged": not state.unstaged,
+                "written": written,
+            }
+        },
+        ok=not (failed or behind),
     )
-    return EXIT_PROBLEMS if failed or state.stale else EXIT_OK
+    return EXIT_PROBLEMS if failed or behind else EXIT_OK

@@ -28,7 +28,7 @@ def run(
         if data is None:
             problems.extend(read_problems)
             continue
-        _doc, _facts, found = check_content(data, name, ctx.config, schema_text)
+        _doc, _facts, found = check_content(data, name, ctx.config, schema_text=schema_text)
         problems.extend(found)
     bad = len({p.path for p in problems})
     summary = None

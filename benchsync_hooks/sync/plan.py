@@ -207,7 +207,7 @@ def _check_writes(
                 )
             )
             continue
-        doc, facts, problems = check_content(data, item.source, config, schema_text)
+        doc, facts, problems = check_content(data, item.source, config, schema_text=schema_text)
         if facts is not None and item.entry_id not in facts.entry_ids:
             integrity.append(
                 text.problem(
@@ -223,7 +223,7 @@ def _check_writes(
             cfg_path = config_path_for(item.source)
             cfg = config_entries.get(cfg_path)
             run_config = run_config_from_bytes(cfg_path, config_data.get(cfg.blob)) if cfg else None
-            problems += consistency(claim.result, facts, run_config, config, _at(doc))
+            problems += consistency(claim.result, facts, run_config, config=config, locate=_at(doc))
         if problems or facts is None:
             rejected.extend(
                 Rejected(item.source, p.rule, p.message, p.line, p.column) for p in problems
