@@ -148,7 +148,9 @@ def test_committing_again_without_adding_the_manifest_is_stopped(
     assert first.returncode == 1
     again = _commit(bench, env)  # the user forgot `git add outputs/sync-manifest.json`
     assert again.returncode == 1
-    assert "manifest is current but not staged: git add outputs/sync-manifest.json" in again.stdout
+    assert "manifest is current but not staged: git add outputs/sync-manifest.json" in (
+        again.stdout + again.stderr
+    )
     bench.git("add", "outputs/sync-manifest.json")
     assert _commit(bench, env).returncode == 0
     assert bench.git("ls-files", "outputs/sync-manifest.json").strip()
