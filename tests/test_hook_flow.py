@@ -3,14 +3,11 @@ a deliberate SKIP."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import RUN, BenchRepo
-from test_precommit import _pre_commit, hooks_repo
+from test_precommit import _pre_commit, commit, hooks_repo, installed
 
 from benchsync_hooks import samples
 
@@ -22,40 +19,13 @@ OTHER = samples.Run("cpu", "gpt2", "short", "20260129", 1, "short_input")
 REAL_GITIGNORE = "*\n!.gitignore\n!*_leaderboard.json\n!config.json\n!*/\n"
 
 
-def _installed(bench: BenchRepo, hooks: tuple[Path, str, Path]) -> dict[str, str]:
-    snapshot, sha, home = hooks
-    bench.write(
-        ".pre-commit-config.yaml",
-        f"repos:\n  - repo: {snapshot}\n    rev: {sha}\n    hooks:\n"
-        "      - id: leaderboard-schema\n      - id: leaderboard-layout\n"
-        "      - id: leaderboard-manifest\n",
-    )
-    bench.stage()
-    bench.commit("config")
-    assert _pre_commit(bench.root, home, "install").returncode == 0
-    path = str(Path(sys.executable).parent) + ":/usr/bin:/bin"
-    return dict(os.environ, PRE_COMMIT_HOME=str(home), PATH=path)
-
-
-def _commit(bench: BenchRepo, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "commit", "-m", "change"],
-        cwd=bench.root,
-        env=env,
-        text=True,
-        capture_output=True,
-        check=False,
-        timeout=600,
-    )
-
-
 def _commit_with_manifest(bench: BenchRepo, env: dict[str, str]) -> str:
-    first = _commit(bench, env)
+    first = commit(bench, env)
     output = first.stdout + first.stderr
     assert first.returncode == 1, output
     assert "manifest updated: git add outputs/sync-manifest.json" in output
     bench.git("add", "outputs/sync-manifest.json")
-    second = _commit(bench, env)
+    second = commit(bench, env)
     assert second.returncode == 0, second.stdout + second.stderr
     return output
 
@@ -63,7 +33,7 @@ def _commit_with_manifest(bench: BenchRepo, env: dict[str, str]) -> str:
 def test_a_commit_that_only_deletes_a_result_updates_the_manifest(
     bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
-    env = _installed(bench, hooks_repo)
+    env = installed(bench, hooks_repo)
     bench.add_run(RUN)
     bench.add_run(OTHER)
     bench.stage()
@@ -77,7 +47,7 @@ def test_a_commit_that_only_deletes_a_result_updates_the_manifest(
 def test_a_commit_that_only_edits_a_config_json_updates_the_manifest(
     bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
-    env = _installed(bench, hooks_repo)
+    env = installed(bench, hooks_repo)
     bench.add_run(RUN)
     bench.stage()
     _commit_with_manifest(bench, env)
@@ -92,11 +62,11 @@ def test_a_commit_that_only_edits_a_config_json_updates_the_manifest(
 def test_an_ignored_manifest_gets_one_message_with_one_fix(
     bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
-    env = _installed(bench, hooks_repo)
+    env = installed(bench, hooks_repo)
     bench.write("outputs/.gitignore", REAL_GITIGNORE)
     bench.add_run(RUN)
     bench.stage()
-    result = _commit(bench, env)
+    result = commit(bench, env)
     output = result.stdout + result.stderr
     assert result.returncode == 1
     fixes = [line for line in output.splitlines() if "sync-manifest.json" in line]
@@ -108,14 +78,14 @@ def test_an_ignored_manifest_gets_one_message_with_one_fix(
     with (bench.root / "outputs/.gitignore").open("a") as handle:
         handle.write("!sync-manifest.json\n")
     bench.git("add", "outputs/.gitignore", "outputs/sync-manifest.json")
-    accepted = _commit(bench, env)
+    accepted = commit(bench, env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
 
 
 def test_a_deliberate_skip_of_the_layout_hook_commits(
     bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
-    env = _installed(bench, hooks_repo)
+    env = installed(bench, hooks_repo)
     bench.add_run(RUN)
     stray = "outputs/exp1_gpt2_short/short_input_leaderboard.json"
     bench.write(stray, samples.result(OTHER))
@@ -141,16 +111,16 @@ def test_the_checking_hooks_still_fail_a_left_out_file(
 def test_committing_again_without_adding_the_manifest_is_stopped(
     bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
-    env = _installed(bench, hooks_repo)
+    env = installed(bench, hooks_repo)
     bench.add_run(RUN)
     bench.stage()
-    first = _commit(bench, env)
+    first = commit(bench, env)
     assert first.returncode == 1
-    again = _commit(bench, env)  # the user forgot `git add outputs/sync-manifest.json`
+    again = commit(bench, env)  # the user forgot `git add outputs/sync-manifest.json`
     assert again.returncode == 1
     assert "manifest is current but not staged: git add outputs/sync-manifest.json" in (
         again.stdout + again.stderr
     )
     bench.git("add", "outputs/sync-manifest.json")
-    assert _commit(bench, env).returncode == 0
+    assert commit(bench, env).returncode == 0
     assert bench.git("ls-files", "outputs/sync-manifest.json").strip()

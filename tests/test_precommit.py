@@ -86,10 +86,11 @@ def test_try_repo_schema_and_layout(bench: BenchRepo, hooks_repo: tuple[Path, st
     assert "leaderboard schema" in ok.stdout and "Passed" in ok.stdout
 
 
-def test_commit_stopped_by_manifest_then_accepted(
-    bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
-) -> None:
-    snapshot, sha, home = hooks_repo
+def installed(bench: BenchRepo, hooks: tuple[Path, str, Path]) -> dict[str, str]:
+    """Install the three hooks of ``hooks`` in ``bench``; the environment to commit with."""
+    import os
+
+    snapshot, sha, home = hooks
     bench.write(
         ".pre-commit-config.yaml",
         f"repos:\n  - repo: {snapshot}\n    rev: {sha}\n    hooks:\n"
@@ -99,29 +100,34 @@ def test_commit_stopped_by_manifest_then_accepted(
     bench.stage()
     bench.commit("config")
     assert _pre_commit(bench.root, home, "install").returncode == 0
+    path = str(Path(sys.executable).parent) + ":/usr/bin:/bin"
+    return dict(os.environ, PRE_COMMIT_HOME=str(home), PATH=path)
+
+
+def commit(bench: BenchRepo, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``git commit`` through the installed hooks."""
+    return subprocess.run(
+        ["git", "commit", "-m", "change"],
+        cwd=bench.root,
+        env=env,
+        text=True,
+        capture_output=True,
+        check=False,
+        timeout=600,
+    )
+
+
+def test_commit_stopped_by_manifest_then_accepted(
+    bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
+) -> None:
+    env = installed(bench, hooks_repo)
     bench.add_run(RUN)
     bench.stage()
-    env_path = str(Path(sys.executable).parent) + ":/usr/bin:/bin"
-    import os
-
-    env = dict(os.environ, PRE_COMMIT_HOME=str(home), PATH=env_path)
-
-    def commit() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["git", "commit", "-m", "new result"],
-            cwd=bench.root,
-            env=env,
-            text=True,
-            capture_output=True,
-            check=False,
-            timeout=600,
-        )
-
-    first = commit()
+    first = commit(bench, env)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "manifest updated: git add outputs/sync-manifest.json" in first.stdout + first.stderr
     bench.git("add", "outputs/sync-manifest.json")
-    second = commit()
+    second = commit(bench, env)
     assert second.returncode == 0, second.stdout + second.stderr
     assert bench.git("ls-files", "outputs/sync-manifest.json").strip()
     assert [f["source"] for f in bench.manifest()["files"]] == [RUN.source]

@@ -9,10 +9,16 @@ from ..check.uniqueness import Placed, placed_at, uniqueness
 from ..context import Context
 from ..git import GitRepo
 from ..git.listing import ignored
-from ..git.objects import read_blobs
 from ..report import Problem
 from .manifest import ManifestFile, block, render_blocks, rules_digest
-from .scan import check_entries, index_locator, index_view, placed_of, remembered
+from .scan import (
+    check_entries,
+    index_locator,
+    index_view,
+    placed_of,
+    remembered,
+    staged_manifest,
+)
 
 
 class ManifestState(NamedTuple):
@@ -67,7 +73,8 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
     config = ctx.config
     rules = rules_digest(config, ctx.schema_text)
     view = index_view(repo, config)
-    memory = {} if cold else remembered(repo, view, config, rules=rules)
+    staged = staged_manifest(repo, view)
+    memory = {} if cold else remembered(view, config, rules=rules, staged=staged)
     todo = [e for e in view.boards if e.path not in memory]
     verdicts = check_entries(repo, todo, view, config=config, schema_text=ctx.schema_text)
     placed = placed_of(verdicts, config)
@@ -101,11 +108,8 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
     except OSError:
         current = None
     hidden = None
-    staged = None
     if view.manifest is None:
         hidden = ignored(repo, [config.manifest]).get(config.manifest)
-    elif view.manifest.is_file:
-        staged = next(read_blobs(repo, [view.manifest.blob], max_size=len(data)))[1]
     return ManifestState(
         total=len(view.boards),
         problems=problems,

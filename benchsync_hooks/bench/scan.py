@@ -56,24 +56,31 @@ class Remembered(NamedTuple):
     text: str
 
 
+def staged_manifest(repo: GitRepo, view: IndexView) -> bytes | None:
+    """The manifest in the index (what the next commit holds), or None."""
+    if view.manifest is None or not view.manifest.is_file:
+        return None
+    try:
+        return next(read_blobs(repo, [view.manifest.blob], max_size=MAX_MANIFEST_BYTES))[1]
+    except GitError:
+        return None
+
+
 def remembered(
-    repo: GitRepo, view: IndexView, config: Config, *, rules: str
+    view: IndexView, config: Config, *, rules: str, staged: bytes | None
 ) -> dict[str, Remembered]:
-    """The entries of the manifest in the index that still hold, by source.
+    """The entries of the manifest in the index (``staged``) that still hold, by source.
 
     The manifest must be exactly what this version renders for this configuration and
     these rules (else nothing is remembered); an entry holds while the index has the
     same blob at its source and the same ``config.json`` blob beside it, and its path
     fields are the ones the convention gives.
     """
-    if view.manifest is None or not view.manifest.is_file:
-        return {}
-    if not config.enabled("layout-single-result"):
-        return {}  # an array file may carry several entry_ids; the manifest records one
+    if staged is None or not config.enabled("layout-single-result"):
+        return {}  # (an array file may carry several entry_ids; the manifest records one)
     try:
-        data = next(read_blobs(repo, [view.manifest.blob], max_size=MAX_MANIFEST_BYTES))[1]
-        text = data.decode("ascii") if data is not None else ""
-    except (GitError, UnicodeDecodeError):
+        text = staged.decode("ascii")
+    except UnicodeDecodeError:
         return {}  # no usable memory: everything is read
     blocks = canonical_blocks(text, config=config, rules=rules)
     if not blocks:
@@ -161,7 +168,7 @@ def placed_of_index(
 ) -> list[Placed]:
     """Targets and entry ids of every result in the index except ``skip``: from the
     manifest where it still holds, else from the blob (strict JSON only)."""
-    memory = remembered(repo, view, config, rules=rules)
+    memory = remembered(view, config, rules=rules, staged=staged_manifest(repo, view))
     placed = [
         Placed(source, f.target, (f.entry_id,))
         for source, f in memory.items()

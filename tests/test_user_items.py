@@ -1,0 +1,117 @@
+"""What a new user hit: hints that lead to the next failure, one JSON document per run."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import RUN, RUNS, BenchRepo, Pair, run_cli
+
+from benchsync_hooks import samples
+from benchsync_hooks.cli import build_parser
+
+
+def test_the_root_strays_hint_lists_every_change(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real benchmark history has outputs/long_input_leaderboard.json with model.name
+    'unknown' and an outputs/config.json naming only model_path."""
+    stray = "outputs/long_input_leaderboard.json"
+    long_run = samples.Run("cpu", "gpt2", "long", "20260128", 1, "long_input")
+    bench.write(stray, samples.result(long_run, model__name="unknown"))
+    bench.write("outputs/config.json", {"model_path": "gpt2", "timestamp": "2026-01-28T10:28"})
+    bench.stage()
+    code, out, _err = run_cli(capsys, "layout", stray)
+    assert code == 1
+    assert (
+        "move it to outputs/<backend>/gpt2/long_20260128_<NNN>/long_input_leaderboard.json "
+        "(outputs/config.json lacks backend; fill in the unknown parts); "
+        "then set model.name to 'gpt2' (it is 'unknown')"
+    ) in out
+
+
+def test_an_upper_case_backend_is_told_its_lower_case_name(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rel = RUN.source.replace("/cpu/", "/CPU/")
+    bench.write(rel, samples.result(RUN))
+    bench.stage()
+    code, out, _err = run_cli(capsys, "layout", rel)
+    assert code == 1
+    assert (
+        "backend 'CPU' is not a lower-case slug (a-z, 0-9, _ and -); rename the folder to 'cpu'"
+        in out
+    )
+
+
+def test_an_unknown_config_key_gets_a_did_you_mean(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bench.write(".benchsync.toml", "date_tolerence_days = 2\n")
+    code, _out, err = run_cli(capsys, "check")
+    assert code == 2
+    assert "unknown key 'date_tolerence_days'; did you mean 'date_tolerance_days'?" in err
+
+
+def test_demo_help_describes_both_halves() -> None:
+    parser = build_parser()
+    demo = parser._subparsers._group_actions[0].choices["demo"]  # type: ignore[union-attr]
+    text = " ".join(demo.format_help().split())
+    assert "pre-commit" in text and "benchsync apply" in text and "pull request" in text
+
+
+def _one_document(out: str) -> dict[str, object]:
+    doc = json.loads(out)  # raises if stdout is anything but one JSON document
+    assert isinstance(doc, dict) and isinstance(doc["ok"], bool)
+    return doc
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    ["clean", "problems", "environment error"],
+)
+def test_every_command_prints_one_json_document(
+    pair: Pair, capsys: pytest.CaptureFixture[str], outcome: str
+) -> None:
+    pair.publish(*RUNS[:2])
+    bench = pair.bench.root
+    files = [str(bench / r.source) for r in RUNS[:2]]
+    if outcome == "problems":
+        pair.bench.write(RUNS[0].source, samples.result(RUNS[0], metrics__error_rate=3))
+        pair.bench.stage()
+    if outcome == "environment error":
+        (bench / ".benchsync.toml").write_text("nonsense_key = 1\n")
+        (pair.site / ".benchsync.toml").write_text("nonsense_key = 1\n")
+    os.chdir(bench)
+    runs = [
+        ["schema", "--format", "json", *files],
+        ["layout", "--format", "json", *files],
+        ["manifest", "--format", "json"],
+        ["manifest", "--check", "--format", "json"],
+        ["check", "--format", "json"],
+    ]
+    for argv in runs:
+        code, out, _err = run_cli(capsys, *argv)
+        doc = _one_document(out)
+        assert doc["ok"] is (code == 0), (argv, out)
+    os.chdir(pair.site)
+    for argv in (
+        ["apply", "--source", str(bench), "--json", "--dry-run"],
+        ["apply", "--source", str(bench), "--json"],
+        ["check", "--website", "--format", "json"],
+    ):
+        code, out, _err = run_cli(capsys, *argv)
+        doc = _one_document(out)
+        assert doc["ok"] is (code == 0), (argv, out)
+
+
+def test_the_license_is_an_spdx_string() -> None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    project = tomllib.loads(Path(__file__).parents[1].joinpath("pyproject.toml").read_text())
+    assert project["project"]["license"] == "MIT"  # the table form is deprecated by setuptools
