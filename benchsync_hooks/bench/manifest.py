@@ -192,8 +192,8 @@ def _rendered(data: bytes, display: str) -> tuple[Manifest, ManifestText] | None
     except UnicodeDecodeError:
         return None
     head = _HEAD.match(text)
-    if head is None:
-        return None
+    if head is None or "/." in text or '": "/' in text or '": ".' in text:
+        return None  # absolute paths and dot segments are left to the JSON Schema (relpath)
     files: list[ManifestFile] = []
     make = tuple.__new__
     at, end = head.end(), len(text) - len("\n  ]\n}\n")
@@ -202,8 +202,6 @@ def _rendered(data: bytes, display: str) -> tuple[Manifest, ManifestText] | None
         if match is None:
             return None
         values = match.group(*_FIELDS)
-        if any(p.startswith((".", "/")) or "/." in p for p in values[:2]):
-            return None  # absolute, or a dot segment: the JSON Schema (relpath) names it
         files.append(make(ManifestFile, (*values[:3], int(values[3]), *values[4:])))
         at = match.end()
         if at == end and text.endswith("\n  ]\n}\n"):
@@ -214,7 +212,7 @@ def _rendered(data: bytes, display: str) -> tuple[Manifest, ManifestText] | None
     manifest = Manifest(
         FORMAT, head["source_root"], head["target_root"], head["rules"], tuple(files)
     )
-    return manifest, ManifestText(display, data)
+    return manifest, ManifestText(display, b"", text=text)
 
 
 def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
@@ -306,10 +304,10 @@ class ManifestText:
     The rendered layout puts entry N's keys on lines of their own; a text of another
     layout falls back to a full source map (slower, only on the way to an error)."""
 
-    def __init__(self, display: str, data: bytes) -> None:
+    def __init__(self, display: str, data: bytes, *, text: str | None = None) -> None:
         self.display = display
         self._data = data
-        self._text: str | None = None
+        self._text: str | None = text
         self._starts: list[int] | None = None
 
     @property

@@ -44,7 +44,8 @@ def _index_records(out: str) -> Iterator[Entry]:
     One regex pass in C; tuples made with ``tuple.__new__`` (a NamedTuple's own
     ``__new__`` takes keywords and is three times slower)."""
     make = tuple.__new__
-    for mode, oid, stage, path in _INDEX_RECORD.findall(out):
+    for found in _INDEX_RECORD.finditer(out):  # one record at a time: no list of them all
+        mode, oid, stage, path = found.groups()
         if stage == "0":
             yield make(Entry, (path, mode, oid, -1))
 
@@ -52,7 +53,8 @@ def _index_records(out: str) -> Iterator[Entry]:
 def _tree_records(out: str) -> Iterator[Entry]:
     """``ls-tree -z [-l]`` records: ``mode type id [size]\\tpath`` (as above)."""
     make = tuple.__new__
-    for mode, oid, size, path in _TREE_RECORD.findall(out):
+    for found in _TREE_RECORD.finditer(out):
+        mode, oid, size, path = found.groups()
         yield make(Entry, (path, mode, oid, int(size) if size and size != "-" else -1))
 
 

@@ -72,6 +72,7 @@ def build_plan(
             f"{MAX_ENTRIES:,} entries; split the benchmark repository's results"
         )
     manifest, text = load(data, display)
+    del data  # the manifest text is kept by `text` (for positions), once
     listing = source_soon.result()
     listing.setdefault(config.manifest, manifest_entry)
     claims, problems = verify_structure(manifest, text, listing, config=config, short=source.short)
