@@ -115,3 +115,50 @@ def test_the_license_is_an_spdx_string() -> None:
         import tomli as tomllib
     project = tomllib.loads(Path(__file__).parents[1].joinpath("pyproject.toml").read_text())
     assert project["project"]["license"] == "MIT"  # the table form is deprecated by setuptools
+
+
+def test_the_websites_own_problems_are_listed_in_the_pr_without_stopping_it(
+    pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    legacy = "data/results/long_input_leaderboard.json/_long_input_leaderboard.json"
+    (pair.site / legacy).parent.mkdir(parents=True)
+    (pair.site / legacy).write_text(samples.dumps(samples.result(RUNS[0])))
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "the old sync's broken path")
+    pair.publish(RUNS[1])
+    code, out, _err = run_cli(capsys, "check", "--website", "--format", "json")
+    assert code == 1
+    report = tmp_path / "website-check.json"
+    report.write_text(out)
+    code, out, _err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--json", "--website-report", str(report)
+    )
+    assert code == 0
+    body = json.loads(out)["pr"]["body"]
+    assert "### Website problems (1, not caused by this sync)" in body
+    assert f"| {legacy} | website-layout |" in body
+    assert json.loads(out)["new"] == [RUNS[1].target]
+
+
+def test_a_rejected_file_is_named_once(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+    from test_apply import _honest_but_invalid
+
+    pair.publish(*RUNS)
+    _honest_but_invalid(pair, RUNS[1])  # error_rate 3, listed with true claims
+    code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--json")
+    assert code == 1
+    [problem] = json.loads(out)["problems"]
+    assert (problem["path"], problem["rule"]) == (RUNS[1].source, "schema-maximum")
+    assert problem["message"] == "3 is above the maximum 1"  # no path, no rule again
+
+
+def test_the_workflow_says_what_the_repository_must_allow() -> None:
+    root = Path(__file__).parents[1]
+    workflow = (root / "examples/github/website-sync.yml").read_text("utf-8")
+    readme = root.joinpath("README.md").read_text("utf-8")
+    for text in (workflow, " ".join(readme.split())):
+        assert "Allow GitHub Actions to create and approve pull requests" in " ".join(text.split())
+        assert "does not" in text and "GITHUB_TOKEN" in text
+    assert "continue-on-error: true" in workflow and "--website-report" in workflow
+    permissions = workflow.split("permissions:\n", 1)[1].split("\n\n", 1)[0]
+    assert permissions.split() == ["contents:", "write", "pull-requests:", "write"]
