@@ -17,7 +17,7 @@ from benchsync_hooks import samples
 
 TRIALS = 20
 #: The trials run in batches that pytest-xdist spreads over the CPUs.
-BATCHES = 4
+BATCHES = 2
 
 
 def _apply_process(pair: Pair) -> subprocess.Popen[bytes]:
