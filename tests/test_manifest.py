@@ -13,7 +13,7 @@ import pytest
 from conftest import RUN, BenchRepo, blob_id, canonical_bytes, git, init_repo, run_cli
 
 from benchsync_hooks import samples
-from benchsync_hooks.bench.manifest import load
+from benchsync_hooks.bench.reading import load
 from benchsync_hooks.check.schema import bundled_schema
 from benchsync_hooks.errors import IntegrityError
 

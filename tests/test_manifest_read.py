@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchsync_hooks.bench import manifest as m
+from benchsync_hooks.bench.reading import load
 from benchsync_hooks.config import Config
 from benchsync_hooks.errors import IntegrityError
 
@@ -41,14 +42,14 @@ def files(draw: st.DrawFn) -> m.ManifestFile:
 
 def _by_json(data: bytes) -> m.Manifest:
     """The JSON reader alone (a text the rendered reader does not take: one more space)."""
-    return m.load(data.replace(b'"format":', b'"format" :', 1), "x")[0]
+    return load(data.replace(b'"format":', b'"format" :', 1), "x")[0]
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(files(), max_size=5, unique_by=lambda f: f.source))
 def test_rendered_and_json_readers_agree(items: list[m.ManifestFile]) -> None:
     data = m.render(items, config=Config(), rules="0123456789abcdef").encode()
-    fast = m.load(data, "x")[0]
+    fast = load(data, "x")[0]
     assert fast == _by_json(data)
     assert fast.files == tuple(sorted(items, key=lambda f: f.source))
 
@@ -84,7 +85,7 @@ def test_a_text_the_rendered_reader_refuses_is_judged_as_json(edit: object) -> N
     except ValueError:
         pytest.skip("not JSON at all")  # pragma: no cover
     if changed.endswith("\n\n"):
-        assert m.load(changed.encode(), "x")[0].files == (item,)  # still valid JSON, same value
+        assert load(changed.encode(), "x")[0].files == (item,)  # still valid JSON, same value
         return
     with pytest.raises(IntegrityError, match="manifest-schema"):
-        m.load(changed.encode(), "x")
+        load(changed.encode(), "x")

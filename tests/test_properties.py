@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchsync_hooks import samples
-from benchsync_hooks.bench.manifest import ManifestFile, load, render
+from benchsync_hooks.bench.manifest import ManifestFile, render
+from benchsync_hooks.bench.reading import load
 from benchsync_hooks.check.content import check_content
 from benchsync_hooks.check.convention import parse_source, parse_target
 from benchsync_hooks.config import Config

@@ -91,16 +91,9 @@ def parse(
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         prefix = data[: exc.start].decode("utf-8", "replace")
-        line, col = _line_col(prefix, len(prefix))
-        return None, [
-            Problem(
-                display,
-                line,
-                col,
-                "json-encoding",
-                f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8",
-            )
-        ]
+        where = _line_col(prefix, len(prefix))
+        message = f"byte 0x{data[exc.start]:02x} is not valid UTF-8; save the file as UTF-8"
+        return None, [_encoding(display, where, message)]
     if not text.strip():
         return None, [
             Problem(display, 0, 0, "json-empty", "file is empty; write the result object")
@@ -159,19 +152,13 @@ def parse(
         return None, [_deep(display, 1, 1, max_depth=max_depth or sys.getrecursionlimit())]
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
         return None, [_too_long_number(display, text, exc)]
-    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
-        at = _SURROGATE_ESCAPE.search(text)
-        line, col = _line_col(text, at.start() if at else 0)
-        return None, [
-            Problem(
-                display,
-                line,
-                col,
-                "json-encoding",
-                "a \\u escape names half of a UTF-16 surrogate pair, which is no character; "
-                "write the character itself",
-            )
-        ]
+    escape = _SURROGATE_ESCAPE.search(text)
+    if escape is not None and _has_lone_surrogate(value):
+        message = (
+            "a \\u escape names half of a UTF-16 surrogate pair, which is no character; "
+            "write the character itself"
+        )
+        return None, [_encoding(display, _line_col(text, escape.start()), message)]
     doc = JsonDoc(display, text, value)
     problems: list[Problem] = []
     if constants:
@@ -216,6 +203,10 @@ def parse(
     if problems:
         return None, problems
     return doc, []
+
+
+def _encoding(display: str, where: tuple[int, int], message: str) -> Problem:
+    return Problem(display, where[0], where[1], "json-encoding", message)
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")

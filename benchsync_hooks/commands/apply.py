@@ -26,6 +26,7 @@ from ..git.repo import Background
 from ..report import ApplyReport, Problem, emit, emit_apply
 from ..sync import prbody
 from ..sync.plan import build_plan
+from ..sync.preflight import ensure_ours, ensure_writable
 from ..sync.progress import progress_bar
 from ..sync.source import open_source
 from ..sync.values import Plan
@@ -33,8 +34,6 @@ from ..sync.write import (
     Outcome,
     clear_temp,
     commit_plan,
-    ensure_ours,
-    ensure_writable,
     write_files,
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 
-from ..bench.manifest import ManifestText
+from ..bench.reading import ManifestText
 from ..check.facts import facts_from_value
 from ..config import Config
 from ..git import GitRepo

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
 
-from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES, ManifestText, load
+from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES
+from ..bench.reading import ManifestText, load
 from ..check.canonical import blob_id, canonical
 from ..check.consistency import consistency
 from ..check.content import check_content, config_path_for, locator, run_config_from_bytes

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import NamedTuple
 
-from ..bench.manifest import Manifest, ManifestFile, ManifestText
+from ..bench.manifest import Manifest, ManifestFile
+from ..bench.reading import ManifestText
 from ..check.content import config_path_for
 from ..check.convention import (
     SOURCE_PATH,

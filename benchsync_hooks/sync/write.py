@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import IntegrityError, PushError, UsageError
+from ..errors import IntegrityError, UsageError
 from ..git import GitRepo
 from ..git.commit import (
     branch_commit,
@@ -17,19 +16,13 @@ from ..git.commit import (
     commit_info,
     commit_tree,
     current_branch,
-    has_commit,
     index_matches_head,
-    operation_in_progress,
     resolve_or_none,
     switch_adding,
     switch_to,
     update_branch,
-    worktree_holding,
 )
-from ..git.listing import status_lines
 from ..git.objects import store, tree_with
-from ..git.remote import fetch_branch_objects
-from ..git.repo import Background
 from .values import Plan, PlannedFile
 
 Item = PlannedFile
@@ -40,88 +33,6 @@ class Outcome:
     branch: str | None
     commit: str | None
     changed: bool
-
-
-def ensure_ours(website: GitRepo, *, remote: str, branch: str, commit: str) -> None:
-    """Refuse to push over a remote sync branch whose tip benchsync did not make."""
-    if not has_commit(website, commit):
-        fetch_branch_objects(website, remote, branch)
-    _tree, _parents, message = commit_info(website, commit)
-    if "\nBenchsync-Source-Commit: " not in message:
-        raise PushError(
-            f"{remote}/{branch} is at {commit[:12]}, a commit benchsync did not make; "
-            "merge or move that work elsewhere (or delete the remote branch), then run again"
-        )
-
-
-def ensure_writable(
-    website: GitRepo,
-    plan: Plan,
-    *,
-    target_root: str,
-    branch: str,
-    status: Background[list[str]] | None = None,
-) -> None:
-    """Refuse a website in the middle of something, or with changes of its own that the
-    sync would touch: anything staged, and any change under ``target_root``.
-
-    Files at this plan's targets that already hold exactly the planned bytes (left
-    by an interrupted run) are not changes of the user's, so a rerun can converge.
-    """
-    operation = operation_in_progress(website)
-    if operation is not None:
-        raise UsageError(
-            f"the website repository is in the middle of a {operation}; "
-            f"finish it (git {operation} --continue) or abort it (git {operation} --abort) first"
-        )
-    holder = worktree_holding(website, branch)
-    if holder is not None:
-        raise UsageError(
-            f"the sync branch {branch} is checked out in the worktree {holder}; switch that "
-            "worktree to another branch, or pass --branch"
-        )
-    for item in plan.new:
-        local = website.root / item.target
-        if not (local.exists() or local.is_symlink()) or _sha256_of(local) == item.sha256:
-            continue
-        inside = item.target + "/"
-        if any(path.startswith(inside) for path in plan.website):
-            raise UsageError(
-                f"{item.target} is a folder in the base ({plan.base_commit[:12]}); a result "
-                "file must go there: move or remove it in the website"
-            )
-        raise UsageError(
-            f"{item.target} is in the work tree but not in git (git-ignored?); "
-            "move it away, then run again"
-        )
-    planned = {i.target: i.sha256 for i in plan.writes}
-    foreign = []
-    for line in status.result() if status is not None else status_lines(website):
-        path = line[3:]
-        staged = line[0] not in " ?"
-        if not staged and not path.startswith(target_root + "/"):
-            continue  # an untracked or unstaged file elsewhere is the user's business
-        expected = planned.get(path)
-        if expected is not None and _sha256_of(website.root / path) == expected:
-            continue
-        foreign.append(line)
-    if foreign:
-        shown = ", ".join(foreign[:3]) + (
-            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
-        )
-        raise UsageError(
-            f"the website working tree has uncommitted changes ({shown}); "
-            "commit or stash them, then run again"
-        )
-
-
-def _sha256_of(path: Path) -> str | None:
-    try:
-        if path.is_symlink() or not path.is_file():
-            return None
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 def temp_dir(website: GitRepo) -> Path:

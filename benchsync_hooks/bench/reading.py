@@ -1,0 +1,223 @@
+"""Reading a manifest (v1 or v2) from a source commit, and pointing into its text.
+
+A v2 manifest exactly as :func:`.manifest.render` writes it is read block by block with
+one pattern; any other text goes to the C parser without hooks, then the shipped JSON
+Schema of its format. Duplicate keys do not matter to a reader that verifies every
+claim, and the benchmark side compares the whole text with the one it renders.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from ..errors import IntegrityError
+from ..report import Problem
+from .manifest import (
+    BLOCK,
+    FORMAT,
+    FORMATS,
+    MAX_ENTRIES,
+    MAX_MANIFEST_BYTES,
+    Manifest,
+    ManifestFile,
+)
+
+REGENERATE = "regenerate it with 'benchsync manifest' in the benchmark repo"
+
+
+def _fail(
+    display: str, rule: str, message: str, *, at: tuple[int, int] = (0, 0), fix: str = REGENERATE
+) -> IntegrityError:
+    line, col = at
+    where = f"{display}:{line}:{col}" if line else display
+    return IntegrityError(f"{where}: {rule} {message}; {fix}")
+
+
+_HEAD = re.compile(
+    r'\{\n  "format": "benchsync-manifest/v2",\n'
+    r'  "source_root": "(?P<source_root>[A-Za-z0-9._/-]+)",\n'
+    r'  "target_root": "(?P<target_root>[A-Za-z0-9._/-]+)",\n'
+    r'  "rules": "(?P<rules>[0-9a-f]{16})",\n'
+    r'  "files": (?:\[\]\n\}\n\Z|\[\n)'
+)
+
+
+def _rendered(data: bytes, display: str) -> tuple[Manifest, ManifestText] | None:
+    """A v2 manifest exactly as :func:`render` writes it, read block by block with one
+    pattern (no JSON objects are built: a fraction of the time and memory of a parse);
+    None for any other text, which is then parsed and validated as JSON."""
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    head = _HEAD.match(text)
+    if head is None or "/." in text or '": "/' in text or '": ".' in text:
+        return None  # absolute paths and dot segments are left to the JSON Schema (relpath)
+    files: list[ManifestFile] = []
+    make = tuple.__new__
+    at, end = head.end(), len(text) - len("\n  ]\n}\n")
+    while at < len(text):
+        match = BLOCK.match(text, at, end)
+        if match is None:
+            return None
+        values = match.group(*ManifestFile._fields)
+        files.append(make(ManifestFile, (*values[:3], int(values[3]), *values[4:])))
+        at = match.end()
+        if at == end and text.endswith("\n  ]\n}\n"):
+            break
+        if not text.startswith(",\n", at):
+            return None
+        at += 2
+    manifest = Manifest(
+        FORMAT, head["source_root"], head["target_root"], head["rules"], tuple(files)
+    )
+    return manifest, ManifestText(display, b"", text=text)
+
+
+def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
+    """Parse and validate a manifest (v1 or v2); an :class:`IntegrityError` names what is wrong."""
+    if len(data) > MAX_MANIFEST_BYTES:
+        raise _fail(display, "manifest-size", f"is {len(data):,} bytes; refusing it")
+    entries = data.count(b'"source"')
+    if entries > MAX_ENTRIES:
+        raise _fail(display, "manifest-size", f"lists {entries:,} files, over {MAX_ENTRIES:,}")
+    rendered = _rendered(data, display)
+    if rendered is not None:
+        return rendered
+    try:
+        value = json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise _fail(display, "manifest-schema", f"byte {exc.start} is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise _fail(display, "manifest-schema", exc.msg, at=(exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise _fail(display, "manifest-schema", "is nested too deeply to be a manifest") from None
+    except ValueError as exc:
+        raise _fail(display, "manifest-schema", f"is not a JSON document ({exc})") from None
+    found = ManifestText(display, data)
+    fmt = value.get("format") if isinstance(value, dict) else None
+    if fmt not in FORMATS:
+        shown = json.dumps(fmt)[:60] if isinstance(fmt, str) else "missing"
+        raise _fail(
+            display,
+            "manifest-format",
+            f"format {shown} is not one this benchsync reads ({', '.join(FORMATS)})",
+            at=found.position("/format"),
+            fix="use the same benchsync-hooks version on both sides",
+        )
+    _validate(value, FORMATS[fmt], found)
+    items = value["files"]
+    for n, f in enumerate(items):  # in place: each dict is freed as its tuple is made
+        items[n] = ManifestFile(
+            f["source"],
+            f["target"],
+            f["sha256"],
+            f["size"],
+            f.get("blob"),
+            f.get("config_blob"),
+            f.get("target_blob"),
+            f["entry_id"],
+            f["backend"],
+            f["model"],
+            f["run_id"],
+        )
+    files = tuple(items)
+    items.clear()
+    rules = value.get("rules", "")
+    return Manifest(fmt, value["source_root"], value["target_root"], rules, files), found
+
+
+_CHECKERS: dict[str, Any] = {}
+
+
+def _validate(value: Any, schema_name: str, found: ManifestText) -> None:
+    from ..check.schema import SchemaChecker, bundled_schema, message_for
+
+    checker = _CHECKERS.get(schema_name)
+    if checker is None:
+        checker = SchemaChecker(bundled_schema(schema_name), name=schema_name)
+        _CHECKERS[schema_name] = checker
+    if checker.is_valid(value):
+        return
+    from ..check.jsondoc import pointer_of
+
+    errors = checker.explain(value)
+    if errors:
+        pointer, message = pointer_of(errors[0].absolute_path), message_for(errors[0])
+    else:
+        pointer, _keyword, message = checker.verdict_only(value)[0]
+    raise _fail(
+        found.display,
+        "manifest-schema",
+        f"{message} at {pointer or '/'}",
+        at=found.position(pointer),
+    )
+
+
+_KEY = re.compile(r'\n {6}"([a-z_]+)": ')
+
+
+class ManifestText:
+    """A manifest's text, to point at ``/files/N/key`` without a parse with positions.
+
+    The rendered layout puts entry N's keys on lines of their own; a text of another
+    layout falls back to a full source map (slower, only on the way to an error)."""
+
+    def __init__(self, display: str, data: bytes, *, text: str | None = None) -> None:
+        self.display = display
+        self._data = data
+        self._text: str | None = text
+        self._starts: list[int] | None = None
+
+    @property
+    def text(self) -> str:
+        """The manifest as text, decoded when a position is first asked for."""
+        if self._text is None:
+            self._text = self._data.decode("utf-8", "replace")
+        return self._text
+
+    def _entries(self) -> list[int]:
+        if self._starts is None:
+            starts, at = [], self.text.find('"files": [')
+            while at >= 0:
+                at = self.text.find("\n    {", at + 1)
+                if at >= 0:
+                    starts.append(at + 5)
+            self._starts = starts
+        return self._starts
+
+    def position(self, pointer: str) -> tuple[int, int]:
+        """1-based (line, column) of the value at ``pointer``."""
+        parts = pointer.split("/")[1:]
+        if len(parts) >= 2 and parts[0] == "files" and parts[1].isascii() and parts[1].isdigit():
+            starts = self._entries()
+            index = int(parts[1])
+            if index < len(starts):
+                at = starts[index]
+                if len(parts) == 2:
+                    return self._line_col(at)
+                end = starts[index + 1] if index + 1 < len(starts) else len(self.text)
+                for match in _KEY.finditer(self.text, at, end):
+                    if match.group(1) == parts[2]:
+                        return self._line_col(match.end())
+        return self._mapped(pointer)
+
+    def _line_col(self, offset: int) -> tuple[int, int]:
+        line = self.text.count("\n", 0, offset) + 1
+        return line, offset - self.text.rfind("\n", 0, offset)
+
+    def _mapped(self, pointer: str) -> tuple[int, int]:
+        from ..check.jsondoc import JsonDoc
+
+        try:
+            return JsonDoc(self.display, self.text, None).position(pointer)
+        except (ValueError, RecursionError):
+            return (1, 1)
+
+    def problem(self, index: int, key: str, rule: str, *, message: str) -> Problem:
+        """A false claim at ``/files/index/key``."""
+        pointer = f"/files/{index}/{key}" if key else f"/files/{index}"
+        line, col = self.position(pointer)
+        return Problem(self.display, line, col, rule, message, pointer)
