@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from ..config import Config
 from ..errors import IntegrityError
 from ..report import Problem
 from .manifest import (
@@ -42,6 +43,17 @@ _HEAD = re.compile(
     r'  "rules": "(?P<rules>[0-9a-f]{16})",\n'
     r'  "files": (?:\[\]\n\}\n\Z|\[\n)'
 )
+
+
+def rendered_start(text: str, *, config: Config) -> int | None:
+    """Where the entries of a manifest rendered with ``config``'s roots start (None for
+    any other head, or no entries)."""
+    head = _HEAD.match(text)
+    if head is None or not text.startswith("[\n", head.end() - 2):
+        return None
+    if (head["source_root"], head["target_root"]) != (config.source_root, config.target_root):
+        return None
+    return head.end()
 
 
 def _rendered(data: bytes, display: str) -> tuple[Manifest, ManifestText] | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
 
+from ..bench.columns import Columns
 from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES
 from ..bench.reading import ManifestText, load
 from ..check.canonical import blob_id, canonical
@@ -29,6 +30,7 @@ from ..git.listing import Entry, entries_at, tree_listing
 from ..git.objects import read_blob, read_blobs
 from ..git.repo import Background
 from ..report import Problem
+from .bulk import Sorted, read_columns, sort_entries, sources_hold
 from .hazards import entry_id_clashes, website_hazards
 from .source import Source
 from .values import Plan, PlannedFile, Rejected
@@ -72,28 +74,36 @@ def build_plan(
             f"{display}: manifest-size is {manifest_entry.size:,} bytes, over the limit of "
             f"{MAX_ENTRIES:,} entries; split the benchmark repository's results"
         )
-    manifest, text = load(data, display)
-    del data  # the manifest text is kept by `text` (for positions), once
+    # One copy of the manifest in memory: its text when it is ASCII (encoded again if it
+    # must be read entry by entry). Its columns are read while git lists both trees.
+    ascii_text = data.decode("ascii") if data.isascii() else None
+    if ascii_text is not None:
+        data = b""
+    bulk = _bulk_columns(ascii_text, config=config)
     listing = source_soon.result()
     listing.setdefault(config.manifest, manifest_entry)
-    claims, problems = verify_structure(manifest, text, listing, config=config, short=source.short)
-    if problems:
-        return _replace(empty, integrity=tuple(problems))
+    found: tuple[ManifestText, Sorted] | None = None
+    if bulk is not None and sources_hold(bulk[1], listing):
+        text_of, cols = bulk
+        found = (
+            ManifestText(display, b"", text=text_of),
+            sort_entries(cols, text_of, listing=listing, site=site_soon.result()),
+        )
+        del bulk, cols
+    if found is None:
+        manifest, text = load(data or (ascii_text or "").encode("ascii"), display)
+        del ascii_text
+        del data  # the manifest text is kept by `text` (for positions), once
+        claims, problems = verify_structure(
+            manifest, text, listing, config=config, short=source.short
+        )
+        if problems:
+            return _replace(empty, integrity=tuple(problems))
+        found = (text, _sort_claims(claims, site_soon.result()))
+    text, entries = found
     site = site_soon.result()
-    writes: list[tuple[Claim, str | None]] = []
-    unchanged = 0
-    known: dict[str, str] = {}  # website file → its entry_id, for the files a claim describes
-    for claim in claims:
-        found = site.get(claim.file.target)
-        if found is None:
-            writes.append((claim, None))
-        elif found.blob in (claim.entry.blob, claim.file.target_blob):
-            unchanged += 1  # the source's bytes or their canonical form
-            known[claim.file.target] = claim.file.entry_id
-        else:
-            writes.append((claim, found.blob))
-    wanted = {c.file.target for c in claims}
-    kept = sum(1 for path in site if path not in wanted)
+    writes, unchanged, known = entries.writes, entries.unchanged, entries.known
+    kept = len(site) - len(site.keys() & entries.wanted)
     hazards, rejected = website_hazards(writes, site, website, text=text)
     if hazards:
         return _replace(empty, integrity=tuple(hazards))
@@ -126,6 +136,32 @@ def build_plan(
         integrity=checked.integrity,
         website=MappingProxyType(site),
     )
+
+
+def _bulk_columns(text: str | None, *, config: Config) -> tuple[str, Columns] | None:
+    """The manifest's text and columns when its form and the convention are proven in
+    bulk (:mod:`..bench.columns`); None when it must be read entry by entry."""
+    if text is None or text.count('"source"') > MAX_ENTRIES:
+        return None
+    cols = read_columns(text, config=config)
+    return None if cols is None else (text, cols)
+
+
+def _sort_claims(claims: list[Claim], site: Mapping[str, Entry]) -> Sorted:
+    """The claims checked entry by entry, sorted as :func:`.bulk.sort_entries` does."""
+    writes: list[tuple[Claim, str | None]] = []
+    unchanged = 0
+    known: dict[str, str] = {}  # website file → its entry_id, for the files a claim describes
+    for claim in claims:
+        found = site.get(claim.file.target)
+        if found is None:
+            writes.append((claim, None))
+        elif found.blob in (claim.entry.blob, claim.file.target_blob):
+            unchanged += 1  # the source's bytes or their canonical form
+            known[claim.file.target] = claim.file.entry_id
+        else:
+            writes.append((claim, found.blob))
+    return Sorted(writes, unchanged, known, frozenset(c.file.target for c in claims))
 
 
 def _replace(plan: Plan, **changes: object) -> Plan:
