@@ -3,7 +3,7 @@ accepts, and then sorts the entries the same way; anything else goes back to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 from hypothesis import given, settings
@@ -12,8 +12,16 @@ from hypothesis import strategies as st
 from benchsync_hooks.bench import manifest as m
 from benchsync_hooks.bench.reading import load
 from benchsync_hooks.config import Config
-from benchsync_hooks.git.listing import Entry
-from benchsync_hooks.sync.bulk import Sorted, read_columns, sort_entries, sources_hold
+from benchsync_hooks.errors import IntegrityError
+from benchsync_hooks.git.listing import Entry, Listing
+from benchsync_hooks.sync.bulk import (
+    Read,
+    Sorted,
+    failing_rows,
+    false_claims,
+    read_columns,
+    sort_entries,
+)
 from benchsync_hooks.sync.plan import _sort_claims
 from benchsync_hooks.sync.verify import verify_structure
 
@@ -57,12 +65,20 @@ def _render(items: list[m.ManifestFile]) -> str:
     return m.render(items, config=CONFIG, rules="0123456789abcdef")
 
 
-def _listing(found: list[tuple[m.ManifestFile, Entry, Entry | None]]) -> dict[str, Entry]:
+def _listing(found: Sequence[tuple[m.ManifestFile, Entry, Entry | None]]) -> dict[str, Entry]:
     listing: dict[str, Entry] = {}
     for _item, entry, beside in found:
         listing[entry.path] = entry
         if beside is not None:
             listing[beside.path] = beside
+    return listing
+
+
+def _as_listing(entries: dict[str, Entry]) -> Listing:
+    """The same files as git's listing gives them."""
+    listing = Listing({})
+    for entry in entries.values():
+        listing.add(entry)
     return listing
 
 
@@ -73,10 +89,10 @@ def _one_by_one(text: str, listing: dict[str, Entry], site: dict[str, Entry]) ->
 
 
 def _in_bulk(text: str, listing: dict[str, Entry], site: dict[str, Entry]) -> Sorted | None:
-    cols = read_columns(text, config=CONFIG)
-    if cols is None or not sources_hold(cols, listing):
+    read = read_columns(text, config=CONFIG)
+    if read is None or _unproven(read, listing):
         return None
-    return sort_entries(cols, text, listing=listing, site=site)
+    return sort_entries(read, listing=_as_listing(listing), site=_as_listing(site))
 
 
 def _site(items: list[m.ManifestFile], kinds: list[int]) -> dict[str, Entry]:
@@ -136,6 +152,10 @@ def _sample() -> tuple[list[m.ManifestFile], dict[str, Entry]]:
 Edit = Callable[[str], str]
 
 
+def _unproven(read: Read, listing: dict[str, Entry]) -> bool:
+    return bool(read.gaps or failing_rows(read.cols, _as_listing(listing), config=CONFIG))
+
+
 def _twice(text: str) -> str:
     """The first entry listed twice in a row."""
     start = text.index("    {\n")
@@ -164,13 +184,16 @@ NOT_PROVEN: list[tuple[str, Edit]] = [
 
 @pytest.mark.parametrize(("case", "edit"), NOT_PROVEN, ids=[c for c, _ in NOT_PROVEN])
 def test_what_the_bulk_proof_does_not_take(case: str, edit: Edit) -> None:
-    text = _render(_sample()[0])
-    assert read_columns(text, config=CONFIG) is not None, "the sample itself is proven"
-    assert read_columns(edit(text), config=CONFIG) is None, case
+    items, listing = _sample()
+    text = _render(items)
+    proven = read_columns(text, config=CONFIG)
+    assert proven is not None and not _unproven(proven, listing), "the sample is proven"
+    read = read_columns(edit(text), config=CONFIG)
+    assert read is None or _unproven(read, listing), case
 
 
 #: Listings that break a claim: the columns are read, the sources do not hold.
-SOURCES_DO_NOT_HOLD: list[tuple[str, Callable[[dict[str, Entry]], None]]] = [
+SOURCES_DO_NOT_HOLD: list[tuple[str, Callable[[dict[str, Entry]], object]]] = [
     ("another blob", lambda ls: _change(ls, "short_2026110", blob="9" * 40)),
     ("another size", lambda ls: _change(ls, "short_2026110", size=7)),
     ("a symbolic link", lambda ls: _change(ls, "short_2026110", mode="120000")),
@@ -189,21 +212,35 @@ def _change(listing: dict[str, Entry], part: str, **values: object) -> None:
     ("case", "edit"), SOURCES_DO_NOT_HOLD, ids=[c for c, _ in SOURCES_DO_NOT_HOLD]
 )
 def test_claims_the_source_listing_breaks(
-    case: str, edit: Callable[[dict[str, Entry]], None]
+    case: str, edit: Callable[[dict[str, Entry]], object]
 ) -> None:
     items, listing = _sample()
-    cols = read_columns(_render(items), config=CONFIG)
-    assert cols is not None and sources_hold(cols, listing)
+    text = _render(items)
+    read = read_columns(text, config=CONFIG)
+    assert (
+        read is not None
+        and not read.gaps
+        and not failing_rows(read.cols, _as_listing(listing), config=CONFIG)
+    )
     edit(listing)
-    assert not sources_hold(cols, listing), case
-    assert _one_by_one(_render(items), listing, {}) is None, "the entry-by-entry check agrees"
+    failing = failing_rows(read.cols, _as_listing(listing), config=CONFIG)
+    assert failing, case
+    named = false_claims(read, failing, listing=listing, config=CONFIG, short="s", display="x")
+    manifest, found = load(text.encode(), "x")
+    _claims, problems = verify_structure(manifest, found, listing, config=CONFIG, short="s")
+    assert named == problems != [], "named as the entry-by-entry check names them"
 
 
 def test_only_allowed_backends_are_proven() -> None:
-    items, _ = _sample()
-    text = _render(items)
-    assert read_columns(text, config=Config(backends=("cuda",))) is not None
-    assert read_columns(text, config=Config(backends=("cpu",))) is None
+    items, listing = _sample()
+    read = read_columns(_render(items), config=CONFIG)
+    assert read is not None
+    assert failing_rows(read.cols, _as_listing(listing), config=Config(backends=("cuda",))) == []
+    assert failing_rows(read.cols, _as_listing(listing), config=Config(backends=("cpu",))) == [
+        0,
+        1,
+        2,
+    ]
 
 
 def test_targets_differing_only_in_case_are_not_proven() -> None:
@@ -220,3 +257,39 @@ def test_targets_differing_only_in_case_are_not_proven() -> None:
     manifest, found = load(text.encode(), "x")
     _claims, problems = verify_structure(manifest, found, listing, config=CONFIG, short="s")
     assert [p.rule for p in problems] == ["manifest-duplicate"]
+
+
+#: Lies in one entry (the middle one): the others are proven, this one is checked alone.
+ONE_LIE: list[tuple[str, Edit]] = [
+    ("a target in another folder", lambda t: t.replace("results/cuda/llama", "results/cpu/llama")),
+    ("a model field unlike the path", lambda t: t.replace('"model": "llama"', '"model": "l"')),
+    ("run number 000", lambda t: t.replace("20261102_001", "20261102_000")),
+    ("no such day", lambda t: t.replace("20261102", "20261131")),
+    ("an upper-case backend", lambda t: t.replace("cuda/llama", "CUDA/llama")),
+]
+
+
+@pytest.mark.parametrize(("case", "edit"), ONE_LIE, ids=[c for c, _ in ONE_LIE])
+def test_one_false_entry_is_named_as_the_entry_by_entry_check_names_it(
+    case: str, edit: Edit
+) -> None:
+    items, listing = _sample()
+    text = edit(_render(items))
+    read = read_columns(text, config=CONFIG)
+    assert read is not None and _unproven(read, listing), case
+    failing = failing_rows(read.cols, _as_listing(listing), config=CONFIG)
+    named = false_claims(read, failing, listing=listing, config=CONFIG, short="s", display="x")
+    manifest, found = load(text.encode(), "x")
+    _claims, problems = verify_structure(manifest, found, listing, config=CONFIG, short="s")
+    assert named == problems != [], case
+    assert all(p.pointer.startswith("/files/1/") for p in problems)
+
+
+def test_a_path_for_the_json_schema_is_left_to_the_entry_by_entry_read() -> None:
+    items, listing = _sample()
+    text = _render(items).replace("data/results/cuda/llama", "../x/llama")
+    read = read_columns(text, config=CONFIG)
+    assert read is not None and [g.rows_before for g in read.gaps] == [1]
+    assert false_claims(read, [], listing=listing, config=CONFIG, short="s", display="x") is None
+    with pytest.raises(IntegrityError, match="manifest-schema"):
+        load(text.encode(), "x")

@@ -19,6 +19,8 @@ from ..check.convention import run_date
 from ..config import Config
 from .manifest import MAX_ENTRIES
 
+#: More gaps than this, and the manifest is read entry by entry at once.
+MAX_GAPS = 1_000
 #: The text after the last entry of a rendered manifest.
 TAIL = "\n  ]\n}\n"
 
@@ -53,6 +55,14 @@ def _pattern(source_root: str, target_root: str) -> re.Pattern[str]:
     return re.compile(_entry(source_root, target_root))
 
 
+class Gap(NamedTuple):
+    """Text between proven entries: entries the pattern did not prove (or not entries)."""
+
+    rows_before: int  # proven entries before it
+    start: int
+    end: int  # its last entry's end (the separator after it left out)
+
+
 class Columns(NamedTuple):
     """The values of every entry, one tuple per key, in the manifest's order."""
 
@@ -66,22 +76,26 @@ class Columns(NamedTuple):
     date: tuple[str, ...]  # YYYYMMDD of each run_id
 
 
-def columns(text: str, start: int, *, config: Config) -> Columns | None:
-    """The columns of the entries from ``start`` (just after ``"files": [\\n``) when the
-    text is exactly a rendered manifest for ``config``'s roots whose entries follow the
-    convention, are listed once in source order and have targets unique in any case;
-    None when any of that is not proven (the caller then reads entry by entry)."""
+def columns(text: str, start: int, *, config: Config) -> tuple[Columns, tuple[Gap, ...]] | None:
+    """The columns of the proven entries from ``start`` (just after ``"files": [\\n``) of
+    a manifest rendered for ``config``'s roots, and the gaps between them: a proven entry
+    follows the convention; proven entries are listed once, in source order, with targets
+    unique in any case. None when that does not hold or nothing is proven (the caller
+    then reads entry by entry)."""
     end = len(text) - len(TAIL)
     if end <= start or not text.endswith(TAIL) or text.count("    {\n", start) > MAX_ENTRIES:
         return None
     rows: list[tuple[str, ...]] = []
+    gaps: list[Gap] = []
     at = start
     for found in _pattern(config.source_root, config.target_root).finditer(text, start, end):
         if found.start() != at:
-            return None  # text between entries that is not an entry
+            gaps.append(Gap(len(rows), at, found.start() - 2))  # (without its ",\n")
         rows.append(found.group(*Columns._fields))
         at = found.end()
     if at != end:
+        gaps.append(Gap(len(rows), at, end))
+    if not rows or len(gaps) > MAX_GAPS:
         return None
     cols = Columns(*zip(*rows, strict=True))
     del rows
@@ -90,14 +104,21 @@ def columns(text: str, start: int, *, config: Config) -> Columns | None:
         return None  # out of order or listed twice
     if _case_clash(cols.target):
         return None
-    if any(run_date(day) is None for day in set(cols.date)):
-        return None
-    skip = len(config.source_root) + 1
-    if config.backends and not {s[skip:].partition("/")[0] for s in sources} <= set(
-        config.backends
-    ):
-        return None
-    return cols
+    return cols, tuple(gaps)
+
+
+def off_convention(cols: Columns, *, config: Config) -> list[int]:
+    """Rows the pattern cannot judge: a run date that is no day, a backend not allowed."""
+    bad = {day for day in set(cols.date) if run_date(day) is None}
+    rows = [row for row, day in enumerate(cols.date) if day in bad] if bad else []
+    if config.backends:
+        skip, allowed = len(config.source_root) + 1, set(config.backends)
+        rows += [
+            row
+            for row, source in enumerate(cols.source)
+            if source[skip:].partition("/")[0] not in allowed
+        ]
+    return sorted(set(rows))
 
 
 def _case_clash(targets: tuple[str, ...]) -> bool:

@@ -56,13 +56,15 @@ def rendered_start(text: str, *, config: Config) -> int | None:
     return head.end()
 
 
-def _rendered(data: bytes, display: str) -> tuple[Manifest, ManifestText] | None:
+def _rendered(data: bytes | str, display: str) -> tuple[Manifest, ManifestText] | None:
     """A v2 manifest exactly as :func:`render` writes it, read block by block with one
     pattern (no JSON objects are built: a fraction of the time and memory of a parse);
     None for any other text, which is then parsed and validated as JSON."""
-    try:
+    if isinstance(data, str):
+        text = data
+    elif data.isascii():
         text = data.decode("ascii")
-    except UnicodeDecodeError:
+    else:
         return None
     head = _HEAD.match(text)
     if head is None or "/." in text or '": "/' in text or '": ".' in text:
@@ -88,11 +90,12 @@ def _rendered(data: bytes, display: str) -> tuple[Manifest, ManifestText] | None
     return manifest, ManifestText(display, b"", text=text)
 
 
-def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
-    """Parse and validate a manifest (v1 or v2); an :class:`IntegrityError` names what is wrong."""
+def load(data: bytes | str, display: str) -> tuple[Manifest, ManifestText]:
+    """Parse and validate a manifest (v1 or v2) from its bytes, or its text when it is
+    ASCII; an :class:`IntegrityError` names what is wrong."""
     if len(data) > MAX_MANIFEST_BYTES:
         raise _fail(display, "manifest-size", f"is {len(data):,} bytes; refusing it")
-    entries = data.count(b'"source"')
+    entries = data.count('"source"') if isinstance(data, str) else data.count(b'"source"')
     if entries > MAX_ENTRIES:
         raise _fail(display, "manifest-size", f"lists {entries:,} files, over {MAX_ENTRIES:,}")
     rendered = _rendered(data, display)
@@ -108,7 +111,11 @@ def load(data: bytes, display: str) -> tuple[Manifest, ManifestText]:
         raise _fail(display, "manifest-schema", "is nested too deeply to be a manifest") from None
     except ValueError as exc:
         raise _fail(display, "manifest-schema", f"is not a JSON document ({exc})") from None
-    found = ManifestText(display, data)
+    found = (
+        ManifestText(display, b"", text=data)
+        if isinstance(data, str)
+        else ManifestText(display, data)
+    )
     fmt = value.get("format") if isinstance(value, dict) else None
     if fmt not in FORMATS:
         shown = json.dumps(fmt)[:60] if isinstance(fmt, str) else "missing"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, KeysView, Mapping
 from typing import NamedTuple
 
 from ..errors import GitError
@@ -29,6 +29,60 @@ class Entry(NamedTuple):
     @property
     def is_file(self) -> bool:
         return self.mode in FILE_MODES
+
+
+class Listing(Mapping[str, Entry]):
+    """Files of a tree by path, kept as git printed them and made :class:`Entry` values
+    only when asked for: a listing of 100,000 files is one dict of two strings each."""
+
+    __slots__ = ("_meta",)
+
+    def __init__(self, meta: dict[str, str]) -> None:
+        self._meta = meta  # path → "mode type id [size]"
+
+    def __getitem__(self, path: str) -> Entry:
+        return _entry(path, self._meta[path])
+
+    def get(self, path: str, default: Entry | None = None) -> Entry | None:  # type: ignore[override]
+        meta = self._meta.get(path)
+        return default if meta is None else _entry(path, meta)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._meta
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._meta)
+
+    def __len__(self) -> int:
+        return len(self._meta)
+
+    def keys(self) -> KeysView[str]:
+        return self._meta.keys()
+
+    def fields(self, path: str) -> list[str] | None:
+        """``[mode, type, id]`` (and the size when listed) of a path, None when absent."""
+        meta = self._meta.get(path)
+        return None if meta is None else meta.split()
+
+    def add(self, entry: Entry) -> None:
+        """List one more file (one the listing's prefix left out)."""
+        size = "" if entry.size < 0 else f" {entry.size}"
+        self._meta.setdefault(entry.path, f"{entry.mode} blob {entry.blob}{size}")
+
+    def symlinks(self) -> set[str]:
+        return {path for path, meta in self._meta.items() if meta.startswith(SYMLINK_MODE)}
+
+
+def symlinks(listing: Mapping[str, Entry]) -> set[str]:
+    """The paths of a listing that are symbolic links."""
+    if isinstance(listing, Listing):
+        return listing.symlinks()
+    return {path for path, entry in listing.items() if entry.is_symlink}
+
+
+def _entry(path: str, meta: str) -> Entry:
+    mode, _kind, oid, *size = meta.split()
+    return tuple.__new__(Entry, (path, mode, oid, int(size[0]) if size and size[0] != "-" else -1))
 
 
 def _decode(out: bytes) -> str:
@@ -64,9 +118,11 @@ def index_listing(repo: GitRepo, prefix: str) -> dict[str, Entry]:
     return {e.path: e for e in _index_records(_decode(out))}
 
 
-def tree_listing(
-    repo: GitRepo, commit: str, prefix: str, *, sizes: bool = False
-) -> dict[str, Entry]:
+#: One ``ls-tree -z`` record: what git says of the file, then its path.
+_TREE_META = re.compile(r"([0-7]{6} [a-z]+ [0-9a-f]{40,64}(?: +(?:[0-9]+|-))?)\t([^\0]*)\0")
+
+
+def tree_listing(repo: GitRepo, commit: str, prefix: str, *, sizes: bool = False) -> Listing:
     """Files (and gitlinks) of ``commit``'s tree under ``prefix``, by path."""
     long = ("-l",) if sizes else ()
     status, out, err = repo.run(
@@ -74,7 +130,7 @@ def tree_listing(
     )
     if status:
         raise GitError(f"git ls-tree {commit} failed: {last_line(err)}")
-    return {e.path: e for e in _tree_records(_decode(out))}
+    return Listing({path: meta for meta, path in _TREE_META.findall(_decode(out))})
 
 
 def entries_at(repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, Entry]:

@@ -9,7 +9,7 @@ from ..bench.reading import ManifestText
 from ..check.facts import facts_from_value
 from ..config import Config
 from ..git import GitRepo
-from ..git.listing import Entry, files_containing
+from ..git.listing import Entry, files_containing, symlinks
 from ..git.objects import read_blobs
 from ..report import Problem
 from .values import PlannedFile, Rejected
@@ -27,7 +27,7 @@ def website_hazards(
     integrity failure; a path differing only in case from a website path is rejected."""
     if not writes:
         return [], []
-    links = {p for p, e in site.items() if e.is_symlink}
+    links = symlinks(site)
     folded = _folded(site)
     seen: dict[str, bool] = {}
     problems: list[Problem] = []

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import partial
 from types import MappingProxyType
 
-from ..bench.columns import Columns
 from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES
 from ..bench.reading import ManifestText, load
 from ..check.canonical import blob_id, canonical
@@ -30,7 +29,7 @@ from ..git.listing import Entry, entries_at, tree_listing
 from ..git.objects import read_blob, read_blobs
 from ..git.repo import Background
 from ..report import Problem
-from .bulk import Sorted, read_columns, sort_entries, sources_hold
+from .bulk import Read, Sorted, failing_rows, false_claims, read_columns, sort_entries
 from .hazards import entry_id_clashes, website_hazards
 from .source import Source
 from .values import Plan, PlannedFile, Rejected
@@ -74,26 +73,31 @@ def build_plan(
             f"{display}: manifest-size is {manifest_entry.size:,} bytes, over the limit of "
             f"{MAX_ENTRIES:,} entries; split the benchmark repository's results"
         )
-    # One copy of the manifest in memory: its text when it is ASCII (encoded again if it
-    # must be read entry by entry). Its columns are read while git lists both trees.
+    # One copy of the manifest in memory: its text when it is ASCII (the bytes otherwise).
     ascii_text = data.decode("ascii") if data.isascii() else None
     if ascii_text is not None:
         data = b""
-    bulk = _bulk_columns(ascii_text, config=config)
+    read = _read_in_bulk(ascii_text, config=config)  # while git lists both trees
     listing = source_soon.result()
-    listing.setdefault(config.manifest, manifest_entry)
+    listing.add(manifest_entry)
     found: tuple[ManifestText, Sorted] | None = None
-    if bulk is not None and sources_hold(bulk[1], listing):
-        text_of, cols = bulk
-        found = (
-            ManifestText(display, b"", text=text_of),
-            sort_entries(cols, text_of, listing=listing, site=site_soon.result()),
-        )
-        del bulk, cols
+    if read is not None:
+        failing = failing_rows(read.cols, listing, config=config)
+        if read.gaps or failing:
+            problems = false_claims(
+                read, failing, listing=listing, config=config, short=source.short, display=display
+            )
+            if problems is not None:
+                return _replace(empty, integrity=tuple(problems))
+        else:
+            found = (
+                ManifestText(display, b"", text=read.text),
+                sort_entries(read, listing=listing, site=site_soon.result()),
+            )
+        del read
     if found is None:
-        manifest, text = load(data or (ascii_text or "").encode("ascii"), display)
-        del ascii_text
-        del data  # the manifest text is kept by `text` (for positions), once
+        manifest, text = load(data or ascii_text or "", display)
+        del ascii_text, data  # the manifest text is kept by `text` (for positions), once
         claims, problems = verify_structure(
             manifest, text, listing, config=config, short=source.short
         )
@@ -138,13 +142,12 @@ def build_plan(
     )
 
 
-def _bulk_columns(text: str | None, *, config: Config) -> tuple[str, Columns] | None:
-    """The manifest's text and columns when its form and the convention are proven in
-    bulk (:mod:`..bench.columns`); None when it must be read entry by entry."""
+def _read_in_bulk(text: str | None, *, config: Config) -> Read | None:
+    """The manifest's proven columns (:mod:`.bulk`); None when it must be read entry by
+    entry."""
     if text is None or text.count('"source"') > MAX_ENTRIES:
         return None
-    cols = read_columns(text, config=config)
-    return None if cols is None else (text, cols)
+    return read_columns(text, config=config)
 
 
 def _sort_claims(claims: list[Claim], site: Mapping[str, Entry]) -> Sorted:

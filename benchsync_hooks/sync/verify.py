@@ -109,11 +109,25 @@ def verify_structure(
             item, index, listing, config=config, short=short, sources=sources, targets=targets
         )
         if isinstance(found, _Bad):
-            message = f"{found.message}; {found.fix}"
-            problems.append(text.problem(index, found.key, found.rule, message=message))
+            problems.append(found.at(text, index))
         else:
             claims.append(Claim(index, item, found))
     return claims, problems
+
+
+def entry_problem(
+    item: ManifestFile,
+    index: int,
+    listing: Mapping[str, Entry],
+    *,
+    config: Config,
+    short: str,
+    text: ManifestText,
+) -> Problem | None:
+    """The first false claim of one entry whose source and target no other entry lists,
+    as :func:`verify_structure` names it; None when its claims hold."""
+    found = _claim_problem(item, index, listing, config=config, short=short, sources={}, targets={})
+    return found.at(text, index) if isinstance(found, _Bad) else None
 
 
 def _fast_check(
@@ -164,6 +178,9 @@ class _Bad(NamedTuple):
     rule: str
     message: str
     fix: str = REGENERATE
+
+    def at(self, text: ManifestText, index: int) -> Problem:
+        return text.problem(index, self.key, self.rule, message=f"{self.message}; {self.fix}")
 
 
 def _claim_problem(
