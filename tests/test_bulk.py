@@ -14,14 +14,7 @@ from benchsync_hooks.bench.reading import load
 from benchsync_hooks.config import Config
 from benchsync_hooks.errors import IntegrityError
 from benchsync_hooks.git.listing import Entry, Listing
-from benchsync_hooks.sync.bulk import (
-    Read,
-    Sorted,
-    failing_rows,
-    false_claims,
-    read_columns,
-    sort_entries,
-)
+from benchsync_hooks.sync.bulk import Sorted, Swept, false_claims, sort_entries, sweep
 from benchsync_hooks.sync.plan import _sort_claims
 from benchsync_hooks.sync.verify import verify_structure
 
@@ -88,11 +81,23 @@ def _one_by_one(text: str, listing: dict[str, Entry], site: dict[str, Entry]) ->
     return None if problems else _sort_claims(claims, site)
 
 
+def _swept(text: str, listing: dict[str, Entry], *, config: Config = CONFIG) -> Swept | None:
+    return sweep(text, listing=_as_listing(listing), site=Listing({}), config=config)
+
+
 def _in_bulk(text: str, listing: dict[str, Entry], site: dict[str, Entry]) -> Sorted | None:
-    read = read_columns(text, config=CONFIG)
-    if read is None or _unproven(read, listing):
+    swept = sweep(text, listing=_as_listing(listing), site=_as_listing(site), config=CONFIG)
+    if swept is None or not swept.holds:
         return None
-    return sort_entries(read, listing=_as_listing(listing), site=_as_listing(site))
+    return sort_entries(swept, listing=_as_listing(listing), site=_as_listing(site))
+
+
+def _same(slow: Sorted, fast: Sorted, ids: set[str]) -> None:
+    """The two sortings agree on what is written, unchanged and kept, and on what they
+    say of the website's files."""
+    assert (slow.writes, slow.unchanged, slow.kept) == (fast.writes, fast.unchanged, fast.kept)
+    assert slow.described.others == fast.described.others
+    assert slow.described.holders(ids) == fast.described.holders(ids)
 
 
 def _site(items: list[m.ManifestFile], kinds: list[int]) -> dict[str, Entry]:
@@ -118,11 +123,9 @@ def test_bulk_sorts_as_the_entry_by_entry_check(
     text, listing, site = _render(items), _listing(found), _site(items, kinds)
     slow = _one_by_one(text, listing, site)
     fast = _in_bulk(text, listing, site)
-    if fast is not None:  # what the bulk proof accepts, the entry-by-entry check accepts
-        assert slow == fast
-    folded = {i.target.casefold() for i in items}
-    if len(folded) == len(items):  # no case clash: both accept
-        assert fast is not None
+    assert (fast is None) == (slow is None)  # the two accept the same manifests
+    if slow is not None and fast is not None:
+        _same(slow, fast, {i.entry_id for i in items} | {"x"})
 
 
 def _sample() -> tuple[list[m.ManifestFile], dict[str, Entry]]:
@@ -150,10 +153,6 @@ def _sample() -> tuple[list[m.ManifestFile], dict[str, Entry]]:
 
 
 Edit = Callable[[str], str]
-
-
-def _unproven(read: Read, listing: dict[str, Entry]) -> bool:
-    return bool(read.gaps or failing_rows(read.cols, _as_listing(listing), config=CONFIG))
 
 
 def _twice(text: str) -> str:
@@ -186,10 +185,10 @@ NOT_PROVEN: list[tuple[str, Edit]] = [
 def test_what_the_bulk_proof_does_not_take(case: str, edit: Edit) -> None:
     items, listing = _sample()
     text = _render(items)
-    proven = read_columns(text, config=CONFIG)
-    assert proven is not None and not _unproven(proven, listing), "the sample is proven"
-    read = read_columns(edit(text), config=CONFIG)
-    assert read is None or _unproven(read, listing), case
+    proven = _swept(text, listing)
+    assert proven is not None and proven.holds, "the sample is proven"
+    swept = _swept(edit(text), listing)
+    assert swept is None or not swept.holds, case
 
 
 #: Listings that break a claim: the columns are read, the sources do not hold.
@@ -216,16 +215,13 @@ def test_claims_the_source_listing_breaks(
 ) -> None:
     items, listing = _sample()
     text = _render(items)
-    read = read_columns(text, config=CONFIG)
-    assert (
-        read is not None
-        and not read.gaps
-        and not failing_rows(read.cols, _as_listing(listing), config=CONFIG)
-    )
+    proven = _swept(text, listing)
+    assert proven is not None and proven.holds
     edit(listing)
-    failing = failing_rows(read.cols, _as_listing(listing), config=CONFIG)
-    assert failing, case
-    named = false_claims(read, failing, listing=listing, config=CONFIG, short="s", display="x")
+    swept = _swept(text, listing)
+    assert swept is not None and swept.failing and not swept.gaps, case
+    files = _as_listing(listing)
+    named = false_claims(swept, listing=files, config=CONFIG, short="s", display="x")
     manifest, found = load(text.encode(), "x")
     _claims, problems = verify_structure(manifest, found, listing, config=CONFIG, short="s")
     assert named == problems != [], "named as the entry-by-entry check names them"
@@ -233,14 +229,11 @@ def test_claims_the_source_listing_breaks(
 
 def test_only_allowed_backends_are_proven() -> None:
     items, listing = _sample()
-    read = read_columns(_render(items), config=CONFIG)
-    assert read is not None
-    assert failing_rows(read.cols, _as_listing(listing), config=Config(backends=("cuda",))) == []
-    assert failing_rows(read.cols, _as_listing(listing), config=Config(backends=("cpu",))) == [
-        0,
-        1,
-        2,
-    ]
+    text = _render(items)
+    allowed = _swept(text, listing, config=Config(backends=("cuda",)))
+    assert allowed is not None and allowed.holds
+    other = _swept(text, listing, config=Config(backends=("cpu",)))
+    assert other is not None and [row for row, _source in other.failing] == [0, 1, 2]
 
 
 def test_targets_differing_only_in_case_are_not_proven() -> None:
@@ -253,7 +246,7 @@ def test_targets_differing_only_in_case_are_not_proven() -> None:
     for path in (twin.source, twin.source.rpartition("/")[0] + "/config.json"):
         listing[path] = listing[path.replace("/GPT2/", "/gpt2/")]._replace(path=path)
     text = _render([*items, twin])
-    assert read_columns(text, config=CONFIG) is None
+    assert _swept(text, listing) is None
     manifest, found = load(text.encode(), "x")
     _claims, problems = verify_structure(manifest, found, listing, config=CONFIG, short="s")
     assert [p.rule for p in problems] == ["manifest-duplicate"]
@@ -275,10 +268,9 @@ def test_one_false_entry_is_named_as_the_entry_by_entry_check_names_it(
 ) -> None:
     items, listing = _sample()
     text = edit(_render(items))
-    read = read_columns(text, config=CONFIG)
-    assert read is not None and _unproven(read, listing), case
-    failing = failing_rows(read.cols, _as_listing(listing), config=CONFIG)
-    named = false_claims(read, failing, listing=listing, config=CONFIG, short="s", display="x")
+    swept = _swept(text, listing)
+    assert swept is not None and not swept.holds, case
+    named = false_claims(swept, listing=_as_listing(listing), config=CONFIG, short="s", display="x")
     manifest, found = load(text.encode(), "x")
     _claims, problems = verify_structure(manifest, found, listing, config=CONFIG, short="s")
     assert named == problems != [], case
@@ -288,8 +280,9 @@ def test_one_false_entry_is_named_as_the_entry_by_entry_check_names_it(
 def test_a_path_for_the_json_schema_is_left_to_the_entry_by_entry_read() -> None:
     items, listing = _sample()
     text = _render(items).replace("data/results/cuda/llama", "../x/llama")
-    read = read_columns(text, config=CONFIG)
-    assert read is not None and [g.rows_before for g in read.gaps] == [1]
-    assert false_claims(read, [], listing=listing, config=CONFIG, short="s", display="x") is None
+    swept = _swept(text, listing)
+    assert swept is not None and [g.rows_before for g in swept.gaps] == [1]
+    files = _as_listing(listing)
+    assert false_claims(swept, listing=files, config=CONFIG, short="s", display="x") is None
     with pytest.raises(IntegrityError, match="manifest-schema"):
         load(text.encode(), "x")

@@ -1,83 +1,109 @@
-"""The common case in bulk: the structural claims of a rendered manifest, entry columns
-against the two listings.
+"""The common case in one sweep: a rendered manifest checked against the two listings.
 
-:mod:`..bench.columns` proves the text's form and the convention in one regex pass;
-this module checks each proven entry's source blob, size and ``config.json`` blob
-against the source listing, then sorts the entries into unchanged and to-be-written by
-the website's blob ids, in plain loops over the columns. Only entries to be written, or
-whose claims are false, become :class:`~..bench.manifest.ManifestFile` values. An
-entry the pattern did not prove is checked alone (:func:`.verify.entry_problem`); when
-that cannot be exact (a duplicate, an entry not in the rendered form, or one that holds
-after all), the answer is None and the planner reads the manifest entry by entry.
+:mod:`..bench.pattern` proves each entry's form and the convention; the same loop checks
+the entry's source blob, size and ``config.json`` blob against the source listing and
+sorts it into unchanged or to-be-written by the website's blob ids. Nothing is kept per
+entry: only the entries to be written, or whose claims are false, become
+:class:`~..bench.manifest.ManifestFile` values afterwards. An entry the pattern did not
+prove is checked alone (:func:`.verify.entry_problem`); when that cannot be exact (an
+entry listed twice, an entry not in the rendered form, or one that holds after all), the
+answer is None and the planner reads the manifest entry by entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..bench.columns import Columns, Gap, columns, off_convention
 from ..bench.manifest import BLOCK, ManifestFile
+from ..bench.pattern import CAPTURED, MAX_GAPS, TAIL, Gap, entry_pattern
 from ..bench.reading import ManifestText, rendered_start
+from ..check.convention import run_date
 from ..config import Config
-from ..git.listing import FILE_MODES, Entry, Listing
+from ..git.listing import FILE_MODES, Listing
 from ..report import Problem
+from .hazards import Described
 from .verify import Claim, entry_problem
 
 
 @dataclass(frozen=True)
-class Sorted:
-    """A manifest's entries against the website: what to write, and what is there already."""
-
-    writes: list[tuple[Claim, str | None]]  # (claim, the website's blob it replaces)
-    unchanged: int
-    known: dict[str, str]  # website file → entry_id, for each unchanged entry's target
-    wanted: frozenset[str]  # every entry's target
-
-
-@dataclass(frozen=True)
-class Read:
-    """A rendered manifest's text, the columns of its proven entries and the gaps."""
+class Swept:
+    """One sweep of a rendered manifest: its proven entries, the gaps between them, the
+    entries whose claims do not hold and those to be written, by row (proven entry)."""
 
     text: str
-    cols: Columns
+    rows: int
     gaps: tuple[Gap, ...]
+    failing: tuple[tuple[int, str], ...]  # (row, source)
+    chosen: tuple[tuple[int, str, str | None], ...]  # (row, source, website blob replaced)
+    undescribed: frozenset[str]  # website files no proven entry describes
+
+    @property
+    def holds(self) -> bool:
+        """Every entry is proven and every claim holds."""
+        return not self.gaps and not self.failing
 
 
-def read_columns(text: str, *, config: Config) -> Read | None:
-    """The proven columns of a manifest rendered for ``config`` (None for any other text)."""
+def sweep(text: str, *, listing: Listing, site: Listing, config: Config) -> Swept | None:
+    """Check a manifest rendered for ``config`` against the source ``listing`` and the
+    website's ``site`` in one pass; None when it is not in the rendered form, lists an
+    entry twice or out of source order, or has two targets that differ only in case."""
     start = rendered_start(text, config=config)
-    found = None if start is None else columns(text, start, config=config)
-    return None if found is None else Read(text, *found)
-
-
-def failing_rows(cols: Columns, listing: Listing, *, config: Config) -> list[int]:
-    """The rows off the convention (:func:`..bench.columns.off_convention`) or whose
-    source is not a regular file of the listing with the claimed blob and size, or has
-    another ``config.json`` blob beside it than claimed (or none)."""
-    misses = _listing_misses(cols, listing)
-    off = off_convention(cols, config=config)
-    return sorted({*misses, *off}) if off else misses
-
-
-def _listing_misses(cols: Columns, listing: Listing) -> list[int]:
-    fields = listing.fields  # [mode, type, id, size]
-    failing = []
-    for row, (source, size, blob, config_blob) in enumerate(
-        zip(cols.source, cols.size, cols.blob, cols.config_blob, strict=True)
-    ):
-        found = fields(source)
-        if found is None or found[2] != blob or found[0] not in FILE_MODES:
-            failing.append(row)
-            continue
-        if len(found) > 3 and found[3] != size and found[3] != "-":
-            failing.append(row)
-            continue
+    end = len(text) - len(TAIL)
+    if start is None or end <= start or not text.endswith(TAIL):
+        return None
+    pattern = entry_pattern(config.source_root, config.target_root)
+    captured = tuple(pattern.groupindex[name] for name in CAPTURED)
+    fields, on_site = listing.fields, site.fields  # [mode, type, id, size]
+    undescribed = set(site.keys())
+    folded: set[int] = set()  # hashes of lower-cased targets (a collision: read one by one)
+    day_ok: dict[str, bool] = {}
+    skip, allowed = len(config.source_root) + 1, frozenset(config.backends)
+    gaps: list[Gap] = []
+    failing: list[tuple[int, str]] = []
+    chosen: list[tuple[int, str, str | None]] = []
+    at, row, last = start, 0, ""
+    for found in pattern.finditer(text, start, end):
+        if found.start() != at:
+            gaps.append(Gap(row, at, found.start() - 2))  # (without its ",\n")
+        at = found.end()
+        source, target, size, blob, config_blob, target_blob, day = found.group(*captured)
+        if source <= last:
+            return None  # listed twice or out of order
+        last = source
+        key = hash(target if target.islower() else target.lower())
+        if key in folded:
+            return None
+        folded.add(key)
+        ok = day_ok.get(day)
+        if ok is None:
+            ok = day_ok[day] = run_date(day) is not None
+        file = fields(source)
         beside = fields(source[: source.rfind("/") + 1] + "config.json")
-        actual = beside[2] if beside is not None and beside[0] in FILE_MODES else None
-        if actual != config_blob:
-            failing.append(row)
-    return failing
+        if (
+            not ok
+            or file is None
+            or file[2] != blob
+            or file[0] not in FILE_MODES
+            or (len(file) > 3 and file[3] != size and file[3] != "-")
+            or (beside[2] if beside is not None and beside[0] in FILE_MODES else None)
+            != config_blob
+            or (allowed and source[skip:].partition("/")[0] not in allowed)
+        ):
+            failing.append((row, source))
+        there = on_site(target)
+        if there is None:
+            chosen.append((row, source, None))
+        else:
+            undescribed.discard(target)
+            if there[2] != blob and there[2] != target_blob:
+                chosen.append((row, source, there[2]))
+        row += 1
+    if at != end:
+        gaps.append(Gap(row, at, end))
+    if not row or len(gaps) > MAX_GAPS:
+        return None
+    return Swept(text, row, tuple(gaps), tuple(failing), tuple(chosen), frozenset(undescribed))
 
 
 def _entry(text: str, at: int) -> tuple[ManifestFile, int] | None:
@@ -89,25 +115,24 @@ def _entry(text: str, at: int) -> tuple[ManifestFile, int] | None:
     return ManifestFile._make((*values[:3], int(values[3]), *values[4:])), match.end()
 
 
-def _rows(read: Read, rows: list[int]) -> Iterator[tuple[int, ManifestFile]]:
-    """(index in the manifest, entry) of these proven rows, in order."""
+def _rows(swept: Swept, rows: Iterable[tuple[int, str]]) -> Iterator[tuple[int, ManifestFile]]:
+    """(index in the manifest, entry) of these proven (row, source) pairs, in row order."""
     at = 0
-    for row in rows:
-        source = read.cols.source[row]
-        at = read.text.find(f'      "source": "{source}",\n', at) - len("    {\n")
-        found = _entry(read.text, at)
+    for row, source in rows:
+        at = swept.text.find(f'      "source": "{source}",\n', at) - len("    {\n")
+        found = _entry(swept.text, at)
         if found is None:  # the pattern proved this entry's form
             raise AssertionError(f"no rendered entry for {source}")
         item, at = found
-        yield row + sum(1 for _ in _gap_entries(read, before=row)), item
+        yield row + sum(1 for _ in _gap_entries(swept, before=row)), item
 
 
-def _gap_entries(read: Read, *, before: int) -> Iterator[ManifestFile]:
-    """The entries of the gaps before proven row ``before`` (one at a time)."""
-    for gap in read.gaps:
+def _gap_entries(swept: Swept, *, before: int) -> Iterator[ManifestFile]:
+    """The entries of the gaps before proven row ``before``."""
+    for gap in swept.gaps:
         if gap.rows_before > before:
             return
-        yield from _in_gap(read.text, gap)
+        yield from _in_gap(swept.text, gap)
 
 
 def _in_gap(text: str, gap: Gap) -> Iterator[ManifestFile]:
@@ -135,33 +160,28 @@ class _NotRendered(Exception):
     """A gap holds text that is not a sequence of rendered entries."""
 
 
+def _gap_items(swept: Swept) -> Iterator[tuple[int, ManifestFile]]:
+    seen = 0
+    for gap in swept.gaps:
+        for item in _in_gap(swept.text, gap):
+            yield gap.rows_before + seen, item
+            seen += 1
+
+
 def false_claims(
-    read: Read,
-    failing: list[int],
-    *,
-    listing: Mapping[str, Entry],
-    config: Config,
-    short: str,
-    display: str,
+    swept: Swept, *, listing: Listing, config: Config, short: str, display: str
 ) -> list[Problem] | None:
-    """The problems of the entries in gaps and of the ``failing`` rows, each named as the
+    """The problems of the entries in gaps and of the failing rows, each named as the
     entry-by-entry check names it; None when only that check can name them exactly."""
     try:
-        gap_items = list(_gap_items(read))
+        gap_items = list(_gap_items(swept))
     except _NotRendered:
         return None
-    sources = [item.source for _index, item in gap_items]
-    folded = [item.target.casefold() for _index, item in gap_items]
-    if len(set(sources)) != len(sources) or len(set(folded)) != len(folded):
-        return None  # listed twice: the entry-by-entry check says which comes first
-    if gap_items and (
-        not set(read.cols.source).isdisjoint(sources)
-        or not {t.casefold() for t in read.cols.target}.isdisjoint(folded)
-    ):
-        return None
-    found = ManifestText(display, b"", text=read.text)
+    if gap_items and _listed_twice(swept, [item for _index, item in gap_items]):
+        return None  # the entry-by-entry check says which one comes first
+    found = ManifestText(display, b"", text=swept.text)
     problems = []
-    for index, item in sorted([*gap_items, *_rows(read, failing)]):
+    for index, item in sorted([*gap_items, *_rows(swept, swept.failing)]):
         problem = entry_problem(item, index, listing, config=config, short=short, text=found)
         if problem is None:
             return None  # it holds after all: the entry-by-entry read decides
@@ -169,32 +189,62 @@ def false_claims(
     return problems
 
 
-def _gap_items(read: Read) -> Iterator[tuple[int, ManifestFile]]:
-    seen = 0
-    for gap in read.gaps:
-        for item in _in_gap(read.text, gap):
-            yield gap.rows_before + seen, item
-            seen += 1
+def _listed_twice(swept: Swept, items: list[ManifestFile]) -> bool:
+    """Whether an entry of a gap shares its source, or its target in any case, with
+    another entry (rendered paths are ASCII: lower case is their case-folded form)."""
+    sources = {item.source for item in items}
+    targets = {item.target.lower() for item in items}
+    if len(sources) != len(items) or len(targets) != len(items):
+        return True
+    text = swept.text
+    if any(text.count(f'      "source": "{source}",\n') > 1 for source in sources):
+        return True
+    lowered = text.lower()
+    return any(lowered.count(f'      "target": "{target}",\n') > 1 for target in targets)
 
 
-def sort_entries(read: Read, *, listing: Listing, site: Listing) -> Sorted:
-    """New and updated entries (as claims) and the count of unchanged ones, for a
-    manifest whose every entry is proven and holds: a website file holding the
-    source's bytes or their canonical form is unchanged."""
-    cols = read.cols
-    fields = site.fields  # [mode, type, id]
-    chosen: dict[int, str | None] = {}
-    for index, (target, blob, target_blob) in enumerate(
-        zip(cols.target, cols.blob, cols.target_blob, strict=True)
-    ):
-        found = fields(target)
-        if found is None:
-            chosen[index] = None
-        elif found[2] != blob and found[2] != target_blob:
-            chosen[index] = found[2]
-    known = dict(zip(cols.target, cols.entry_id, strict=True))
-    writes: list[tuple[Claim, str | None]] = []
-    for index, item in _rows(read, list(chosen)):
-        del known[item.target]
-        writes.append((Claim(index, item, listing[item.source]), chosen[index]))
-    return Sorted(writes, len(cols.target) - len(chosen), known, frozenset(cols.target))
+@dataclass(frozen=True)
+class Sorted:
+    """A manifest's entries against the website: what to write, and what is there already."""
+
+    writes: list[tuple[Claim, str | None]]  # (claim, the website's blob it replaces)
+    unchanged: int
+    kept: int  # website files no entry describes
+    described: Described
+
+
+def sort_entries(swept: Swept, *, listing: Listing, site: Listing) -> Sorted:
+    """New and updated entries as claims, for a manifest whose every claim holds: a
+    website file holding the source's bytes or their canonical form is unchanged."""
+    rows = [(row, source) for row, source, _old in swept.chosen]
+    writes = [
+        (Claim(index, item, listing[item.source]), old)
+        for (index, item), (_row, _source, old) in zip(
+            _rows(swept, rows), swept.chosen, strict=True
+        )
+    ]
+    updated = frozenset(claim.file.target for claim, old in writes if old is not None)
+    text = swept.text
+
+    def holders(entry_ids: set[str]) -> dict[str, set[str]]:
+        """The unchanged website files whose entry claims one of ``entry_ids``."""
+        found: dict[str, set[str]] = {}
+        for entry_id in entry_ids:
+            for target in _targets_claiming(text, entry_id):
+                if target in site and target not in updated:
+                    found.setdefault(entry_id, set()).add(target)
+        return found
+
+    described = Described(holders, swept.undescribed | updated)
+    return Sorted(writes, swept.rows - len(writes), len(swept.undescribed), described)
+
+
+def _targets_claiming(text: str, entry_id: str) -> Iterator[str]:
+    """The targets of the rendered entries that claim ``entry_id`` (a search in C)."""
+    needle = f'      "entry_id": "{entry_id}",\n'
+    key = '      "target": "'
+    at = text.find(needle)
+    while at >= 0:
+        start = text.rfind(key, 0, at) + len(key)
+        yield text[start : text.index('"', start)]
+        at = text.find(needle, at + len(needle))

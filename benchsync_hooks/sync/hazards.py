@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
 from ..bench.reading import ManifestText
 from ..check.facts import facts_from_value
@@ -75,21 +76,30 @@ def _folded(site: Mapping[str, Entry]) -> dict[str, str]:
     return folded
 
 
+@dataclass(frozen=True)
+class Described:
+    """What a manifest says of the website's files: the entry_ids of the files it
+    describes as unchanged (looked up by id), and the other files."""
+
+    holders: Callable[[set[str]], dict[str, set[str]]]  # entry_ids → files holding each
+    others: frozenset[str]  # website files whose entry_ids only their bytes tell
+
+
 def entry_id_clashes(
     writes: Iterable[PlannedFile],
     website: GitRepo,
     *,
     base_commit: str,
     site: Mapping[str, Entry],
-    known: Mapping[str, str],
+    described: Described,
     config: Config,
 ) -> list[Rejected]:
     """Writes whose entry_id another website file (or another write) already uses.
 
-    ``known`` gives the entry_id of each website file that holds exactly a manifest
-    entry's blob. The other website files are searched with ``git grep`` for the new
-    ids, and only the few that hold one are read, so the cost grows with what is
-    written and with the files no manifest entry describes, not with the website.
+    The files the manifest describes as unchanged hold the entry_ids it claims for
+    them. The other website files are searched with ``git grep`` for the new ids, and
+    only the few that hold one are read, so the cost grows with what is written and
+    with the files no manifest entry describes, not with the website.
     """
     items = list(writes)
     owners: dict[str, list[str]] = {}
@@ -98,12 +108,9 @@ def entry_id_clashes(
             owners.setdefault(entry_id, []).append(item.target)
     if not owners:
         return []
-    found: dict[str, set[str]] = {}
-    for path, entry_id in known.items():
-        if entry_id in owners:
-            found.setdefault(entry_id, set()).add(path)
+    found = described.holders(set(owners))
     written = {item.target for item in items}
-    others = [p for p in site if p not in known and p not in written]
+    others = sorted(p for p in described.others if p not in written)
     if others:
         scope = others if len(others) <= _PATHSPECS else [config.target_root]
         hits = files_containing(website, base_commit, scope, needles=owners)

@@ -25,12 +25,12 @@ from ..check.jsondoc import JsonDoc
 from ..config import Config
 from ..errors import IntegrityError, UsageError
 from ..git import GitRepo
-from ..git.listing import Entry, entries_at, tree_listing
+from ..git.listing import Entry, Listing, entries_at, tree_listing
 from ..git.objects import read_blob, read_blobs
 from ..git.repo import Background
 from ..report import Problem
-from .bulk import Read, Sorted, failing_rows, false_claims, read_columns, sort_entries
-from .hazards import entry_id_clashes, website_hazards
+from .bulk import Sorted, Swept, false_claims, sort_entries, sweep
+from .hazards import Described, entry_id_clashes, website_hazards
 from .source import Source
 from .values import Plan, PlannedFile, Rejected
 from .verify import REGENERATE, Claim, verify_structure
@@ -77,24 +77,23 @@ def build_plan(
     ascii_text = data.decode("ascii") if data.isascii() else None
     if ascii_text is not None:
         data = b""
-    read = _read_in_bulk(ascii_text, config=config)  # while git lists both trees
     listing = source_soon.result()
     listing.add(manifest_entry)
+    site = site_soon.result()
+    swept = _swept(ascii_text, listing=listing, site=site, config=config)
     found: tuple[ManifestText, Sorted] | None = None
-    if read is not None:
-        failing = failing_rows(read.cols, listing, config=config)
-        if read.gaps or failing:
-            problems = false_claims(
-                read, failing, listing=listing, config=config, short=source.short, display=display
-            )
-            if problems is not None:
-                return _replace(empty, integrity=tuple(problems))
-        else:
-            found = (
-                ManifestText(display, b"", text=read.text),
-                sort_entries(read, listing=listing, site=site_soon.result()),
-            )
-        del read
+    if swept is not None and swept.holds:
+        found = (
+            ManifestText(display, b"", text=swept.text),
+            sort_entries(swept, listing=listing, site=site),
+        )
+    elif swept is not None:
+        problems = false_claims(
+            swept, listing=listing, config=config, short=source.short, display=display
+        )
+        if problems is not None:
+            return _replace(empty, integrity=tuple(problems))
+    del swept
     if found is None:
         manifest, text = load(data or ascii_text or "", display)
         del ascii_text, data  # the manifest text is kept by `text` (for positions), once
@@ -103,11 +102,9 @@ def build_plan(
         )
         if problems:
             return _replace(empty, integrity=tuple(problems))
-        found = (text, _sort_claims(claims, site_soon.result()))
+        found = (text, _sort_claims(claims, site))
     text, entries = found
-    site = site_soon.result()
-    writes, unchanged, known = entries.writes, entries.unchanged, entries.known
-    kept = len(site) - len(site.keys() & entries.wanted)
+    writes, unchanged = entries.writes, entries.unchanged
     hazards, rejected = website_hazards(writes, site, website, text=text)
     if hazards:
         return _replace(empty, integrity=tuple(hazards))
@@ -125,7 +122,7 @@ def build_plan(
         website,
         base_commit=base_commit,
         site=site,
-        known=known,
+        described=entries.described,
         config=config,
     )
     taken = {r.source for r in clashes}
@@ -135,27 +132,28 @@ def build_plan(
         base_commit,
         writes=tuple(w for w in checked.writes if w.source not in taken),
         unchanged=unchanged + checked.unchanged,
-        kept=kept,
+        kept=entries.kept,
         rejected=(*rejected, *checked.rejected, *clashes),
         integrity=checked.integrity,
         website=MappingProxyType(site),
     )
 
 
-def _read_in_bulk(text: str | None, *, config: Config) -> Read | None:
-    """The manifest's proven columns (:mod:`.bulk`); None when it must be read entry by
-    entry."""
+def _swept(text: str | None, *, listing: Listing, site: Listing, config: Config) -> Swept | None:
+    """One sweep of the manifest (:mod:`.bulk`); None when it must be read entry by entry."""
     if text is None or text.count('"source"') > MAX_ENTRIES:
         return None
-    return read_columns(text, config=config)
+    return sweep(text, listing=listing, site=site, config=config)
 
 
 def _sort_claims(claims: list[Claim], site: Mapping[str, Entry]) -> Sorted:
     """The claims checked entry by entry, sorted as :func:`.bulk.sort_entries` does."""
     writes: list[tuple[Claim, str | None]] = []
     unchanged = 0
-    known: dict[str, str] = {}  # website file → its entry_id, for the files a claim describes
+    undescribed = set(site.keys())
+    known: dict[str, str] = {}  # website file → its entry_id, for the unchanged ones
     for claim in claims:
+        undescribed.discard(claim.file.target)
         found = site.get(claim.file.target)
         if found is None:
             writes.append((claim, None))
@@ -164,7 +162,16 @@ def _sort_claims(claims: list[Claim], site: Mapping[str, Entry]) -> Sorted:
             known[claim.file.target] = claim.file.entry_id
         else:
             writes.append((claim, found.blob))
-    return Sorted(writes, unchanged, known, frozenset(c.file.target for c in claims))
+
+    def holders(entry_ids: set[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for path, entry_id in known.items():
+            if entry_id in entry_ids:
+                found.setdefault(entry_id, set()).add(path)
+        return found
+
+    others = frozenset(p for p in site if p not in known)
+    return Sorted(writes, unchanged, len(undescribed), Described(holders, others))
 
 
 def _replace(plan: Plan, **changes: object) -> Plan:
