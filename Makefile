@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,12 @@ demo: $(STAMP)
 	$(BIN)/benchsync demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check benchsync_hooks tests benchmarks
-	$(BIN)/ruff format --check benchsync_hooks tests benchmarks
+	$(BIN)/ruff check benchsync_hooks tests benchmarks tools
+	$(BIN)/ruff format --check benchsync_hooks tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict tools/release.py
 
 unit: $(STAMP) $(ACTIONLINT)
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
@@ -40,5 +41,14 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# The release as users get it: sdist + wheel (isolated build), twine's metadata check, the
+# file lists, then the wheel installed into a fresh venv outside the checkout runs
+# `benchsync --version` and `benchsync demo` (tools/release.py).
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --quiet --outdir dist .
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python tools/release.py dist
+
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache
