@@ -41,14 +41,14 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# The release as users get it: sdist + wheel (isolated build), twine's metadata check, the
-# file lists, then the wheel installed into a fresh venv outside the checkout runs
-# `benchsync --version` and `benchsync demo` (tools/release.py).
+# The release as users get it (tools/release.py): sdist + wheel built by `python -m build`
+# from a copy of the checkout's files, twine's metadata check, both file lists, then the wheel
+# installed into a fresh venv outside the checkout runs `benchsync --version` and `demo`.
 dist: $(STAMP)
 	rm -rf dist
-	$(BIN)/python -m build --quiet --outdir dist .
+	$(BIN)/python tools/release.py build dist
 	$(BIN)/twine check --strict dist/*
-	$(BIN)/python tools/release.py dist
+	$(BIN)/python tools/release.py check dist
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache

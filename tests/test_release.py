@@ -1,16 +1,13 @@
 """tools/release.py: the sdist and the wheel carry the package and its data, and nothing else.
 
-The artifacts are built here from a copy of the checkout's files (no isolated environment,
-so no network); ``make dist`` builds them the isolated way and also installs the wheel.
+The artifacts are built here as ``make dist`` builds them, from a copy of the checkout's
+files, but without an isolated environment (no network); ``make dist`` also installs the wheel.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import io
-import shutil
-import subprocess
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -38,24 +35,9 @@ PACKAGE = release.package_files(ROOT)
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(sdist, wheel) built from a copy of this checkout's files."""
-    top = tmp_path_factory.mktemp("release")
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for name in filter(None, listed.split("\0")):
-        if (ROOT / name).is_file():
-            (top / "src" / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, top / "src" / name)
-    subprocess.run(
-        [sys.executable, "-m", "build", "--no-isolation", "--quiet", "--outdir", "dist", "src"],
-        cwd=top,
-        capture_output=True,
-        check=True,
-    )
-    sdist, wheel = release.artifacts(top / "dist", version=__version__)
+    dist = tmp_path_factory.mktemp("dist")
+    release.build(dist, isolated=False, root=ROOT)
+    sdist, wheel = release.artifacts(dist, version=__version__)
     return sdist, wheel
 
 

@@ -1,4 +1,11 @@
-"""Check release artifacts: ``python tools/release.py DIST_DIR`` (run by ``make dist``).
+"""Build and check the release (``make dist``).
+
+``python tools/release.py build DIST_DIR`` builds the sdist and the wheel (``python -m build``,
+isolated) from a copy of this checkout's files: tracked ones and new ones git does not ignore,
+so nothing ignored (a stale ``*.egg-info``, ``build/``, ``.venv``) can slip into or mask a
+gap in them.
+
+``python tools/release.py check DIST_DIR`` then checks:
 
 1. ``DIST_DIR`` holds exactly one sdist and one wheel of this checkout's version.
 2. Their file lists: every file of the package in this checkout (modules, schemas, py.typed)
@@ -13,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -51,10 +59,10 @@ def source_version(root: Path = ROOT) -> str:
     return found.group(1)
 
 
-def package_files(root: Path = ROOT) -> frozenset[str]:
-    """Files of the package a release must carry: tracked or new, not ignored by git."""
+def source_files(root: Path = ROOT, *pathspec: str) -> frozenset[str]:
+    """The checkout's files: tracked, or new and not ignored by git (deleted ones left out)."""
     proc = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", PACKAGE],
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *pathspec],
         cwd=root,
         capture_output=True,
         check=False,
@@ -63,6 +71,30 @@ def package_files(root: Path = ROOT) -> frozenset[str]:
         raise SystemExit(f"git ls-files failed in {root}: {proc.stderr.decode().strip()}")
     names = {name for name in proc.stdout.decode().split("\0") if name}
     return frozenset(name for name in names if (root / name).is_file())
+
+
+def package_files(root: Path = ROOT) -> frozenset[str]:
+    """Files of the package a release must carry."""
+    return source_files(root, PACKAGE)
+
+
+def build(dist: Path, *, isolated: bool = True, root: Path = ROOT) -> None:
+    """Build the sdist and the wheel (the wheel from the sdist) into ``dist``."""
+    with tempfile.TemporaryDirectory(prefix="benchsync-source-") as name:
+        copy = Path(name) / "src"
+        for rel in source_files(root):
+            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(root / rel, copy / rel)
+        args: list[str | Path] = [
+            sys.executable,
+            "-m",
+            "build",
+            "--quiet",
+            "--outdir",
+            dist.resolve(),
+            copy,
+        ]
+        _run(args if isolated else [*args, "--no-isolation"], cwd=Path(name))
 
 
 def _compare(
@@ -167,12 +199,7 @@ def smoke(wheel: Path, *, version: str) -> list[str]:
     return lines
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1:
-        sys.stderr.write("usage: python tools/release.py DIST_DIR\n")
-        return 2
-    dist = Path(args[0])
+def check(dist: Path) -> int:
     version = source_version()
     sdist, wheel = artifacts(dist, version=version)
     package = package_files()
@@ -187,6 +214,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in smoke(wheel, version=version):
         print(line)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 2 or args[0] not in ("build", "check"):
+        sys.stderr.write("usage: python tools/release.py build|check DIST_DIR\n")
+        return 2
+    if args[0] == "build":
+        started = time.perf_counter()
+        build(Path(args[1]))
+        built = ", ".join(sorted(p.name for p in Path(args[1]).iterdir()))
+        print(f"built {built} ({time.perf_counter() - started:.1f} s)")
+        return 0
+    return check(Path(args[1]))
 
 
 if __name__ == "__main__":
