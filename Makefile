@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench dist clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# __init__.py holds the version: a bump reinstalls, so the installed metadata follows it.
+$(STAMP): pyproject.toml benchsync_hooks/__init__.py | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
@@ -25,11 +26,12 @@ demo: $(STAMP)
 	$(BIN)/benchsync demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check benchsync_hooks tests benchmarks
-	$(BIN)/ruff format --check benchsync_hooks tests benchmarks
+	$(BIN)/ruff check benchsync_hooks tests benchmarks tools
+	$(BIN)/ruff format --check benchsync_hooks tests benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy --strict tools/release.py
 
 unit: $(STAMP) $(ACTIONLINT)
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
@@ -39,5 +41,14 @@ test: lint typecheck unit
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# The release as users get it (tools/release.py): sdist + wheel built by `python -m build`
+# from a copy of the checkout's files, twine's metadata check, both file lists, then the wheel
+# installed into a fresh venv outside the checkout runs `benchsync --version` and `demo`.
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python tools/release.py build dist
+	$(BIN)/twine check --strict dist/*
+	$(BIN)/python tools/release.py check dist
+
 clean:
-	rm -rf $(VENV) build *.egg-info .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .pytest_cache .ruff_cache
