@@ -7,6 +7,8 @@ configuration, a missing repository, a manifest that lies.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -59,3 +61,11 @@ class PublishError(BenchsyncError):
     """The GitHub API refused or failed (token, repository, limits) (exit 1)."""
 
     exit_code = 1
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` for the closest of ``choices``, or ``""``: for messages."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""
