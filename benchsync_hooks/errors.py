@@ -18,6 +18,9 @@ class BenchsyncError(Exception):
     """A failure reported to the user as one line, with an exit code."""
 
     exit_code: int = EXIT_USAGE
+    #: True when the command has already printed its result (its one JSON document):
+    #: the error is then only the line on stderr and the exit code.
+    reported: bool = False
 
     def __init__(self, message: str, *, exit_code: int | None = None) -> None:
         super().__init__(message)
@@ -61,6 +64,13 @@ class PublishError(BenchsyncError):
     """The GitHub API refused or failed (token, repository, limits) (exit 1)."""
 
     exit_code = 1
+
+
+class RegressionsFound(BenchsyncError):
+    """``apply --fail-on-regression`` found regressions, after its work and report (exit 1)."""
+
+    exit_code = 1
+    reported = True
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
