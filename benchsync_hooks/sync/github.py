@@ -21,7 +21,9 @@ from .prbody import PullRequest
 
 T = TypeVar("T")
 
-LABEL_COLOR = "0e8a16"
+#: Color and description of the labels benchsync creates, and of the regression label.
+SYNC_LABEL = ("0e8a16", "benchsync: results synced from the benchmark repository")
+REGRESSION_LABEL = ("d73a4a", "benchsync: a metric got worse than in its earlier run")
 
 
 @dataclass(frozen=True)
@@ -253,26 +255,37 @@ def _publish(
             lambda: current.edit(title=pr.title, body=pr.body),
             policy,
         )
-        _labels(repo, current, pr.labels, policy=policy)
+        _labels(repo, current, pr, policy=policy)
         return PrResult(current.number, current.html_url, "updated")
     created = call(
         f"create the pull request {branch} → {base} in {repo_name}",
         lambda: _checked(repo.create_pull(title=pr.title, body=pr.body, head=branch, base=base)),
         policy,
     )
-    _labels(repo, created, pr.labels, policy=policy)
+    _labels(repo, created, pr, policy=policy)
     return PrResult(created.number, created.html_url, "created")
 
 
-def _labels(repo: Any, pull: Any, labels: tuple[str, ...], *, policy: RetryPolicy) -> None:
-    """Create the labels the repository lacks, then add them (retrying 422 right after)."""
+def _labels(repo: Any, pull: Any, pr: PullRequest, *, policy: RetryPolicy) -> None:
+    """Create the labels the repository lacks, then add them (retrying 422 right after);
+    remove the regression label from a pull request that no longer has a regression."""
     from github import GithubException
 
+    labels = pr.labels
+
     def create(name: str) -> None:
+        color, description = REGRESSION_LABEL if name == pr.regression_label else SYNC_LABEL
         try:
-            repo.create_label(name, LABEL_COLOR)
+            repo.create_label(name, color, description)
         except GithubException as exc:
             if _status(exc) != 422:  # 422: created meanwhile by someone else
+                raise
+
+    def remove(name: str) -> None:
+        try:
+            pull.remove_from_labels(name)
+        except GithubException as exc:
+            if _status(exc) != 404:  # 404: not on the pull request (removed meanwhile)
                 raise
 
     present = call(
@@ -287,3 +300,11 @@ def _labels(repo: Any, pull: Any, labels: tuple[str, ...], *, policy: RetryPolic
         policy,
         retry_422=True,
     )
+    if pr.regression_label and pr.regression_label not in labels:
+        on_pull = {label.name for label in pull.labels or ()}
+        if pr.regression_label in on_pull:
+            call(
+                f"remove label {pr.regression_label!r} from pull request #{pull.number}",
+                partial(remove, pr.regression_label),
+                policy,
+            )
