@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple, TextIO
 
 if TYPE_CHECKING:
-    from .sync.regressions import Comparison, MetricChange
+    from .sync.regressions import Comparison, MetricChange, ResultVerdict
 
 FORMATS = ("text", "json", "github")
 
@@ -175,8 +175,10 @@ def number_text(value: float | None) -> str:
     return "–" if value is None else f"{value:,.6g}"
 
 
-def changes_json(comparison: Comparison, verdict: str) -> list[dict[str, object]]:
-    """Every metric change with ``verdict``, as JSON values (``--json``, GITHUB_OUTPUT)."""
+def changes_json(
+    changes: Iterable[tuple[ResultVerdict, MetricChange]],
+) -> list[dict[str, object]]:
+    """(result, metric change) pairs as JSON values (``--json``, GITHUB_OUTPUT)."""
     return [
         {
             "result": result.target,
@@ -189,7 +191,7 @@ def changes_json(comparison: Comparison, verdict: str) -> list[dict[str, object]
             "note": c.note,
             "baseline_run": result.baseline,
         }
-        for result, c in comparison.having(verdict)
+        for result, c in changes
     ]
 
 
@@ -252,8 +254,8 @@ class ApplyReport:
             "pr": pr,
             "pr_body_path": self.pr_body_path,
             "verdict": verdict_line(comparison),
-            "regressions": changes_json(comparison, "regression"),
-            "improvements": changes_json(comparison, "improvement"),
+            "regressions": changes_json(comparison.regressions),
+            "improvements": changes_json(comparison.improvements),
             "first_runs": list(comparison.first_runs),
         }
 
@@ -310,7 +312,7 @@ class ApplyReport:
             "pr-body-path": self.pr_body_path or "",
             "regressions": str(len(self.comparison.regressions)),
             "regressions-json": json.dumps(
-                changes_json(self.comparison, "regression"), separators=(",", ":")
+                changes_json(self.comparison.regressions), separators=(",", ":")
             ),
         }
         if self.pr_operation is not None:
