@@ -266,45 +266,41 @@ def _publish(
     return PrResult(created.number, created.html_url, "created")
 
 
+def _tolerating(status: int, action: Callable[[], object]) -> None:
+    """Run ``action``; the answer ``status`` counts as done (422 on creating a label: created
+    meanwhile; 404 on removing one: not on the pull request any more)."""
+    from github import GithubException
+
+    try:
+        action()
+    except GithubException as exc:
+        if _status(exc) != status:
+            raise
+
+
 def _labels(repo: Any, pull: Any, pr: PullRequest, *, policy: RetryPolicy) -> None:
     """Create the labels the repository lacks, then add them (retrying 422 right after);
     remove the regression label from a pull request that no longer has a regression."""
-    from github import GithubException
-
     labels = pr.labels
-
-    def create(name: str) -> None:
-        color, description = REGRESSION_LABEL if name == pr.regression_label else SYNC_LABEL
-        try:
-            repo.create_label(name, color, description)
-        except GithubException as exc:
-            if _status(exc) != 422:  # 422: created meanwhile by someone else
-                raise
-
-    def remove(name: str) -> None:
-        try:
-            pull.remove_from_labels(name)
-        except GithubException as exc:
-            if _status(exc) != 404:  # 404: not on the pull request (removed meanwhile)
-                raise
-
     present = call(
         "list the repository's labels", lambda: {label.name for label in repo.get_labels()}, policy
     )
     for name in labels:
         if name not in present:
-            call(f"create label {name!r}", partial(create, name), policy)
+            color, text = REGRESSION_LABEL if name == pr.regression_label else SYNC_LABEL
+            create = partial(repo.create_label, name, color, text)
+            call(f"create label {name!r}", partial(_tolerating, 422, create), policy)
     call(
         f"add labels to pull request #{pull.number}",
         lambda: pull.add_to_labels(*labels),
         policy,
         retry_422=True,
     )
-    if pr.regression_label and pr.regression_label not in labels:
-        on_pull = {label.name for label in pull.labels or ()}
-        if pr.regression_label in on_pull:
-            call(
-                f"remove label {pr.regression_label!r} from pull request #{pull.number}",
-                partial(remove, pr.regression_label),
-                policy,
-            )
+    stale = pr.regression_label
+    if stale and stale not in labels and stale in {label.name for label in pull.labels or ()}:
+        remove = partial(pull.remove_from_labels, stale)
+        call(
+            f"remove label {stale!r} from pull request #{pull.number}",
+            partial(_tolerating, 404, remove),
+            policy,
+        )
