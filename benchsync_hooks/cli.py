@@ -128,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="environment variable holding the token (default: GITHUB_TOKEN)",
     )
     p.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 when a metric regressed, after the branch and pull request are written "
+        "(with --dry-run too)",
+    )
+    p.add_argument(
         "--website-report",
         metavar="FILE",
         help="the output of 'benchsync check --website --format json': its problems are "
@@ -156,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return dispatch(args)
     except BenchsyncError as exc:
-        return _fail(args, exc.message, exc.exit_code)
+        return _fail(args, exc.message, exc.exit_code, reported=exc.reported)
     except KeyboardInterrupt:
         sys.stderr.write("benchsync: interrupted\n")
         return 130
@@ -168,9 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, message, EXIT_USAGE)
 
 
-def _fail(args: argparse.Namespace, message: str, code: int) -> int:
-    """One line on stderr; with JSON output also one JSON document on stdout."""
+def _fail(args: argparse.Namespace, message: str, code: int, *, reported: bool = False) -> int:
+    """One line on stderr; with JSON output also one JSON document on stdout (unless the
+    command already printed its document: ``reported``)."""
     sys.stderr.write(f"benchsync {args.command}: {message}\n")
+    if reported:
+        return code
     if getattr(args, "format", None) == "json" or getattr(args, "json", False):
         import json
 
@@ -217,6 +226,7 @@ def dispatch(args: argparse.Namespace) -> int:
                 repo=args.repo,
                 token_env=args.token_env,
                 website_report=args.website_report,
+                fail_on_regression=args.fail_on_regression,
             )
         )
     if command == "demo":

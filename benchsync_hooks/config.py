@@ -13,7 +13,8 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
+from .metrics import DEFAULT_METRICS, MetricRule, parse_metrics, parse_threshold
 
 CONFIG_FILE = ".benchsync.toml"
 PYPROJECT = "pyproject.toml"
@@ -51,6 +52,9 @@ class Config(NamedTuple):
     api_backoff: float = 1.0
     api_max_wait: float = 120.0
     api_write_interval: float = 1.0
+    regression_threshold: float = 10.0
+    regression_metrics: Mapping[str, MetricRule] = DEFAULT_METRICS
+    regression_label: str = "performance-regression"
     #: Where the configuration came from ("" for defaults); not a key.
     origin: str = ""
 
@@ -134,18 +138,20 @@ def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:
     where = origin or "configuration"
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        import difflib
-
-        close = difflib.get_close_matches(unknown[0], sorted(_KEYS), n=1)
-        hint = f"did you mean {close[0]!r}? " if close else ""
         raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r}; {hint}known keys: {', '.join(sorted(_KEYS))}"
+            f"{where}: unknown key {unknown[0]!r}; {did_you_mean(unknown[0], _KEYS)}"
+            f"known keys: {', '.join(sorted(_KEYS))}"
         )
     values: dict[str, Any] = {}
     for key, value in table.items():
         values[key] = _coerce(key, value, where)
     config = Config()._replace(origin=origin, **values)
     _check_paths(config, where)
+    if config.regression_label in config.pr_labels:
+        raise ConfigError(
+            f"{where}: regression_label {config.regression_label!r} is also in pr_labels; "
+            "it is added and removed by the regression check, so name another label"
+        )
     return config
 
 
@@ -153,11 +159,20 @@ def _coerce(key: str, value: Any, where: str) -> Any:
     default = getattr(Config(), key)
     if key == "workloads":
         return _coerce_workloads(value, where)
+    if key == "regression_metrics":
+        return parse_metrics(value, where)
+    if key == "regression_threshold":
+        return parse_threshold(value, where, key)
     if isinstance(default, bool) or isinstance(value, bool):
         raise ConfigError(f"{where}: {key} must be a {type(default).__name__}")
     if isinstance(default, str):
         if not isinstance(value, str):
             raise ConfigError(f"{where}: {key} must be a string, got {value!r}")
+        if key == "regression_label" and (not value or value != value.strip() or len(value) > 50):
+            raise ConfigError(
+                f"{where}: regression_label must be a GitHub label name (1 to 50 characters, "
+                f"no surrounding spaces), got {value!r}"
+            )
         return value
     if isinstance(default, float):
         if not isinstance(value, (int, float)) or value < 0:

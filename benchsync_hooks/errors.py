@@ -7,6 +7,8 @@ configuration, a missing repository, a manifest that lies.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -16,6 +18,9 @@ class BenchsyncError(Exception):
     """A failure reported to the user as one line, with an exit code."""
 
     exit_code: int = EXIT_USAGE
+    #: True when the command has already printed its result (its one JSON document):
+    #: the error is then only the line on stderr and the exit code.
+    reported: bool = False
 
     def __init__(self, message: str, *, exit_code: int | None = None) -> None:
         super().__init__(message)
@@ -59,3 +64,18 @@ class PublishError(BenchsyncError):
     """The GitHub API refused or failed (token, repository, limits) (exit 1)."""
 
     exit_code = 1
+
+
+class RegressionsFound(BenchsyncError):
+    """``apply --fail-on-regression`` found regressions, after its work and report (exit 1)."""
+
+    exit_code = 1
+    reported = True
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` for the closest of ``choices``, or ``""``: for messages."""
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f"did you mean {close[0]!r}? " if close else ""

@@ -6,7 +6,10 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, TextIO
+from typing import TYPE_CHECKING, NamedTuple, TextIO
+
+if TYPE_CHECKING:
+    from .sync.regressions import Comparison, MetricChange, ResultVerdict
 
 FORMATS = ("text", "json", "github")
 
@@ -145,6 +148,53 @@ def check_summary(side: str, summary: str, problems: Sequence[Problem]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def verdict_line(comparison: Comparison) -> str:
+    """``2 regressions, 5 improvements, 1 first run``: metrics beyond their threshold, and
+    results with no earlier run of their configuration."""
+    counts = (
+        (len(comparison.regressions), "regression"),
+        (len(comparison.improvements), "improvement"),
+        (len(comparison.first_runs), "first run"),
+    )
+    return ", ".join(counted(n, what) for n, what in counts)
+
+
+def counted(n: int, what: str) -> str:
+    """``1 regression``, ``2 regressions``."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def change_text(change: MetricChange) -> str:
+    """``+30.0%``, ``−12.5%``, or the note (``baseline 0``) when there is no percentage."""
+    if change.change_pct is None:
+        return change.note
+    return f"{'+' if change.change_pct >= 0 else '−'}{abs(change.change_pct):.1f}%"
+
+
+def number_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.6g}"
+
+
+def changes_json(
+    changes: Iterable[tuple[ResultVerdict, MetricChange]],
+) -> list[dict[str, object]]:
+    """(result, metric change) pairs as JSON values (``--json``, GITHUB_OUTPUT)."""
+    return [
+        {
+            "result": result.target,
+            "metric": c.metric,
+            "direction": c.direction,
+            "threshold": c.threshold,
+            "before": c.before,
+            "after": c.after,
+            "change_pct": c.change_pct,
+            "note": c.note,
+            "baseline_run": result.baseline,
+        }
+        for result, c in changes
+    ]
+
+
 @dataclass(frozen=True)
 class ApplyReport:
     """What ``benchsync apply`` did, as plain values: every output is rendered from it."""
@@ -165,11 +215,18 @@ class ApplyReport:
     pr_labels: tuple[str, ...]
     pr_body: str
     pr_body_path: str | None
+    comparison: Comparison
     pushed: bool = False
     remote: str = ""
     pr_number: int | None = None
     pr_url: str | None = None
     pr_operation: str | None = None
+    fail_on_regression: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """--fail-on-regression and a regression: exit 1 after everything is done."""
+        return self.fail_on_regression and bool(self.comparison.regressions)
 
     def as_json(self) -> dict[str, object]:
         pr: dict[str, object] = {
@@ -179,8 +236,9 @@ class ApplyReport:
         }
         if self.pr_operation is not None:
             pr.update(number=self.pr_number, url=self.pr_url, operation=self.pr_operation)
+        comparison = self.comparison
         return {
-            "ok": True,
+            "ok": not self.failed,
             "source": self.source,
             "base": self.base,
             "new": list(self.new),
@@ -195,6 +253,10 @@ class ApplyReport:
             "pushed": self.pushed,
             "pr": pr,
             "pr_body_path": self.pr_body_path,
+            "verdict": verdict_line(comparison),
+            "regressions": changes_json(comparison.regressions),
+            "improvements": changes_json(comparison.improvements),
+            "first_runs": list(comparison.first_runs),
         }
 
     def text(self) -> str:
@@ -208,6 +270,13 @@ class ApplyReport:
         lines += [f"  new      {t}" for t in self.new]
         lines += [f"  updated  {t}" for t in self.updated]
         lines += [f"  rejected {p.text()}" for p in self.rejected]
+        if self.comparison.results:
+            lines.append(f"performance: {verdict_line(self.comparison)}")
+            lines += [
+                f"  regression {r.target} {c.metric} {number_text(c.before)} → "
+                f"{number_text(c.after)} ({change_text(c)}, vs {r.baseline})"
+                for r, c in self.comparison.regressions
+            ]
         if not (self.new or self.updated):
             lines.append("nothing to sync")
         elif self.dry_run:
@@ -241,6 +310,10 @@ class ApplyReport:
             "pr-title": self.pr_title,
             "pr-labels": ",".join(self.pr_labels),
             "pr-body-path": self.pr_body_path or "",
+            "regressions": str(len(self.comparison.regressions)),
+            "regressions-json": json.dumps(
+                changes_json(self.comparison.regressions), separators=(",", ":")
+            ),
         }
         if self.pr_operation is not None:
             values["pr-number"] = str(self.pr_number or "")

@@ -49,6 +49,13 @@ def result(run: Run, *, seed: int = 0, **overrides: Any) -> dict[str, Any]:
         hours=rng.randint(0, 20), minutes=rng.randint(0, 59), seconds=rng.randint(0, 59)
     )
     input_length, output_length = WORKLOAD_SHAPES.get(run.name, (512, 128))
+    # Runs of one configuration measure about the same: a level per configuration, and
+    # each run within 3% of it (within the default regression threshold of each other).
+    level = random.Random(f"{run.backend}/{run.model}/{run.name}")
+
+    def near() -> float:
+        return rng.uniform(0.97, 1.03)
+
     doc: dict[str, Any] = {
         "entry_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "sagellm_version": "0.3.0.7",
@@ -77,13 +84,13 @@ def result(run: Run, *, seed: int = 0, **overrides: Any) -> dict[str, Any]:
             "dataset": "default",
         },
         "metrics": {
-            "ttft_ms": round(rng.uniform(20, 1500), 3),
-            "tbt_ms": round(rng.uniform(0.001, 5), 5),
-            "tpot_ms": round(rng.uniform(0.001, 5), 5),
-            "throughput_tps": round(rng.uniform(50, 4000), 3),
-            "peak_mem_mb": rng.randint(500, 80000),
+            "ttft_ms": round(level.uniform(20, 1500) * near(), 3),
+            "tbt_ms": round(level.uniform(0.001, 5) * near(), 5),
+            "tpot_ms": round(level.uniform(0.001, 5) * near(), 5),
+            "throughput_tps": round(level.uniform(50, 4000) * near(), 3),
+            "peak_mem_mb": round(level.randint(500, 80000) * near()),
             "error_rate": 0.0,
-            "prefix_hit_rate": round(rng.random(), 4),
+            "prefix_hit_rate": round(min(1.0, level.random() * near()), 4),
             "kv_used_tokens": rng.randint(0, 8192),
             "kv_used_bytes": rng.randint(0, 1 << 24),
             "evict_count": 0,

@@ -1,6 +1,7 @@
 """A small GitHub REST API on 127.0.0.1 that keeps state, for the publish tests.
 
-It speaks the endpoints benchsync calls (pulls, labels, issue labels and comments),
+It speaks the endpoints benchsync calls (pulls, labels, issue labels added and removed,
+comments),
 checks the token, and can be told to fail: ``fail(method, path_prefix, status,
 headers, times)`` answers that many matching requests with the error first.
 """
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 TOKEN = "test-token-not-secret"
 
@@ -176,6 +177,7 @@ def _handler(state: State) -> type[BaseHTTPRequestHandler]:
                 state.labels[name] = {
                     "name": name,
                     "color": body.get("color", "ffffff"),
+                    "description": body.get("description"),
                     "url": f"{self._base()}/repos/{state.repo}/labels/{name}",
                 }
                 self._send(201, state.labels[name])
@@ -192,6 +194,16 @@ def _handler(state: State) -> type[BaseHTTPRequestHandler]:
                         pull["label_names"].append(name)
                 self._send(200, [state.labels[n] for n in pull["label_names"]])
                 return
+            match = re.fullmatch(r"/issues/(\d+)/labels/([^/]+)", rest)
+            if match and method == "DELETE":
+                pull = state.pulls.get(int(match.group(1)))
+                name = unquote(match.group(2))
+                if pull is None or name not in pull["label_names"]:
+                    self._send(404, {"message": "Label does not exist"})
+                    return
+                pull["label_names"].remove(name)
+                self._send(200, [state.labels[n] for n in pull["label_names"]])
+                return
             match = re.fullmatch(r"/issues/(\d+)/comments", rest)
             if match and method == "POST":
                 state.comments.append((int(match.group(1)), body["body"]))
@@ -206,6 +218,9 @@ def _handler(state: State) -> type[BaseHTTPRequestHandler]:
             self._route()
 
         def do_PATCH(self) -> None:
+            self._route()
+
+        def do_DELETE(self) -> None:
             self._route()
 
     return Handler

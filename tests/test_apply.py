@@ -46,6 +46,10 @@ def test_first_sync_counts_existing_files_unchanged(
         "pushed",
         "pr",
         "pr_body_path",
+        "verdict",
+        "regressions",
+        "improvements",
+        "first_runs",
     }
     assert report["unchanged"] == 1  # a count: unchanged files are not listed
     assert sorted(report["new"]) == sorted(r.target for r in RUNS[1:])

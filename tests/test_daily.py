@@ -151,7 +151,8 @@ def test_pr_body_compares_with_the_latest_earlier_run(
     apply_and_merge(pair, capsys)
     pair.publish(_run(today))
     report = apply_json(pair, capsys)
-    line = next(x for x in report["pr"]["body"].splitlines() if f"short_{today}" in x)
+    rows = report["pr"]["body"].splitlines()
+    line = next(x for x in rows if x.startswith("| new |") and f"short_{today}" in x)
     if expected is None:
         assert line.endswith("| no earlier run of this configuration |")
     else:
@@ -181,7 +182,7 @@ def test_only_the_same_configuration_is_compared(
     apply_and_merge(pair, capsys)
     pair.publish(_run("20260120_001"))
     body = apply_json(pair, capsys)["pr"]["body"]
-    line = next(x for x in body.splitlines() if "short_20260120_001" in x)
+    line = next(x for x in body.splitlines() if x.startswith("| new | cpu | gpt2 | short_20260120"))
     assert "(vs short_20260101_001)" in line
 
 

@@ -21,4 +21,6 @@ def test_demo(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
     assert "plan: 4 new, 0 updated, 1 unchanged, 0 rejected; 1 website files kept" in out
     assert "| new | cpu | gpt2 | short_20260129_001 | short | short_input | 1× CPU |" in out
     assert "(vs short_20260128_001)" in out
+    assert "**Performance:** 1 regression, 0 improvements, 3 first runs" in out
+    assert "| cpu/gpt2/short_20260129_001_short_input | ttft_ms (lower is better) |" in out
     assert "already holds these results" in out

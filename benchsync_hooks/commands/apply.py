@@ -11,7 +11,7 @@ from typing import TextIO
 
 from ..config import Config, load_config
 from ..context import read_schema
-from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, UsageError
+from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, RegressionsFound, UsageError
 from ..git import GitRepo, open_repo
 from ..git.commit import (
     branch_commit,
@@ -23,7 +23,7 @@ from ..git.commit import (
 from ..git.listing import status_lines
 from ..git.remote import check_remote_name, push, remote_branch
 from ..git.repo import Background
-from ..report import ApplyReport, Problem, emit, emit_apply
+from ..report import ApplyReport, Problem, counted, emit, emit_apply
 from ..sync import prbody
 from ..sync.plan import build_plan
 from ..sync.preflight import ensure_ours, ensure_writable
@@ -55,6 +55,7 @@ class ApplyOptions:
     repo: str | None = None
     token_env: str = "GITHUB_TOKEN"
     website_report: str | None = None
+    fail_on_regression: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,11 +258,18 @@ def _locked(
         pr_labels=pr.labels,
         pr_body=pr.body,
         pr_body_path=str(body_path) if body_path else None,
+        comparison=pr.comparison,
         pushed=pushed,
         remote=options.remote,
         pr_number=result.number if result else None,
         pr_url=result.url if result else None,
         pr_operation=result.operation if result else None,
+        fail_on_regression=options.fail_on_regression,
     )
     emit_apply(report, as_json=options.json, out=stream)
+    if report.failed:
+        raise RegressionsFound(
+            f"{counted(len(pr.comparison.regressions), 'regression')} against the earlier "
+            "runs (--fail-on-regression); the pull request body lists them"
+        )
     return EXIT_OK

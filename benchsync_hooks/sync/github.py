@@ -21,7 +21,9 @@ from .prbody import PullRequest
 
 T = TypeVar("T")
 
-LABEL_COLOR = "0e8a16"
+#: Color and description of the labels benchsync creates, and of the regression label.
+SYNC_LABEL = ("0e8a16", "benchsync: results synced from the benchmark repository")
+REGRESSION_LABEL = ("d73a4a", "benchsync: a metric got worse than in its earlier run")
 
 
 @dataclass(frozen=True)
@@ -253,37 +255,52 @@ def _publish(
             lambda: current.edit(title=pr.title, body=pr.body),
             policy,
         )
-        _labels(repo, current, pr.labels, policy=policy)
+        _labels(repo, current, pr, policy=policy)
         return PrResult(current.number, current.html_url, "updated")
     created = call(
         f"create the pull request {branch} → {base} in {repo_name}",
         lambda: _checked(repo.create_pull(title=pr.title, body=pr.body, head=branch, base=base)),
         policy,
     )
-    _labels(repo, created, pr.labels, policy=policy)
+    _labels(repo, created, pr, policy=policy)
     return PrResult(created.number, created.html_url, "created")
 
 
-def _labels(repo: Any, pull: Any, labels: tuple[str, ...], *, policy: RetryPolicy) -> None:
-    """Create the labels the repository lacks, then add them (retrying 422 right after)."""
+def _tolerating(status: int, action: Callable[[], object]) -> None:
+    """Run ``action``; the answer ``status`` counts as done (422 on creating a label: created
+    meanwhile; 404 on removing one: not on the pull request any more)."""
     from github import GithubException
 
-    def create(name: str) -> None:
-        try:
-            repo.create_label(name, LABEL_COLOR)
-        except GithubException as exc:
-            if _status(exc) != 422:  # 422: created meanwhile by someone else
-                raise
+    try:
+        action()
+    except GithubException as exc:
+        if _status(exc) != status:
+            raise
 
+
+def _labels(repo: Any, pull: Any, pr: PullRequest, *, policy: RetryPolicy) -> None:
+    """Create the labels the repository lacks, then add them (retrying 422 right after);
+    remove the regression label from a pull request that no longer has a regression."""
+    labels = pr.labels
     present = call(
         "list the repository's labels", lambda: {label.name for label in repo.get_labels()}, policy
     )
     for name in labels:
         if name not in present:
-            call(f"create label {name!r}", partial(create, name), policy)
+            color, text = REGRESSION_LABEL if name == pr.regression_label else SYNC_LABEL
+            create = partial(repo.create_label, name, color, text)
+            call(f"create label {name!r}", partial(_tolerating, 422, create), policy)
     call(
         f"add labels to pull request #{pull.number}",
         lambda: pull.add_to_labels(*labels),
         policy,
         retry_422=True,
     )
+    stale = pr.regression_label
+    if stale and stale not in labels and stale in {label.name for label in pull.labels or ()}:
+        remove = partial(pull.remove_from_labels, stale)
+        call(
+            f"remove label {stale!r} from pull request #{pull.number}",
+            partial(_tolerating, 404, remove),
+            policy,
+        )

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
 from ..config import Config
 from ..git import GitRepo
 from ..git.objects import read_blobs
-from ..report import Problem, md_cell
+from ..report import Problem, change_text, counted, md_cell, number_text, verdict_line
 from .compare import by_folder, configuration, earlier_runs, parsed
+from .regressions import (
+    NOT_COMPARABLE,
+    REGRESSION,
+    Comparison,
+    MetricChange,
+    ResultVerdict,
+    compare_all,
+)
 from .values import Plan, PlannedFile
 
 
@@ -19,11 +27,19 @@ class PullRequest:
     title: str
     labels: tuple[str, ...]
     body: str
+    comparison: Comparison = field(default_factory=Comparison)
+    #: The label present while the comparison has a regression (and removed otherwise).
+    regression_label: str = ""
 
 
 def _metrics(result: dict[str, Any]) -> dict[str, Any]:
     metrics = result.get("metrics")
     return metrics if isinstance(metrics, dict) else {}
+
+
+def _earlier(found: tuple[str, dict[str, Any]] | None) -> tuple[str, dict[str, Any]] | None:
+    """(run_id, metrics) of an earlier result found by :func:`previous_runs`."""
+    return None if found is None else (found[0], _metrics(found[1]))
 
 
 def _number(value: Any, digits: int) -> str:
@@ -32,14 +48,26 @@ def _number(value: Any, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _change(name: str, new: Any, old: Any) -> str | None:
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (new, old)):
+def _change(name: str, change: MetricChange | None) -> str | None:
+    if change is None or change.verdict == NOT_COMPARABLE:
         return None
-    if old == 0:
-        return None
-    pct = (new - old) / old * 100
-    sign = "+" if pct >= 0 else "−"
-    return f"{name} {sign}{abs(pct):.1f}%"
+    return f"{name} {change_text(change)}"
+
+
+def _regressions(comparison: Comparison, *, root: str) -> list[str]:
+    """The table of every regression: result, metric, before → after, change, earlier run."""
+    rows = [
+        "| result | metric | before → after | change | vs run |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for result, c in comparison.regressions:
+        name = result.target.removeprefix(root + "/").removesuffix("_leaderboard.json")
+        rows.append(
+            f"| {md_cell(name)} | {md_cell(c.metric)} ({c.direction} is better) "
+            f"| {number_text(c.before)} → {number_text(c.after)} | {md_cell(change_text(c))} "
+            f"| {md_cell(result.baseline or '')} |"
+        )
+    return rows
 
 
 def previous_runs(
@@ -66,17 +94,18 @@ def previous_runs(
     return previous
 
 
-def _row(item: PlannedFile, before: tuple[str, dict[str, Any]] | None) -> str:
+def _row(item: PlannedFile, metrics: dict[str, Any], verdict: ResultVerdict) -> str:
     claim, result = item.claim.file, item.claim.result
-    metrics = _metrics(parsed(item.data))
     change = "no earlier run of this configuration"
-    if before is not None:
-        old = _metrics(before[1])
+    if verdict.baseline is not None:
+        changes = {c.metric: c for c in verdict.changes}
         parts = [
-            _change("throughput", metrics.get("throughput_tps"), old.get("throughput_tps")),
-            _change("TTFT", metrics.get("ttft_ms"), old.get("ttft_ms")),
+            _change("throughput", changes.get("throughput_tps")),
+            _change("TTFT", changes.get("ttft_ms")),
         ]
-        change = (", ".join(p for p in parts if p) or "–") + f" (vs {before[0]})"
+        regressed = len(verdict.having(REGRESSION))
+        change = f"{counted(regressed, 'regression')}: " if regressed else ""
+        change += f"{', '.join(p for p in parts if p) or '–'} (vs {md_cell(verdict.baseline)})"
     hardware = md_cell(item.facts.hardware) if item.facts.hardware else "–"
     return (
         f"| {item.status} | {claim.backend} | {claim.model} | {claim.run_id} "
@@ -94,7 +123,18 @@ def build(
     website_problems: tuple[Problem, ...] = (),
 ) -> PullRequest:
     src = plan.source
-    lines = [
+    writes = sorted(plan.writes, key=lambda i: i.target)
+    previous = previous_runs(plan, writes, website, config=config) if writes else {}
+    metrics = {w.target: _metrics(parsed(w.data)) for w in writes}
+    comparison = compare_all(
+        ((w.target, metrics[w.target], _earlier(previous[w.target])) for w in writes),
+        rules=config.regression_metrics,
+        threshold=config.regression_threshold,
+    )
+    lines = [f"**Performance:** {verdict_line(comparison)}", ""]
+    if comparison.regressions:
+        lines += [*_regressions(comparison, root=config.target_root), ""]
+    lines += [
         "## Benchmark results sync",
         "",
         f"**{len(plan.new)} new**, **{len(plan.updated)} updated**, "
@@ -102,15 +142,14 @@ def build(
         f"result files from {md_cell(src.location)} at {md_cell(src.ref)} ({src.commit}).",
         "",
     ]
-    writes = sorted(plan.writes, key=lambda i: i.target)
     if writes:
-        previous = previous_runs(plan, writes, website, config=config)
+        verdicts = {v.target: v for v in comparison.results}
         lines += [
             "| | backend | model | run_id | workload | file | hardware | TTFT ms "
             "| throughput tok/s | error rate | change |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
-        lines += [_row(item, previous[item.target]) for item in writes]
+        lines += [_row(w, metrics[w.target], verdicts[w.target]) for w in writes]
         lines.append("")
     if plan.rejected:
         lines += ["### Rejected", "", "| source | rule | message |", "| --- | --- | --- |"]
@@ -135,4 +174,13 @@ def build(
         "",
         f"<sub>Generated by benchsync-hooks {__version__}.</sub>",
     ]
-    return PullRequest(config.pr_title, config.pr_labels, "\n".join(lines) + "\n")
+    labels = config.pr_labels
+    if comparison.regressions:
+        labels = (*labels, config.regression_label)
+    return PullRequest(
+        config.pr_title,
+        labels,
+        "\n".join(lines) + "\n",
+        comparison=comparison,
+        regression_label=config.regression_label,
+    )
