@@ -72,10 +72,10 @@ def by_folder(
 ) -> dict[str, list[tuple[str, Entry]]]:
     """The website files in each folder of ``targets`` (one pass over the listing)."""
     folders: dict[str, list[tuple[str, Entry]]] = {t.rpartition("/")[0]: [] for t in targets}
-    for path, entry in website.items():
+    for path in website:  # (paths only: an entry is looked up for the folders wanted)
         found = folders.get(path.rpartition("/")[0])
         if found is not None:
-            found.append((path, entry))
+            found.append((path, website[path]))
     return folders
 
 
@@ -89,18 +89,23 @@ def earlier_runs(
         return []
     backend, model, run_id, name = mine
     workload = run_id[:-13]
-    found = []
     ending = f"_{name}_leaderboard.json"
+    candidates = []  # (the run_id the file name gives, path, blob) of earlier runs
     for path, entry in siblings:
         file_name = path.rpartition("/")[2]
         if not (file_name.endswith(ending) and file_name.startswith(workload + "_")):
-            continue  # another file or workload: not parsed at all
+            continue  # another file or workload
+        guess = file_name[: -len(ending)]
+        if len(guess) == len(run_id) and _run_order(guess) < _run_order(run_id):
+            candidates.append((guess, path, entry.blob))
+    candidates.sort(key=lambda f: _run_order(f[0]), reverse=True)
+    found = []
+    for guess, path, blob in candidates:  # latest first: parsed until LOOK_BACK are found
         theirs, _ = parse_target(path, config)
-        if theirs is None or theirs[3] != name or theirs[2][:-13] != workload:
+        if theirs is None or theirs[3] != name or theirs[2] != guess:
             continue
-        if (theirs[0], theirs[1]) == (backend, model) and _run_order(theirs[2]) < _run_order(
-            run_id
-        ):
-            found.append((theirs[2], path, entry.blob))
-    found.sort(key=lambda f: _run_order(f[0]), reverse=True)
-    return found[:LOOK_BACK]
+        if (theirs[0], theirs[1]) == (backend, model):
+            found.append((guess, path, blob))
+            if len(found) == LOOK_BACK:
+                break
+    return found
