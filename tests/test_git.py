@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from conftest import RUNS, Pair, blob_id, git, init_repo, run_cli
 
 from benchsync_hooks.git import open_repo
-from benchsync_hooks.git.listing import index_listing, tree_listing
+from benchsync_hooks.git.listing import Entry, index_listing, long_listing, tree_listing
 from benchsync_hooks.git.objects import read_blobs, tree_with
 
 #: File names git stores as they are and a careless parser splits or unquotes.
@@ -53,21 +54,24 @@ def _odd_repo(root: Path) -> dict[str, tuple[str, bytes]]:
     return made
 
 
-@pytest.mark.parametrize("where", ["index", "tree"])
+@pytest.mark.parametrize("where", ["index", "tree", "tree without --format"])
 def test_listings_keep_odd_names_whole(tmp_path: Path, where: str) -> None:
     made = _odd_repo(tmp_path / "r")
     repo = open_repo(tmp_path / "r")
     try:
+        head = git(tmp_path / "r", "rev-parse", "HEAD").strip()
+        listing: Mapping[str, Entry]
         if where == "index":
             listing = index_listing(repo, "outputs")
-        else:
-            head = git(tmp_path / "r", "rev-parse", "HEAD").strip()
+        elif where == "tree":
             listing = tree_listing(repo, head, "outputs", sizes=True)
+        else:  # what a git older than 2.36 gives
+            listing = long_listing(repo, head, "outputs", sizes=True)
         assert set(listing) == set(made)
         for rel, (mode, data) in made.items():
             entry = listing[rel]
             assert (entry.path, entry.mode, entry.blob) == (rel, mode, blob_id(data)), rel
-            assert entry.size == (len(data) if where == "tree" else -1)
+            assert entry.size == (-1 if where == "index" else len(data))
             assert entry.is_symlink == (mode == "120000")
             assert entry.is_file == (mode != "120000")
         blobs = dict(read_blobs(repo, [e.blob for e in listing.values()]))
@@ -186,3 +190,27 @@ def test_names_git_could_read_as_options_are_refused(
     assert pair.snapshot() == before
     assert not (pair.site / "x").exists()
     assert git(pair.site, "branch", "--list").strip() == "* main"
+
+
+def test_both_tree_listings_agree_on_plain_names(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "r")
+    for n in range(5):
+        path = root / f"outputs/cpu/m{n}/run_2026110{n + 1}_001/short_leaderboard.json"
+        path.parent.mkdir(parents=True)
+        path.write_text("{}" + " " * n)
+    (root / "outputs/cpu/m0/run_20261101_001/run.sh").write_text("echo\n")
+    (root / "outputs/cpu/m0/run_20261101_001/run.sh").chmod(0o755)
+    os.symlink("m1", root / "outputs/cpu/latest")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "plain names")
+    head = git(root, "rev-parse", "HEAD").strip()
+    repo = open_repo(root)
+    try:
+        for sizes in (True, False):
+            fast = tree_listing(repo, head, "outputs", sizes=sizes)
+            slow = long_listing(repo, head, "outputs", sizes=sizes)
+            assert len(fast) == 7
+            assert {p: fast[p] for p in fast} == {p: slow[p] for p in slow}
+            assert fast.symlinks() == {"outputs/cpu/latest"}
+    finally:
+        repo.close()

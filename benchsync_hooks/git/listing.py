@@ -59,6 +59,10 @@ class Listing(Mapping[str, Entry]):
     def keys(self) -> KeysView[str]:
         return self._meta.keys()
 
+    def meta(self, path: str) -> str | None:
+        """What git says of a path (``mode type id [size]``), None when absent."""
+        return self._meta.get(path)
+
     def fields(self, path: str) -> list[str] | None:
         """``[mode, type, id]`` (and the size when listed) of a path, None when absent."""
         meta = self._meta.get(path)
@@ -122,8 +126,29 @@ def index_listing(repo: GitRepo, prefix: str) -> dict[str, Entry]:
 _TREE_META = re.compile(r"([0-7]{6} [a-z]+ [0-9a-f]{40,64}(?: +(?:[0-9]+|-))?)\t([^\0]*)\0")
 
 
+#: ``ls-tree --format`` (git 2.36+): each path, then what git says of it, NUL-separated,
+#: so that a listing of 100,000 files becomes a dict in two C calls. (Some versions
+#: quote an odd path even with ``-z``: such a listing is made again the long way.)
+_PATH_THEN_META = "%(path)%x00%(objectmode) %(objecttype) %(objectname)"
+
+
 def tree_listing(repo: GitRepo, commit: str, prefix: str, *, sizes: bool = False) -> Listing:
     """Files (and gitlinks) of ``commit``'s tree under ``prefix``, by path."""
+    shape = _PATH_THEN_META + (" %(objectsize)" if sizes else "")
+    args = ("ls-tree", "-r", "-z", "--full-tree", f"--format={shape}", commit, "--", prefix)
+    status, out, err = repo.run("--literal-pathspecs", *args)
+    if status == 0:
+        text = _decode(out)
+        if not text.startswith('"') and '\0"' not in text:
+            fields = text.split("\0")
+            return Listing(dict(zip(fields[0:-1:2], fields[1::2], strict=True)))
+    elif status != 129:  # (129: a git older than 2.36, without --format)
+        raise GitError(f"git ls-tree {commit} failed: {last_line(err)}")
+    return long_listing(repo, commit, prefix, sizes=sizes)
+
+
+def long_listing(repo: GitRepo, commit: str, prefix: str, *, sizes: bool = False) -> Listing:
+    """:func:`tree_listing` from ``ls-tree``'s own layout (a git older than 2.36)."""
     long = ("-l",) if sizes else ()
     status, out, err = repo.run(
         "--literal-pathspecs", "ls-tree", "-r", *long, "-z", "--full-tree", commit, "--", prefix

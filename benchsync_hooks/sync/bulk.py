@@ -54,7 +54,7 @@ def sweep(text: str, *, listing: Listing, site: Listing, config: Config) -> Swep
         return None
     pattern = entry_pattern(config.source_root, config.target_root)
     captured = tuple(pattern.groupindex[name] for name in CAPTURED)
-    fields, on_site = listing.fields, site.fields  # [mode, type, id, size]
+    meta_of, site_meta = listing.meta, site.meta  # what git says of a path
     undescribed = set(site.keys())
     folded: set[int] = set()  # hashes of lower-cased targets (a collision: read one by one)
     day_ok: dict[str, bool] = {}
@@ -78,32 +78,45 @@ def sweep(text: str, *, listing: Listing, site: Listing, config: Config) -> Swep
         ok = day_ok.get(day)
         if ok is None:
             ok = day_ok[day] = run_date(day) is not None
-        file = fields(source)
-        beside = fields(source[: source.rfind("/") + 1] + "config.json")
-        if (
-            not ok
-            or file is None
-            or file[2] != blob
-            or file[0] not in FILE_MODES
-            or (len(file) > 3 and file[3] != size and file[3] != "-")
-            or (beside[2] if beside is not None and beside[0] in FILE_MODES else None)
-            != config_blob
-            or (allowed and source[skip:].partition("/")[0] not in allowed)
-        ):
+        beside = meta_of(source[: source.rfind("/") + 1] + "config.json")
+        as_git_says = meta_of(source) == f"{_FILE}{blob} {size}" and (
+            beside is None
+            if config_blob is None
+            else beside is not None and beside.startswith(f"{_FILE}{config_blob} ")
+        )
+        holds = as_git_says or _holds(listing, source, (size, blob, config_blob))
+        if not holds or not ok or (allowed and source[skip:].partition("/")[0] not in allowed):
             failing.append((row, source))
-        there = on_site(target)
+        there = site_meta(target)  # "mode type id"
         if there is None:
             chosen.append((row, source, None))
         else:
             undescribed.discard(target)
-            if there[2] != blob and there[2] != target_blob:
-                chosen.append((row, source, there[2]))
+            if not there.endswith(blob) and not there.endswith(target_blob):
+                chosen.append((row, source, there.split()[2]))
         row += 1
     if at != end:
         gaps.append(Gap(row, at, end))
     if not row or len(gaps) > MAX_GAPS:
         return None
     return Swept(text, row, tuple(gaps), tuple(failing), tuple(chosen), frozenset(undescribed))
+
+
+#: How git's listing starts a regular file's line.
+_FILE = "100644 blob "
+
+
+def _holds(listing: Listing, source: str, claims: tuple[str, str, str | None]) -> bool:
+    """The claims of one entry on its source (a file of another mode, a listing without
+    sizes, a config.json that is no regular file), field by field."""
+    size, blob, config_blob = claims
+    found = listing.fields(source)  # [mode, type, id, size]
+    if found is None or found[2] != blob or found[0] not in FILE_MODES:
+        return False
+    if len(found) > 3 and found[3] != size and found[3] != "-":
+        return False
+    beside = listing.fields(source[: source.rfind("/") + 1] + "config.json")
+    return (beside[2] if beside is not None and beside[0] in FILE_MODES else None) == config_blob
 
 
 def _entry(text: str, at: int) -> tuple[ManifestFile, int] | None:
