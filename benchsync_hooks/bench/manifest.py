@@ -119,27 +119,3 @@ BLOCK = re.compile(
     r'      "run_id": "(?P<run_id>[a-z0-9][a-z0-9_-]*_[0-9]{8}_[0-9]{3})"\n'
     r"    \}"
 )
-
-
-def canonical_blocks(text: str, *, config: Config, rules: str) -> list[re.Match[str]] | None:
-    """The entry blocks of a manifest text that is exactly what :func:`render` writes for
-    this configuration and these rules (None for any other text): it is read as a
-    whole, block after block, so nothing in it goes unchecked."""
-    start = head(config=config, rules=rules) + '  "files": [\n'
-    if text == head(config=config, rules=rules) + '  "files": []\n}\n':
-        return []
-    if not text.startswith(start) or not text.endswith("\n  ]\n}\n"):
-        return None
-    found = []
-    at, end = len(start), len(text) - len("\n  ]\n}\n")
-    while True:
-        match = BLOCK.match(text, at, end)
-        if match is None:
-            return None
-        found.append(match)
-        at = match.end()
-        if at == end:
-            return found
-        if not text.startswith(",\n", at):
-            return None
-        at += 2

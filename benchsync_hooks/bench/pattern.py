@@ -23,7 +23,7 @@ def _entry(source_root: str, target_root: str) -> str:
     """One rendered entry and what follows it, its names tied to its source through
     back-references (the names of convention.py), its columns captured."""
     return (
-        r"    \{\n"
+        r"(?P<entry>    \{\n"
         r'      "source": "(?P<source>' + re.escape(source_root) + r"/"
         r"(?P<b>[a-z0-9][a-z0-9_-]*)/(?P<m>[A-Za-z0-9][A-Za-z0-9._-]*)/"
         r"(?P<r>[a-z0-9][a-z0-9_-]*?_(?P<date>[0-9]{8})_(?!000)[0-9]{3})/"
@@ -40,7 +40,7 @@ def _entry(source_root: str, target_root: str) -> str:
         r'      "backend": "(?P=b)",\n'
         r'      "model": "(?P=m)",\n'
         r'      "run_id": "(?P=r)"\n'
-        r"    \}(?:,\n(?=    \{)|\Z)"
+        r"    \})(?:,\n(?=    \{)|\Z)"
     )
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ..check import jsondoc
 from ..check.content import Verdict, config_path_for, read_facts, run_config_from_bytes, verdict_of
-from ..check.convention import Locate, conventional, parse_source, target_of
+from ..check.convention import Locate, parse_source, run_date
 from ..check.facts import RunConfig
 from ..check.selection import selected
 from ..check.uniqueness import Placed
@@ -24,7 +24,8 @@ from ..git import GitRepo
 from ..git.listing import Entry, index_listing
 from ..git.objects import read_blobs
 from ..report import Problem
-from .manifest import MAX_MANIFEST_BYTES, canonical_blocks
+from .manifest import MAX_MANIFEST_BYTES, head
+from .pattern import TAIL, entry_pattern
 
 
 class IndexView(NamedTuple):
@@ -71,34 +72,36 @@ def remembered(
 ) -> dict[str, Remembered]:
     """The entries of the manifest in the index (``staged``) that still hold, by source.
 
-    The manifest must be exactly what this version renders for this configuration and
-    these rules (else nothing is remembered); an entry holds while the index has the
-    same blob at its source and the same ``config.json`` blob beside it, and its path
-    fields are the ones the convention gives.
+    The manifest must be rendered by this version for this configuration and these
+    rules (else nothing is remembered). An entry holds while it is in the rendered form
+    with the convention's names (one pattern, :mod:`.pattern`), its run date is a day
+    and its backend allowed, and the index has the same blob at its source and the
+    same ``config.json`` blob beside it. Anything else is read again.
     """
     if staged is None or not config.enabled("layout-single-result"):
         return {}  # (an array file may carry several entry_ids; the manifest records one)
-    try:
-        text = staged.decode("ascii")
-    except UnicodeDecodeError:
+    if not staged.isascii():
         return {}  # no usable memory: everything is read
-    blocks = canonical_blocks(text, config=config, rules=rules)
-    if not blocks:
+    text = staged.decode("ascii")
+    start = head(config=config, rules=rules) + '  "files": [\n'
+    if not text.startswith(start) or not text.endswith(TAIL):
         return {}
+    pattern = entry_pattern(config.source_root, config.target_root)
+    names = ("source", "blob", "config_blob", "date", "target", "entry_id")
+    captured = tuple(pattern.groupindex[name] for name in names)
     boards = {e.path: e for e in view.boards}
+    skip, allowed = len(config.source_root) + 1, frozenset(config.backends)
     kept: dict[str, Remembered] = {}
-    for match in blocks:
-        source, blob, config_blob, target = match.group("source", "blob", "config_blob", "target")
+    for found in pattern.finditer(text, len(start), len(text) - len(TAIL)):
+        source, blob, config_blob, day, target, entry_id = found.group(*captured)
         entry = boards.get(source)
         if entry is None or entry.blob != blob or not entry.is_file:
             continue
-        if view.config_blob(source) != config_blob:
+        if view.config_blob(source) != config_blob or run_date(day) is None:
             continue
-        parts = conventional(source, config)
-        if parts is None or parts != match.group("backend", "model", "run_id"):
+        if allowed and source[skip:].partition("/")[0] not in allowed:
             continue
-        if target == target_of(source, parts, config):
-            kept[source] = Remembered(target, match["entry_id"], match[0])
+        kept[source] = Remembered(target, entry_id, found["entry"])
     return kept
 
 
