@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,161 @@ CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
 ]
 
 
+#: The exact line each case gives (commit ids shown as <commit>): it names the file, the
+#: place, the rule and the fix.
+EXACT: dict[str, str] = {
+    "1 GB claimed size": (
+        "outputs/sync-manifest.json@<commit>:11:15: manifest-size claims 1073741824 bytes "
+        "for outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, the blob has "
+        "1948; regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+    ),
+    "100,000-deep nesting": (
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:1:65: json-depth "
+        "nesting is deeper than 64 levels (config max_depth); flatten the document"
+    ),
+    "60 MB result": (
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json: json-size file is "
+        "60.0 MiB, over the 1.0 MiB limit (config max_file_size); a leaderboard result is a "
+        "few KiB: keep raw traces out of it"
+    ),
+    "BOM": (
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:1:1: json-encoding "
+        "file starts with a UTF-8 byte order mark; save it as UTF-8 without BOM"
+    ),
+    "Infinity": (
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:34:19: "
+        "json-constant Infinity is not valid JSON; write a number or null"
+    ),
+    "NaN": (
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:34:19: "
+        "json-constant NaN is not valid JSON; write a number or null"
+    ),
+    "absolute target": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:9:17: manifest-schema "
+        '"/etc/cron.d/x_leaderboard.json" is not a relative path that stays inside the '
+        "repository (no leading /, no . or .. part) at /files/0/target; regenerate it with "
+        "'benchsync manifest' in the benchmark repo"
+    ),
+    "case-colliding targets": (
+        "outputs/sync-manifest.json@<commit>:22:17: manifest-duplicate target "
+        "data/results/cpu/gpt2/short_20260128_001_short_input_leaderboard.json is claimed "
+        "twice (also /files/0, possibly differing in case); regenerate the manifest with "
+        "'benchsync manifest' in the benchmark repo"
+    ),
+    "case-colliding with the website": (
+        "outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json: target-unique "
+        "data/results/cpu/gpt2/short_20260128_001_short_input_leaderboard.json differs only "
+        "in case from the website's data/results/cpu/GPT2; rename one of them"
+    ),
+    "directory symlink in outputs/": (
+        "outputs/sync-manifest.json@<commit>:34:17: manifest-source lists "
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json, which goes "
+        "through the symbolic link outputs/cpu/gpt2/short_20260201_001 in the source at "
+        "<commit>; regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+    ),
+    "directory symlink in the website": (
+        "outputs/sync-manifest.json@<commit>:9:17: website-symlink data/results/cpu/gpt2 is "
+        "a symbolic link in the website; refusing to write "
+        "data/results/cpu/gpt2/short_20260128_001_short_input_leaderboard.json through it; "
+        "replace the link with a real directory"
+    ),
+    "duplicate keys": (
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:1:19: "
+        "json-duplicate-key key 'entry_id' appears more than once in this object; keep one"
+    ),
+    "invalid UTF-8": (
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:55:13: "
+        "json-encoding byte 0xff is not valid UTF-8; save the file as UTF-8"
+    ),
+    "look-alike model name": (
+        'benchsync apply: outputs/sync-manifest.json@<commit>:43:16: manifest-schema "gрt2" '
+        "is not an ASCII name (letters, digits, '.', '_', '-') at /files/2/model; regenerate "
+        "it with 'benchsync manifest' in the benchmark repo"
+    ),
+    "lying backend": (
+        "outputs/sync-manifest.json@<commit>:16:18: manifest-field claims backend 'cuda', "
+        "the path says 'cpu'; regenerate the manifest with 'benchsync manifest' in the "
+        "benchmark repo"
+    ),
+    "lying blob": (
+        "outputs/sync-manifest.json@<commit>:12:15: manifest-blob claims blob 000000000000 "
+        "for outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, the source at "
+        "<commit> has 5a10da94413a; regenerate the manifest with 'benchsync manifest' in the "
+        "benchmark repo"
+    ),
+    "lying entry_id": (
+        "outputs/sync-manifest.json@<commit>:15:19: manifest-field claims entry_id "
+        "00000000-0000-4000-8000-0000000000ff for "
+        "outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, the file has "
+        "792de2b3-e240-46b2-b4b3-91ece1c9fb08; regenerate the manifest with 'benchsync "
+        "manifest' in the benchmark repo"
+    ),
+    "lying format": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format "
+        '"benchsync-manifest/v0" is not one this benchsync reads (benchsync-manifest/v1, '
+        "benchsync-manifest/v2); use the same benchsync-hooks version on both sides"
+    ),
+    "lying hash": (
+        "outputs/sync-manifest.json@<commit>:10:17: manifest-hash claims sha256 "
+        "ffffffffffff… for outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, "
+        "the blob at <commit> has 28deb411c475…; the manifest is stale or tampered with; "
+        "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+    ),
+    "lying size": (
+        "outputs/sync-manifest.json@<commit>:11:15: manifest-size claims 12 bytes for "
+        "outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, the blob has "
+        "1948; regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+    ),
+    "one source twice": (
+        "outputs/sync-manifest.json@<commit>:60:17: manifest-duplicate lists "
+        "outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json twice (also "
+        "/files/0); regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+    ),
+    "other roots": (
+        "outputs/sync-manifest.json@<commit>:3:18: manifest-roots manifest roots results/ → "
+        "data/results/ differ from this website's outputs/ → data/results/; align "
+        "source_root/target_root in the two configurations"
+    ),
+    "source with ../": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:8:17: manifest-schema "
+        '"outputs/../../etc/passwd" is not a relative path that stays inside the repository '
+        "(no leading /, no . or .. part) at /files/0/source; regenerate it with 'benchsync "
+        "manifest' in the benchmark repo"
+    ),
+    "symlinked result in the source": (
+        "outputs/sync-manifest.json@<commit>:34:17: manifest-source lists "
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json, which is a "
+        "symbolic link; regenerate the manifest with 'benchsync manifest' in the benchmark "
+        "repo"
+    ),
+    "target elsewhere under the root": (
+        "outputs/sync-manifest.json@<commit>:9:17: manifest-target claims target "
+        "data/results/cpu/gpt2/x_20260128_001_short_input_leaderboard.json, the convention "
+        "gives data/results/cpu/gpt2/short_20260128_001_short_input_leaderboard.json; "
+        "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+    ),
+    "target into .github": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:9:17: manifest-schema "
+        '"data/results/../../.github/workflows/x… is not a relative path that stays inside '
+        "the repository (no leading /, no . or .. part) at /files/0/target; regenerate it "
+        "with 'benchsync manifest' in the benchmark repo"
+    ),
+    "truncated JSON": (
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:79:1: json-syntax "
+        "invalid JSON: Expecting ',' delimiter; fix the syntax there"
+    ),
+    "white space only": (
+        "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json: json-empty file "
+        "is empty; write the result object"
+    ),
+}
+
+
+def _exact(line: str) -> str:
+    """``line`` with the commit ids of this run's repositories as ``<commit>``."""
+    return re.sub(r"(?<=@)[0-9a-f]{7,40}\b|(?<=\bat )[0-9a-f]{7,40}\b", "<commit>", line)
+
+
 # Cases whose line does not yet say what to do; strict, so a fix of the message shows here.
 GAPS: dict[str, str] = {}  # case → why it is known to fail (none now)
 
@@ -280,6 +436,7 @@ def test_hostile_input_is_rejected_cleanly(
     hit = [line for line in lines if f" {text} " in line or f"{text} " in line]
     assert hit, (case, out, err)
     line = hit[0]
+    assert _exact(line) == EXACT[case]
     assert "outputs/" in line or "data/results" in line, line  # names the file
     assert any(
         w in line

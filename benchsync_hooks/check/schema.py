@@ -26,6 +26,12 @@ _PATTERN_NAMES = {
     r"^(\d+\.\d+\.\d+(\.\d+)?|N/A)$": "a version X.Y.Z, X.Y.Z.W or N/A",
     r"^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$": "a lower-case UUID",
     r"^[0-9a-f]{64}$": "64 lower-case hex digits",
+    r"^[0-9a-f]{40}$": "a git object id (40 lower-case hex digits)",
+    r"^[0-9a-f]{16}$": "16 lower-case hex digits",
+    r"^(?!/)(?!.*(^|/)\.\.?(/|$))[^\\\u0000]+$": (
+        "a relative path that stays inside the repository (no leading /, no . or .. part)"
+    ),
+    r"^[A-Za-z0-9][A-Za-z0-9._-]*$": "an ASCII name (letters, digits, '.', '_', '-')",
 }
 
 

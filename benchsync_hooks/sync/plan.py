@@ -24,6 +24,7 @@ from ..check.convention import Locate
 from ..check.jsondoc import JsonDoc
 from ..config import Config
 from ..errors import IntegrityError, UsageError
+from ..files import too_big
 from ..git import GitRepo
 from ..git.listing import Entry, Listing, entries_at, tree_listing
 from ..git.objects import read_blob, read_blobs
@@ -224,12 +225,9 @@ def _check_writes(
         progress(done, len(writes))
         item = claim.file
         data = blobs[claim.entry.blob]
-        if data is None:
-            rejected.append(
-                Rejected(
-                    item.source, "json-size", f"is over max_file_size ({config.max_file_size})"
-                )
-            )
+        if data is None:  # (the same words as the benchmark side's)
+            big = too_big(item.source, max(claim.entry.size, item.size), config.max_file_size)
+            rejected.append(Rejected(item.source, big.rule, big.message))
             continue
         if len(data) != item.size:
             integrity.append(

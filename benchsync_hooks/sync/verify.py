@@ -212,6 +212,16 @@ def _claim_problem(
     targets[folded] = index
     entry = listing.get(item.source)
     if entry is None:
+        steps = item.source.split("/")
+        for depth in range(1, len(steps)):
+            folder = listing.get("/".join(steps[:depth]))
+            if folder is not None and folder.is_symlink:
+                return _Bad(
+                    "source",
+                    "manifest-source",
+                    f"lists {item.source}, which goes through the symbolic link "
+                    f"{folder.path} in the source at {short}",
+                )
         return _Bad(
             "source",
             "manifest-source",
