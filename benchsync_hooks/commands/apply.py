@@ -161,13 +161,14 @@ def _website_report(options: ApplyOptions) -> tuple[Problem, ...]:
 def _refused(plan: Plan, options: ApplyOptions, stream: TextIO) -> int | None:
     """Print why nothing is written (false claims, rejected files), or None to go on."""
     if plan.integrity:
-        summary = f"manifest rejected: {len(plan.integrity)} false claims; nothing written"
+        claims = counted(len(plan.integrity), "false claim")
+        summary = f"manifest rejected: {claims}; nothing written"
         emit(plan.integrity, fmt="json" if options.json else None, out=stream, summary=summary)
         return EXIT_PROBLEMS
     if plan.rejected and not options.skip_invalid:
         problems = [Problem(r.source, r.line, r.column, r.rule, r.message) for r in plan.rejected]
         summary = (
-            f"{len({r.source for r in plan.rejected})} files rejected; nothing written "
+            f"{counted(len({r.source for r in plan.rejected}), 'file')} rejected; nothing written "
             "(--skip-invalid applies the rest)"
         )
         emit(problems, fmt="json" if options.json else None, out=stream, summary=summary)

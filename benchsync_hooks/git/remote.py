@@ -71,7 +71,9 @@ def default_branch(repo: GitRepo, url: str, shown: str) -> str:
     """The branch ``url``'s HEAD points at (``shown`` is the URL as it may be printed)."""
     status, out, err = repo.run("ls-remote", "--symref", "--", url, "HEAD")
     if status:
-        raise GitError(f"cannot reach {shown}: {last_line(err)}")
+        raise GitError(
+            f"cannot reach {shown}: {last_line(err)}; check --source and the access to it"
+        )
     match = re.search(r"^ref: refs/heads/(\S+)\tHEAD$", out.decode("utf-8", "replace"), re.M)
     if match is None:
         raise GitError(f"{shown} has no default branch; pass --ref")

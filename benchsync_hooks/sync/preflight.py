@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import PushError, UsageError
 from ..git import GitRepo
 from ..git.commit import commit_info, has_commit, operation_in_progress, worktree_holding
-from ..git.listing import status_lines
+from ..git.listing import ignored, status_lines
 from ..git.remote import fetch_branch_objects
 from ..git.repo import Background
 from .values import Plan
@@ -67,8 +67,10 @@ def ensure_writable(
                 f"{item.target} is a folder in the base ({plan.base_commit[:12]}); a result "
                 "file must go there: move or remove it in the website"
             )
+        rule = ignored(website, [item.target]).get(item.target)
+        why = f"git-ignored ({rule})" if rule else "not in git"
         raise UsageError(
-            f"{item.target} is in the work tree but not in git (git-ignored?); "
+            f"{item.target} is in the work tree but {why}; the sync would overwrite it: "
             "move it away, then run again"
         )
     planned = {i.target: i.sha256 for i in plan.writes}
