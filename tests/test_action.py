@@ -146,6 +146,16 @@ def test_metadata_pins_setup_python_and_keeps_inputs_out_of_shell_text() -> None
         assert spec["description"] and "default" in spec, name
 
 
+def test_readme_documents_every_input_and_output() -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    action = load(ROOT)
+    for name in [*action["inputs"], *action["outputs"]]:
+        assert f"`{name}`" in readme, name
+    shipped = [readme, *(p.read_text("utf-8") for p in (ROOT / "examples/github").glob("*.yml"))]
+    tags = {tag for text in shipped for tag in re.findall(r"/benchsync-hooks@(\S+)", text)}
+    assert len(tags) == 1, f"the README and the workflows name one release of the action: {tags}"
+
+
 def test_evaluator_refuses_what_it_does_not_know() -> None:
     context = {"inputs": {"a": "1"}, "github": {}, "runner": {}, "steps": {}}
     assert evaluate("x ${{ inputs.a }} y", context) == "x 1 y"
