@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -74,6 +75,22 @@ class ActionRun:
 
     def step(self, step_id: str) -> StepRun:
         return next(s for s in self.steps if s.id == step_id)
+
+
+def copy_action(repo: Path, target: Path) -> Path:
+    """The action as the runner downloads it: the repository's files (tracked, and new ones
+    not ignored), nothing built."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for rel in filter(None, listed.split("\0")):
+        if (repo / rel).is_file():
+            (target / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(repo / rel, target / rel)
+    return target
 
 
 def load(action_path: Path) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_runner import ActionRun, Job, evaluate, load, parse_outputs, run_action
+from action_runner import ActionRun, Job, copy_action, evaluate, load, parse_outputs, run_action
 from conftest import BRANCH, RUNS, BenchRepo, git, init_repo
 from fake_github import TOKEN, State, fake_github
 from packaging.requirements import Requirement
@@ -54,25 +53,9 @@ PYTHON = getattr(sys, "_base_executable", sys.executable)
 OFFLINE = {"PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": "/dev/null"}
 
 
-def _copy_action(target: Path) -> Path:
-    """The action as the runner downloads it: the repository's files, nothing built."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for rel in filter(None, listed.split("\0")):
-        source = ROOT / rel
-        if source.is_file():
-            (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / rel)
-    return target
-
-
 @pytest.fixture(scope="session")
 def action_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _copy_action(tmp_path_factory.mktemp("actions") / "benchsync-hooks")
+    return copy_action(ROOT, tmp_path_factory.mktemp("actions") / "benchsync-hooks")
 
 
 def _wheelhouse() -> dict[str, str]:
