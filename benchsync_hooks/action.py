@@ -20,6 +20,7 @@ import os
 import shlex
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,14 +154,17 @@ def _pip_version() -> tuple[int, ...]:
     return tuple(int(part) for part in release[:2] if part.isdigit())
 
 
-def install_commands(*, project: Path, venv: Path, python: str) -> tuple[list[str], list[str]]:
+def install_commands(
+    *, project: Path, venv: Path, python: str, pip_version: tuple[int, ...]
+) -> tuple[list[str], list[str]]:
     """Create ``venv`` afresh and install ``project`` (with the ``github`` extra) into it.
 
-    With a pip that can install into another environment (``--python``), the venv is
-    made without pip of its own (seconds saved); else the venv's bundled pip installs.
-    Byte-compiling is skipped: ``apply`` compiles only the modules it imports.
+    When ``python``'s pip (``pip_version``) can install into another environment
+    (``--python``), the venv is made without pip of its own (seconds saved); else the
+    venv's bundled pip installs. Byte-compiling is skipped: ``apply`` compiles only the
+    modules it imports.
     """
-    outer = _pip_version() >= PIP_PYTHON_OPTION
+    outer = pip_version >= PIP_PYTHON_OPTION
     create = [python, "-m", "venv", "--clear", *(["--without-pip"] if outer else []), str(venv)]
     target = str(venv / "bin" / "python")  # Linux and macOS runners
     pip = [python, "-m", "pip", "--python", target] if outer else [target, "-m", "pip"]
@@ -174,7 +178,9 @@ def install(*, project: Path, venv: Path) -> int:
     the build backend included."""
     constraints = str(project / "constraints.txt")
     env = {**os.environ, "PIP_CONSTRAINT": constraints, "PIP_BUILD_CONSTRAINT": constraints}
-    create, pip = install_commands(project=project, venv=venv, python=sys.executable)
+    create, pip = install_commands(
+        project=project, venv=venv, python=sys.executable, pip_version=_pip_version()
+    )
     for what, command in (("python -m venv", create), ("pip install", pip)):
         done = subprocess.run(command, env=env, check=False)
         if done.returncode:
@@ -245,8 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not venv:
                 raise InputError("BENCHSYNC_VENV is not set (action.yml sets it)")
             return install(project=Path(__file__).resolve().parents[1], venv=Path(venv))
-        temp = os.environ.get("RUNNER_TEMP") or os.environ.get("TMPDIR") or "/tmp"
-        return run(inputs, runner_temp=Path(temp))
+        return run(inputs, runner_temp=Path(os.environ.get("RUNNER_TEMP") or tempfile.gettempdir()))
     except InputError as exc:
         _error(str(exc))
         return EXIT_USAGE

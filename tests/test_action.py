@@ -30,7 +30,7 @@ else:
     import tomli as tomllib
 
 from benchsync_hooks import samples
-from benchsync_hooks.action import Inputs, benchsync_argv, read_inputs
+from benchsync_hooks.action import Inputs, benchsync_argv, install_commands, read_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
@@ -260,6 +260,44 @@ def test_a_bad_input_is_one_line_before_anything_is_installed(
     [line] = install.stderr.splitlines()
     assert line.startswith("::error title=benchsync::" + message)
     assert not (tmp_path / VENV).exists()
+
+
+@pytest.mark.parametrize(
+    ("pip_version", "create", "pip"),
+    [
+        (
+            (22, 3),
+            ["py", "-m", "venv", "--clear", "--without-pip", "V"],
+            ["py", "-m", "pip", "--python", "V/bin/python"],
+        ),
+        ((22, 2), ["py", "-m", "venv", "--clear", "V"], ["V/bin/python", "-m", "pip"]),
+        ((), ["py", "-m", "venv", "--clear", "V"], ["V/bin/python", "-m", "pip"]),
+    ],
+)
+def test_install_commands(
+    pip_version: tuple[int, ...], create: list[str], pip: list[str], tmp_path: Path
+) -> None:
+    """The runner's pip installs into a venv made without pip when it can (``--python``)."""
+    venv = tmp_path / "V"
+    made, install = install_commands(
+        project=tmp_path / "a b", venv=venv, python="py", pip_version=pip_version
+    )
+    assert made == [str(venv) if part == "V" else part for part in create]
+    assert install[: len(pip)] == [part.replace("V/", f"{venv}/") for part in pip]
+    assert install[len(pip)] == "install" and "--no-compile" in install
+    assert install[-1] == f"benchsync-hooks[github] @ {(tmp_path / 'a b').as_uri()}"
+    assert "%20" in install[-1]  # a space in the action's path stays inside one argument
+
+
+def test_action_py_needs_a_step_name() -> None:
+    done = subprocess.run(
+        [sys.executable, "-I", str(ROOT / "benchsync_hooks/action.py"), "publish"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("usage: action.py install | run")
 
 
 # --- the install step ----------------------------------------------------------------------
