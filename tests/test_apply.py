@@ -506,6 +506,7 @@ def test_github_outputs(
     assert values["changed"] == "true"
     assert values["files-new"] == "4" and values["files-updated"] == "0"
     assert values["branch"] == BRANCH
+    assert values["commit"] == pair.site_git("rev-parse", BRANCH).strip()
     assert values["pr-title"] == "[Auto] Sync Benchmark Results"
     assert Path(values["pr-body-path"]).is_file()
     assert "## Benchmark results sync" in summary.read_text()

