@@ -136,7 +136,11 @@ def test_readme_documents_every_input_and_output() -> None:
     for name in [*action["inputs"], *action["outputs"]]:
         assert f"`{name}`" in readme, name
     shipped = [readme, *(p.read_text("utf-8") for p in (ROOT / "examples/github").glob("*.yml"))]
-    tags = {tag for text in shipped for tag in re.findall(r"/benchsync-hooks@(\S+)", text)}
+    tags = {
+        tag
+        for text in shipped
+        for tag in re.findall(r"/benchsync-hooks@(v[0-9]+(?:\.[0-9]+)*)", text)
+    }
     assert len(tags) == 1, f"the README and the workflows name one release of the action: {tags}"
 
 
@@ -417,7 +421,7 @@ def test_sync_opens_updates_then_leaves_the_pull_request(scene: Scene) -> None:
         "pr-number": "1",
         "pr-url": "https://github.invalid/octo/site/pull/1",
         "pr-operation": "created",
-        "regressions": "",  # written by apply once regression alerts land
+        "regressions": "0",
     }
     assert f"benchsync apply --source={scene.bench.root} --push --open-pr" in scene.log
     [pull] = scene.state.open_pulls()
@@ -435,6 +439,23 @@ def test_sync_opens_updates_then_leaves_the_pull_request(scene: Scene) -> None:
     assert ran.code == 0, scene.log
     assert (ran.outputs["changed"], ran.outputs["pr-operation"]) == ("false", "none")
     assert len(scene.state.pulls) == 1
+
+
+def test_fail_on_regression_fails_the_step_after_the_pull_request(scene: Scene) -> None:
+    earlier = samples.Run("cpu", "gpt2", "short", "20260120", 1, "short_input")
+    later = samples.Run("cpu", "gpt2", "short", "20260128", 1, "short_input")
+    scene.bench.publish(earlier, metrics__ttft_ms=200.0)
+    (scene.site / "data/results/cpu/gpt2").mkdir(parents=True)
+    earlier_file = scene.bench.root / earlier.source
+    (scene.site / earlier.target).write_bytes(earlier_file.read_bytes())
+    scene.commit_site("the earlier run, already on the website")
+    scene.bench.publish(later, metrics__ttft_ms=260.0)  # TTFT +30%: a regression
+    ran = scene.run(**{"fail-on-regression": "true"})
+    assert ran.code == 1, scene.log
+    assert (ran.outputs["regressions"], ran.outputs["pr-operation"]) == ("1", "created")
+    [pull] = scene.state.open_pulls()
+    assert "performance-regression" in pull["label_names"]
+    assert pull["body"].startswith("**Performance:** 1 regression")
 
 
 def test_dry_run_writes_and_opens_nothing(scene: Scene) -> None:
