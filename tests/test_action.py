@@ -331,7 +331,8 @@ def _venv_facts(venv: Path) -> dict[str, Any]:
 
 
 def _version(root: Path) -> str:
-    found = re.search(r'^version = "(.+)"$', (root / "pyproject.toml").read_text("utf-8"), re.M)
+    text = (root / "benchsync_hooks" / "__init__.py").read_text("utf-8")
+    found = re.search(r'^__version__ = "(.+)"$', text, re.M)
     assert found
     return found.group(1)
 
