@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
+from ..apply_report import ApplyReport, emit_apply
 from ..config import Config, load_config
 from ..context import read_schema
 from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, RegressionsFound, UsageError
@@ -23,7 +24,7 @@ from ..git.commit import (
 from ..git.listing import status_lines
 from ..git.remote import check_remote_name, push, remote_branch
 from ..git.repo import Background
-from ..report import ApplyReport, Problem, counted, emit, emit_apply
+from ..report import Problem, counted, emit
 from ..sync import prbody
 from ..sync.plan import build_plan
 from ..sync.preflight import ensure_ours, ensure_writable

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
+from ..apply_report import change_text, number_text, verdict_line
 from ..config import Config
 from ..git import GitRepo
 from ..git.objects import read_blobs
-from ..report import Problem, change_text, counted, md_cell, number_text, verdict_line
+from ..report import Problem, counted, md_cell
 from .compare import by_folder, configuration, earlier_runs, parsed
 from .regressions import (
     NOT_COMPARABLE,

@@ -1,0 +1,205 @@
+"""What ``benchsync apply`` did, rendered: text, ``--json``, ``GITHUB_OUTPUT`` and the step
+summary from one :class:`ApplyReport` value, and the regression verdicts' words. (Split from
+:mod:`.report` so that the hooks never import what only ``apply`` prints.)"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
+
+from .report import Problem, counted, github_output, problem_json, step_summary
+
+if TYPE_CHECKING:
+    from .sync.regressions import Comparison, MetricChange, ResultVerdict
+
+
+def verdict_line(comparison: Comparison) -> str:
+    """``2 regressions, 5 improvements, 1 first run``: metrics beyond their threshold, and
+    results with no earlier run of their configuration."""
+    counts = (
+        (len(comparison.regressions), "regression"),
+        (len(comparison.improvements), "improvement"),
+        (len(comparison.first_runs), "first run"),
+    )
+    return ", ".join(counted(n, what) for n, what in counts)
+
+
+def change_text(change: MetricChange) -> str:
+    """``+30.0%``, ``−12.5%``, or the note (``baseline 0``) when there is no percentage."""
+    if change.change_pct is None:
+        return change.note
+    return f"{'+' if change.change_pct >= 0 else '−'}{abs(change.change_pct):.1f}%"
+
+
+def number_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.6g}"
+
+
+def changes_json(
+    changes: Iterable[tuple[ResultVerdict, MetricChange]],
+) -> list[dict[str, object]]:
+    """(result, metric change) pairs as JSON values (``--json``, GITHUB_OUTPUT)."""
+    return [
+        {
+            "result": result.target,
+            "metric": c.metric,
+            "direction": c.direction,
+            "threshold": c.threshold,
+            "before": c.before,
+            "after": c.after,
+            "change_pct": c.change_pct,
+            "note": c.note,
+            "baseline_run": result.baseline,
+        }
+        for result, c in changes
+    ]
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """What ``benchsync apply`` did, as plain values: every output is rendered from it."""
+
+    source: dict[str, str]
+    base: dict[str, str]
+    new: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: int
+    rejected: tuple[Problem, ...]
+    kept: int
+    branch: str | None
+    commit: str | None
+    changed: bool
+    dry_run: bool
+    no_commit: bool
+    pr_title: str
+    pr_labels: tuple[str, ...]
+    pr_body: str
+    pr_body_path: str | None
+    comparison: Comparison
+    pushed: bool = False
+    remote: str = ""
+    pr_number: int | None = None
+    pr_url: str | None = None
+    pr_operation: str | None = None
+    fail_on_regression: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """--fail-on-regression and a regression: exit 1 after everything is done."""
+        return self.fail_on_regression and bool(self.comparison.regressions)
+
+    def as_json(self) -> dict[str, object]:
+        pr: dict[str, object] = {
+            "title": self.pr_title,
+            "labels": list(self.pr_labels),
+            "body": self.pr_body,
+        }
+        if self.pr_operation is not None:
+            pr.update(number=self.pr_number, url=self.pr_url, operation=self.pr_operation)
+        comparison = self.comparison
+        return {
+            "ok": not self.failed,
+            "source": self.source,
+            "base": self.base,
+            "new": list(self.new),
+            "updated": list(self.updated),
+            "unchanged": self.unchanged,
+            "rejected": [problem_json(p) for p in self.rejected],
+            "kept": self.kept,
+            "branch": self.branch,
+            "commit": self.commit,
+            "changed": self.changed,
+            "dry_run": self.dry_run,
+            "pushed": self.pushed,
+            "pr": pr,
+            "pr_body_path": self.pr_body_path,
+            "verdict": verdict_line(comparison),
+            "regressions": changes_json(comparison.regressions),
+            "improvements": changes_json(comparison.improvements),
+            "first_runs": list(comparison.first_runs),
+        }
+
+    def text(self) -> str:
+        src = self.source
+        lines = [
+            f"source: {src['repo']} {src['ref']} @ {src['commit']}",
+            f"plan: {len(self.new)} new, {len(self.updated)} updated, {self.unchanged} "
+            f"unchanged, {len({p.path for p in self.rejected})} rejected; "
+            f"{self.kept} website files kept",
+        ]
+        lines += [f"  new      {t}" for t in self.new]
+        lines += [f"  updated  {t}" for t in self.updated]
+        lines += [f"  rejected {p.text()}" for p in self.rejected]
+        if self.comparison.results:
+            lines.append(f"performance: {verdict_line(self.comparison)}")
+            lines += [
+                f"  regression {r.target} {c.metric} {number_text(c.before)} → "
+                f"{number_text(c.after)} ({change_text(c)}, vs {r.baseline})"
+                for r, c in self.comparison.regressions
+            ]
+        if not (self.new or self.updated):
+            lines.append("nothing to sync")
+        elif self.dry_run:
+            lines.append(f"dry run: nothing written. Pull request '{self.pr_title}':\n")
+            lines.append(self.pr_body.rstrip("\n"))
+        elif self.no_commit:
+            lines.append(f"wrote {len(self.new) + len(self.updated)} files into the working tree")
+        elif self.changed:
+            lines.append(f"committed {str(self.commit)[:12]} on {self.branch} (checked out)")
+        else:
+            lines.append(
+                f"{self.branch} already holds these results at {str(self.commit)[:12]}; "
+                "no new commit"
+            )
+        if self.pr_body_path and not self.dry_run:
+            lines.append(f"pull request body: {self.pr_body_path}")
+        if self.pushed:
+            lines.append(f"pushed {self.branch} to {self.remote}")
+        if self.pr_operation == "none":
+            lines.append("pull request: nothing to change")
+        elif self.pr_operation:
+            lines.append(f"pull request #{self.pr_number} {self.pr_operation}: {self.pr_url}")
+        return "\n".join(lines) + "\n"
+
+    def outputs(self) -> dict[str, str]:
+        values = {
+            "changed": "true" if self.changed else "false",
+            "files-new": str(len(self.new)),
+            "files-updated": str(len(self.updated)),
+            "branch": self.branch or "",
+            "commit": self.commit or "",
+            "pr-title": self.pr_title,
+            "pr-labels": ",".join(self.pr_labels),
+            "pr-body-path": self.pr_body_path or "",
+            "regressions": str(len(self.comparison.regressions)),
+            "regressions-json": json.dumps(
+                changes_json(self.comparison.regressions), separators=(",", ":")
+            ),
+        }
+        if self.pr_operation is not None:
+            values["pr-number"] = str(self.pr_number or "")
+            values["pr-url"] = self.pr_url or ""
+            values["pr-operation"] = self.pr_operation
+        return values
+
+    def summary(self) -> str:
+        text = (
+            self.pr_body
+            if (self.new or self.updated)
+            else "### benchsync apply\n\nnothing to sync\n"
+        )
+        if self.pr_url:
+            text += f"\nPull request #{self.pr_number} ({self.pr_operation}): {self.pr_url}\n"
+        return text
+
+
+def emit_apply(report: ApplyReport, *, as_json: bool, out: TextIO) -> None:
+    """Print the result of ``apply`` (one JSON document, or text) and the Actions outputs."""
+    if as_json:
+        out.write(json.dumps(report.as_json(), indent=2) + "\n")
+    else:
+        out.write(report.text())
+    github_output(report.outputs())
+    step_summary(report.summary())
