@@ -110,6 +110,8 @@ def load(data: bytes | str, display: str) -> tuple[Manifest, ManifestText]:
     except RecursionError:
         raise _fail(display, "manifest-schema", "is nested too deeply to be a manifest") from None
     except ValueError as exc:
+        if "digits" in str(exc):  # (Python's limit on int conversion, CVE-2020-10735)
+            raise _fail(display, "manifest-schema", "holds a number of over 4,300 digits") from None
         raise _fail(display, "manifest-schema", f"is not a JSON document ({exc})") from None
     found = (
         ManifestText(display, b"", text=data)

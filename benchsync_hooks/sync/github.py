@@ -136,7 +136,7 @@ def _explain(what: str, status: int | None, exc: Exception) -> str:
     if status == 403:
         return (
             f"GitHub answered 403 while trying to {what}: the token lacks permission "
-            "(pull-requests: write, issues: write for labels)" + (f" — {detail}" if detail else "")
+            "(pull-requests: write, which covers labels too)" + (f" — {detail}" if detail else "")
         )
     if status is not None and status >= 500:
         return f"GitHub kept failing ({status}) while trying to {what}; run again later"
