@@ -48,7 +48,14 @@ def _target_blob(data: bytes) -> str:
         return blob_id(data)
 
 
-def _list_honestly(pair: Pair, rel: str, data: bytes, *, target: str) -> None:
+def _list_honestly(
+    pair: Pair,
+    rel: str,
+    data: bytes,
+    *,
+    target: str,
+    entry_id: str = "00000000-0000-4000-8000-0000000000aa",
+) -> None:
     """Add an entry for ``rel`` to the committed manifest with true claims about ``data``."""
     parts = rel.split("/")
     doc = pair.bench.manifest()
@@ -62,7 +69,7 @@ def _list_honestly(pair: Pair, rel: str, data: bytes, *, target: str) -> None:
             "blob": blob_id(data),
             "config_blob": blob_id(beside.read_bytes()) if beside.is_file() else None,
             "target_blob": _target_blob(data),
-            "entry_id": "00000000-0000-4000-8000-0000000000aa",
+            "entry_id": entry_id,
             "backend": parts[1],
             "model": parts[2],
             "run_id": parts[3],
@@ -561,3 +568,31 @@ def test_submodule_in_the_way_on_the_website(
     assert pair.snapshot() == before
     assert not any((pair.site / "data/results/cpu").iterdir())
     assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+def test_an_entry_id_the_manifest_hides_is_found_in_the_websites_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unchanged website file whose manifest entry claims another entry_id, and a new
+    result with the file's real one: the website's bytes decide, not the claim."""
+    pair = Pair(tmp_path, capsys)
+    monkeypatch.chdir(pair.site)
+    old, new = RUNS[0], RUNS[1]
+    pair.publish(old)
+    pair.seed_site(old)  # the same bytes: unchanged
+    taken = json.loads(pair.site_file(old).read_text())["entry_id"]
+    pair.tamper(lambda d: d["files"][0].update(entry_id="11111111-2222-4333-8444-555555555555"))
+    data = samples.dumps(samples.result(new, entry_id=taken)).encode()
+    pair.bench.write(new.source, data.decode())
+    pair.bench.stage()
+    pair.bench.commit("a result with an entry_id in use")
+    _list_honestly(pair, new.source, data, target=new.target, entry_id=taken)
+    before = pair.snapshot()
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, err) == (1, "")
+    assert out == (
+        f"{new.source}: entry-id-unique entry_id {taken} is already used by {old.target} on "
+        "the website; give this result a new entry_id (a new UUID)\n"
+        "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
+    )
+    assert pair.snapshot() == before

@@ -22,7 +22,6 @@ from ..check.convention import run_date
 from ..config import Config
 from ..git.listing import FILE_MODES, Listing
 from ..report import Problem
-from .hazards import Described
 from .verify import Claim, entry_problem
 
 
@@ -65,6 +64,8 @@ def sweep(text: str, *, listing: Listing, site: Listing, config: Config) -> Swep
     at, row, last = start, 0, ""
     for found in pattern.finditer(text, start, end):
         if found.start() != at:
+            if not text.startswith(",\n", found.start() - 2):
+                return None  # not a separator before this entry: not the rendered form
             gaps.append(Gap(row, at, found.start() - 2))  # (without its ",\n")
         at = found.end()
         source, target, size, blob, config_blob, target_blob, day = found.group(*captured)
@@ -223,10 +224,9 @@ class Sorted:
     writes: list[tuple[Claim, str | None]]  # (claim, the website's blob it replaces)
     unchanged: int
     kept: int  # website files no entry describes
-    described: Described
 
 
-def sort_entries(swept: Swept, *, listing: Listing, site: Listing) -> Sorted:
+def sort_entries(swept: Swept, *, listing: Listing) -> Sorted:
     """New and updated entries as claims, for a manifest whose every claim holds: a
     website file holding the source's bytes or their canonical form is unchanged."""
     rows = [(row, source) for row, source, _old in swept.chosen]
@@ -236,28 +236,4 @@ def sort_entries(swept: Swept, *, listing: Listing, site: Listing) -> Sorted:
             _rows(swept, rows), swept.chosen, strict=True
         )
     ]
-    updated = frozenset(claim.file.target for claim, old in writes if old is not None)
-    text = swept.text
-
-    def holders(entry_ids: set[str]) -> dict[str, set[str]]:
-        """The unchanged website files whose entry claims one of ``entry_ids``."""
-        found: dict[str, set[str]] = {}
-        for entry_id in entry_ids:
-            for target in _targets_claiming(text, entry_id):
-                if target in site and target not in updated:
-                    found.setdefault(entry_id, set()).add(target)
-        return found
-
-    described = Described(holders, swept.undescribed | updated)
-    return Sorted(writes, swept.rows - len(writes), len(swept.undescribed), described)
-
-
-def _targets_claiming(text: str, entry_id: str) -> Iterator[str]:
-    """The targets of the rendered entries that claim ``entry_id`` (a search in C)."""
-    needle = f'      "entry_id": "{entry_id}",\n'
-    key = '      "target": "'
-    at = text.find(needle)
-    while at >= 0:
-        start = text.rfind(key, 0, at) + len(key)
-        yield text[start : text.index('"', start)]
-        at = text.find(needle, at + len(needle))
+    return Sorted(writes, swept.rows - len(writes), len(swept.undescribed))

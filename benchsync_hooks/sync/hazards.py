@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from functools import partial
 
 from ..bench.reading import ManifestText
 from ..check.facts import facts_from_value
@@ -12,6 +12,7 @@ from ..config import Config
 from ..git import GitRepo
 from ..git.listing import Entry, files_containing, symlinks
 from ..git.objects import read_blobs
+from ..git.repo import Background
 from ..report import Problem
 from .values import PlannedFile, Rejected
 from .verify import Claim
@@ -76,30 +77,21 @@ def _folded(site: Mapping[str, Entry]) -> dict[str, str]:
     return folded
 
 
-@dataclass(frozen=True)
-class Described:
-    """What a manifest says of the website's files: the entry_ids of the files it
-    describes as unchanged (looked up by id), and the other files."""
-
-    holders: Callable[[set[str]], dict[str, set[str]]]  # entry_ids → files holding each
-    others: frozenset[str]  # website files whose entry_ids only their bytes tell
-
-
 def entry_id_clashes(
     writes: Iterable[PlannedFile],
     website: GitRepo,
     *,
     base_commit: str,
     site: Mapping[str, Entry],
-    described: Described,
     config: Config,
+    searched: tuple[frozenset[str], Background[list[str]]] | None = None,
 ) -> list[Rejected]:
     """Writes whose entry_id another website file (or another write) already uses.
 
-    The files the manifest describes as unchanged hold the entry_ids it claims for
-    them. The other website files are searched with ``git grep`` for the new ids, and
-    only the few that hold one are read, so the cost grows with what is written and
-    with the files no manifest entry describes, not with the website.
+    The website's own bytes decide, never a manifest's claims: ``git grep -F`` (git's
+    threaded search of the blobs at BASE, no checkout) finds the files holding any of the
+    new ids, and only those few are read. ``searched`` is such a search already started
+    (for the ids the manifest claims for the writes), used when it covers every new id.
     """
     items = list(writes)
     owners: dict[str, list[str]] = {}
@@ -108,17 +100,17 @@ def entry_id_clashes(
             owners.setdefault(entry_id, []).append(item.target)
     if not owners:
         return []
-    found = described.holders(set(owners))
+    if searched is not None and searched[0] >= owners.keys():
+        hits = searched[1].result()
+    else:
+        hits = files_containing(website, base_commit, [config.target_root], needles=owners)
     written = {item.target for item in items}
-    others = sorted(p for p in described.others if p not in written)
-    if others:
-        scope = others if len(others) <= _PATHSPECS else [config.target_root]
-        hits = files_containing(website, base_commit, scope, needles=owners)
-        blobs = {p: site[p].blob for p in hits if p in site and p not in written}
-        data = dict(read_blobs(website, set(blobs.values()), max_size=config.max_file_size))
-        for path, blob in blobs.items():
-            for entry_id in _entry_ids(data.get(blob)):
-                found.setdefault(entry_id, set()).add(path)
+    blobs = {p: site[p].blob for p in hits if p in site and p not in written}
+    data = dict(read_blobs(website, set(blobs.values()), max_size=config.max_file_size))
+    found: dict[str, set[str]] = {}
+    for path, blob in blobs.items():
+        for entry_id in _entry_ids(data.get(blob)):
+            found.setdefault(entry_id, set()).add(path)
     rejected = []
     for item in items:
         for entry_id in item.facts.entry_ids:
@@ -136,8 +128,17 @@ def entry_id_clashes(
     return rejected
 
 
-#: Up to this many files are searched by name; more, and the whole target root is.
-_PATHSPECS = 2_000
+def search_for_ids(
+    website: GitRepo, base_commit: str, *, root: str, entry_ids: Iterable[str]
+) -> tuple[frozenset[str], Background[list[str]]] | None:
+    """``git grep -F`` for these ids under ``root`` at BASE, started on a thread (git
+    searches on the other CPU while the new files are checked)."""
+    wanted = frozenset(i for i in entry_ids if i)
+    if not wanted:
+        return None
+    return wanted, Background(
+        partial(files_containing, website, base_commit, [root], needles=sorted(wanted))
+    )
 
 
 def _entry_ids(data: bytes | None) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ from ..git.objects import read_blob, read_blobs
 from ..git.repo import Background
 from ..report import Problem
 from .bulk import Sorted, Swept, false_claims, sort_entries, sweep
-from .hazards import Described, entry_id_clashes, website_hazards
+from .hazards import entry_id_clashes, search_for_ids, website_hazards
 from .source import Source
 from .values import Plan, PlannedFile, Rejected
 from .verify import REGENERATE, Claim, verify_structure
@@ -86,7 +86,7 @@ def build_plan(
     if swept is not None and swept.holds:
         found = (
             ManifestText(display, b"", text=swept.text),
-            sort_entries(swept, listing=listing, site=site),
+            sort_entries(swept, listing=listing),
         )
     elif swept is not None:
         problems = false_claims(
@@ -106,6 +106,12 @@ def build_plan(
         found = (text, _sort_claims(claims, site))
     text, entries = found
     writes, unchanged = entries.writes, entries.unchanged
+    searched = search_for_ids(  # the website's bytes, not the manifest, say who holds an id
+        website,
+        base_commit,
+        root=config.target_root,
+        entry_ids=(c.file.entry_id for c, _ in writes),
+    )
     hazards, rejected = website_hazards(writes, site, website, text=text)
     if hazards:
         return _replace(empty, integrity=tuple(hazards))
@@ -123,8 +129,8 @@ def build_plan(
         website,
         base_commit=base_commit,
         site=site,
-        described=entries.described,
         config=config,
+        searched=searched,
     )
     taken = {r.source for r in clashes}
     return Plan(
@@ -151,28 +157,16 @@ def _sort_claims(claims: list[Claim], site: Mapping[str, Entry]) -> Sorted:
     """The claims checked entry by entry, sorted as :func:`.bulk.sort_entries` does."""
     writes: list[tuple[Claim, str | None]] = []
     unchanged = 0
-    undescribed = set(site.keys())
-    known: dict[str, str] = {}  # website file → its entry_id, for the unchanged ones
     for claim in claims:
-        undescribed.discard(claim.file.target)
         found = site.get(claim.file.target)
         if found is None:
             writes.append((claim, None))
         elif found.blob in (claim.entry.blob, claim.file.target_blob):
             unchanged += 1  # the source's bytes or their canonical form
-            known[claim.file.target] = claim.file.entry_id
         else:
             writes.append((claim, found.blob))
-
-    def holders(entry_ids: set[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for path, entry_id in known.items():
-            if entry_id in entry_ids:
-                found.setdefault(entry_id, set()).add(path)
-        return found
-
-    others = frozenset(p for p in site if p not in known)
-    return Sorted(writes, unchanged, len(undescribed), Described(holders, others))
+    described = {c.file.target for c in claims}
+    return Sorted(writes, unchanged, sum(1 for path in site if path not in described))
 
 
 def _replace(plan: Plan, **changes: object) -> Plan:
