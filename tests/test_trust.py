@@ -188,6 +188,31 @@ def test_an_entry_id_already_on_the_website_is_rejected(
     assert pair.snapshot() == before
 
 
+def test_a_link_at_a_target_holding_the_same_bytes_is_no_result_file(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A website entry of mode 120000 whose blob is the source's bytes is a symbolic link,
+    not the result: it is refused, never counted as unchanged."""
+    run = RUNS[0]
+    pair.publish(run)
+    blob = pair.bench.git("rev-parse", f"HEAD:{run.source}").strip()
+    pair.site_git("fetch", "-q", str(pair.bench.root), "HEAD")  # (the blob, in the website)
+    pair.site_git("update-index", "--add", "--cacheinfo", f"120000,{blob},{run.target}")
+    pair.site_git("commit", "-q", "-m", "a link holding the result's bytes")
+    pair.site_git("checkout", "-q", "--", ".")
+    before = [pair.site_git(*a) for a in (["rev-parse", "HEAD"], ["status", "--porcelain"])]
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, err) == (1, "")
+    [line, summary] = out.splitlines()
+    assert line.endswith(
+        f": website-symlink {run.target} is a symbolic link in the website where the result "
+        "goes; remove the link (git rm) and run again"
+    )
+    assert summary == "manifest rejected: 1 false claim; nothing written"
+    after = [pair.site_git(*a) for a in (["rev-parse", "HEAD"], ["status", "--porcelain"])]
+    assert after == before and pair.site_git("branch", "--list", "benchsync/*") == ""
+
+
 def test_a_folder_differing_only_in_case_from_the_website_is_rejected(
     pair: Pair, capsys: pytest.CaptureFixture[str]
 ) -> None:

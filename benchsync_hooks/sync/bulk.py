@@ -93,7 +93,9 @@ def sweep(text: str, *, listing: Listing, site: Listing, config: Config) -> Swep
             chosen.append((row, source, None))
         else:
             undescribed.discard(target)
-            if not there.endswith(blob) and not there.endswith(target_blob):
+            if not there.startswith(_FILE_MODES) or (
+                not there.endswith(blob) and not there.endswith(target_blob)
+            ):  # (a link or a submodule holding those bytes is not the result file)
                 chosen.append((row, source, there.split()[2]))
         row += 1
     if at != end:
@@ -103,6 +105,8 @@ def sweep(text: str, *, listing: Listing, site: Listing, config: Config) -> Swep
     return Swept(text, row, tuple(gaps), tuple(failing), tuple(chosen), frozenset(undescribed))
 
 
+#: How git's listing starts the line of a regular file (of either mode).
+_FILE_MODES = ("100644 ", "100755 ")
 #: How git's listing starts a regular file's line.
 _FILE = "100644 blob "
 

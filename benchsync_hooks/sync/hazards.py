@@ -48,7 +48,10 @@ def website_hazards(
                         "target",
                         "website-symlink",
                         message=f"{prefix} is a symbolic link in the website; refusing to write "
-                        f"{target} through it; replace the link with a real directory",
+                        f"{target} through it; replace the link with a real directory"
+                        if prefix != target
+                        else f"{target} is a symbolic link in the website where the result "
+                        "goes; remove the link (git rm) and run again",
                     )
                 )
                 break

@@ -161,7 +161,7 @@ def _sort_claims(claims: list[Claim], site: Mapping[str, Entry]) -> Sorted:
         found = site.get(claim.file.target)
         if found is None:
             writes.append((claim, None))
-        elif found.blob in (claim.entry.blob, claim.file.target_blob):
+        elif found.is_file and found.blob in (claim.entry.blob, claim.file.target_blob):
             unchanged += 1  # the source's bytes or their canonical form
         else:
             writes.append((claim, found.blob))
