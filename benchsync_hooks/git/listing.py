@@ -94,7 +94,6 @@ def _decode(out: bytes) -> str:
 
 
 _INDEX_RECORD = re.compile(r"([0-7]{6}) ([0-9a-f]{40,64}) ([0-3])\t([^\0]*)\0")
-_TREE_RECORD = re.compile(r"([0-7]{6}) [a-z]+ ([0-9a-f]{40,64})(?: +([0-9]+|-))?\t([^\0]*)\0")
 
 
 def _index_records(out: str) -> Iterator[Entry]:
@@ -106,14 +105,6 @@ def _index_records(out: str) -> Iterator[Entry]:
         mode, oid, stage, path = found.groups()
         if stage == "0":
             yield make(Entry, (path, mode, oid, -1))
-
-
-def _tree_records(out: str) -> Iterator[Entry]:
-    """``ls-tree -z [-l]`` records: ``mode type id [size]\\tpath`` (as above)."""
-    make = tuple.__new__
-    for found in _TREE_RECORD.finditer(out):
-        mode, oid, size, path = found.groups()
-        yield make(Entry, (path, mode, oid, int(size) if size and size != "-" else -1))
 
 
 def index_listing(repo: GitRepo, prefix: str) -> dict[str, Entry]:
@@ -155,6 +146,11 @@ def long_listing(repo: GitRepo, commit: str, prefix: str, *, sizes: bool = False
     )
     if status:
         raise GitError(f"git ls-tree {commit} failed: {last_line(err)}")
+    return _long_layout(out)
+
+
+def _long_layout(out: bytes) -> Listing:
+    """``ls-tree -z [-l]`` records: ``mode type id [size]\\tpath``, one pattern in C."""
     return Listing({path: meta for meta, path in _TREE_META.findall(_decode(out))})
 
 
@@ -168,7 +164,7 @@ def entries_at(repo: GitRepo, commit: str, paths: Iterable[str]) -> dict[str, En
     )
     if status:
         raise GitError(f"git ls-tree {commit} failed: {last_line(err)}")
-    found = {e.path: e for e in _tree_records(_decode(out))}
+    found = _long_layout(out)
     return {path: found[path] for path in wanted if path in found}
 
 
