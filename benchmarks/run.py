@@ -324,6 +324,22 @@ def apply_case(day: Daily, benchsync: str, new: int) -> Case:
     )
 
 
+def git_floor(day: Daily) -> Case:
+    """The two reads of git objects every verifying apply makes, side by side on two CPUs:
+    the source tree listed with sizes (each result's size claim) and ``git grep`` of the
+    website's results at BASE (who holds an entry_id: the website's bytes decide)."""
+    listing = "git ls-tree -r -z -l --full-tree HEAD -- outputs > /dev/null"
+    search = "git grep -F -l -e 00000000-0000-4000-8000-000000000000 HEAD -- data/results"
+    script = f'(cd "$1" && {listing}) & (cd "$2" && {search} > /dev/null); wait'
+    return Case(
+        "git-floor",
+        ["sh", "-c", script, "floor", str(day.bench), str(day.site)],
+        day.site,
+        before=day.reset,
+        ok=(0, 1),  # grep exits 1: no file holds that id
+    )
+
+
 def expect_outputs(new: int) -> Callable[[str], None]:
     """Checks the action's outputs (the local runner prints them as JSON)."""
 
@@ -479,6 +495,7 @@ def manifest_rows(table: Table, top: Path, s: Settings, benchsync: str, scratch:
         [
             Case("manifest", [benchsync, "manifest"], big, change_one, (1,), written),
             Case("sha256", [sys.executable, "-c", hash_all, str(listing)], big),
+            Case("import-git", [str(Path(benchsync).parent / "python"), "-c", "import git"], big),
         ],
         s.runs,
         scratch,
@@ -489,6 +506,12 @@ def manifest_rows(table: Table, top: Path, s: Settings, benchsync: str, scratch:
         got["sha256"],
         "one sha256 pass",
         limit=0.8,
+    )
+    table.row(
+        "its floor: Python starts and imports GitPython (`python -c 'import git'`)",
+        got["import-git"],
+        got["sha256"],
+        "one sha256 pass",
     )
     table.info(
         f"`manifest`, {s.tracked:,} tracked, none in the index (first run)",
@@ -512,6 +535,8 @@ def apply_rows(
         cases.append(
             Case("naive", [sys.executable, str(NAIVE), str(day.bench)], day.site, day.reset)
         )
+    if "scaling" in groups:
+        cases.append(git_floor(days[sizes[-1]]))
     got = compare(cases, s.runs, scratch)
     if "apply" in groups:
         table.row(
@@ -545,6 +570,13 @@ def apply_rows(
                 limit=3 if last and total != smallest else None,
                 rss_limit=150 if last else None,
             )
+        table.row(
+            f"its floor at {sizes[-1]:,}: git lists the source with sizes while it searches "
+            "the website for an entry_id",
+            got["git-floor"],
+            base,
+            f"the {smallest:,} case",
+        )
 
 
 # --- main ----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import NamedTuple
 
 from .config import Config, find_root, load_config
@@ -19,12 +19,15 @@ class Context(NamedTuple):
 
     def rel(self, path: str) -> str | None:
         """``path`` relative to the root in POSIX form, or None when outside it."""
-        absolute = Path(os.path.abspath(path))
-        try:
-            relative = absolute.relative_to(self.root)
-        except ValueError:
+        absolute = os.path.abspath(path)
+        root = str(self.root)
+        if absolute == root:
+            return "."
+        prefix = root if root.endswith(os.sep) else root + os.sep
+        if not absolute.startswith(prefix):
             return None
-        return PurePosixPath(*relative.parts).as_posix()
+        relative = absolute[len(prefix) :]
+        return relative.replace(os.sep, "/") if os.sep != "/" else relative
 
     def schema_text_for(self, override: str | None) -> str:
         """The text of the schema in force ("" = the bundled one), read afresh every run."""

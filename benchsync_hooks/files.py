@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from .report import Problem
 
 
-def read_limited(path: Path, display: str, max_size: int) -> tuple[bytes | None, list[Problem]]:
-    """Read a file, refusing one over ``max_size`` bytes before reading it."""
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        return None, [Problem(display, 0, 0, "file-unreadable", f"cannot read: {exc.strerror}")]
-    if size > max_size:
-        return None, [too_big(display, size, max_size)]
+def read_limited(
+    path: str | os.PathLike[str], display: str, max_size: int
+) -> tuple[bytes | None, list[Problem]]:
+    """Read a file, refusing one over ``max_size`` bytes before reading it (one open, one
+    fstat: the size is that of the file opened, never of another one at the same name)."""
     try:
         with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_size:
+                return None, [too_big(display, size, max_size)]
             data = handle.read(max_size + 1)
     except OSError as exc:
         return None, [Problem(display, 0, 0, "file-unreadable", f"cannot read: {exc.strerror}")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 from functools import partial
 from pathlib import Path
@@ -17,6 +19,7 @@ from ..check.content import (
     run_config_from_bytes,
 )
 from ..check.convention import Locate
+from ..check.facts import RunConfig
 from ..check.jsondoc import JsonDoc
 from ..check.selection import selected
 from ..check.uniqueness import Placed, placed_at, uniqueness
@@ -28,14 +31,33 @@ from ..git.listing import ignored
 from ..report import Problem, emit
 
 
-def symlink_in_path(root: Path, rel: str) -> str | None:
-    """The first component of ``rel`` (below ``root``) that is a symbolic link."""
-    current = root
-    for part in Path(rel).parts:
-        current = current / part
-        if current.is_symlink():
-            return current.relative_to(root).as_posix()
-    return None
+class Links:
+    """Which path components below ``root`` are symbolic links, each folder asked once
+    (a run folder holds several results; one process, one commit's work tree)."""
+
+    __slots__ = ("_plain", "_root")
+
+    def __init__(self, root: Path) -> None:
+        self._root = str(root)
+        self._plain: set[str] = set()
+
+    def first_in(self, rel: str) -> str | None:
+        """The first component of ``rel`` that is a symbolic link, or None."""
+        end = -1
+        while True:
+            end = rel.find("/", end + 1)
+            part = rel if end < 0 else rel[:end]
+            if part not in self._plain:
+                try:
+                    linked = stat.S_ISLNK(os.lstat(f"{self._root}/{part}").st_mode)
+                except OSError:
+                    return None  # missing: the read below says so
+                if linked:
+                    return part
+                if end >= 0:
+                    self._plain.add(part)
+            if end < 0:
+                return None
 
 
 def ignored_problems(ctx: Context, repo: GitRepo, rels: list[str]) -> list[Problem]:
@@ -51,6 +73,18 @@ def ignored_problems(ctx: Context, repo: GitRepo, rels: list[str]) -> list[Probl
         )
         for rel, rule in sorted(found.items())
     ]
+
+
+def _run_config(root: str, cfg_path: str, max_size: int) -> RunConfig | None:
+    """The run's config.json when it is a regular file (a link is never followed)."""
+    try:
+        regular = stat.S_ISREG(os.lstat(f"{root}/{cfg_path}").st_mode)
+    except OSError:
+        return None
+    if not regular:
+        return None
+    cfg_bytes, _ = read_limited(f"{root}/{cfg_path}", cfg_path, max_size)
+    return run_config_from_bytes(cfg_path, cfg_bytes)
 
 
 def _positions(docs: dict[str, JsonDoc | None], rel: str) -> Locate | None:
@@ -71,6 +105,9 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
     focus: set[str] = set()
     checked: list[str] = []
     docs: dict[str, JsonDoc | None] = {}
+    links = Links(ctx.root)
+    configs: dict[str, RunConfig | None] = {}
+    root = str(ctx.root)
     count = 0
     for name in files:
         rel = ctx.rel(name)
@@ -82,7 +119,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         if not selected(rel, config):
             continue
         count += 1
-        link = symlink_in_path(ctx.root, rel)
+        link = links.first_in(rel)
         if link is not None:
             problems.append(
                 Problem(
@@ -96,17 +133,15 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             )
             continue
         checked.append(rel)
-        data, _unread = read_limited(ctx.root / rel, rel, config.max_file_size)
+        data, _unread = read_limited(f"{root}/{rel}", rel, config.max_file_size)
         doc = facts = None
         if data is not None:
             doc, facts = read_facts(data, rel, config)
             docs[rel] = doc
         cfg_path = config_path_for(rel)
-        cfg_file = ctx.root / cfg_path
-        run_config = None
-        if cfg_file.is_file() and not cfg_file.is_symlink():
-            cfg_bytes, _ = read_limited(cfg_file, cfg_path, config.max_file_size)
-            run_config = run_config_from_bytes(cfg_path, cfg_bytes)
+        if cfg_path not in configs:
+            configs[cfg_path] = _run_config(root, cfg_path, config.max_file_size)
+        run_config = configs[cfg_path]
         result, placement = check_placement(
             rel,
             facts,

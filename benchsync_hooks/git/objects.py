@@ -60,11 +60,19 @@ def _text(value: str | bytes) -> str:
 
 
 def store(repo: GitRepo, kind: str, data: bytes) -> str:
-    """Write an object into the repository's database; its id."""
+    """Write an object into the repository's database; its id.
+
+    gitdb's own loose-object writer (GitPython's object database, in this process:
+    compressed and hashed as it is written, then renamed into place), not one
+    ``git hash-object`` process per object as ``GitCmdObjectDB.store`` would start.
+    """
     from gitdb.base import IStream
+    from gitdb.db.loose import LooseObjectDB
 
     try:
-        stored = repo.handle.odb.store(IStream(kind.encode(), len(data), io.BytesIO(data)))
+        stored = LooseObjectDB.store(
+            repo.handle.odb, IStream(kind.encode(), len(data), io.BytesIO(data))
+        )
     except OSError as exc:
         raise GitError(f"cannot store an object in {repo.git_dir}: {exc.strerror}") from None
     return bytes(stored.binsha).hex()
