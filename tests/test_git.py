@@ -12,7 +12,13 @@ import pytest
 from conftest import RUNS, Pair, blob_id, git, init_repo, run_cli
 
 from benchsync_hooks.git import open_repo
-from benchsync_hooks.git.listing import Entry, index_listing, long_listing, tree_listing
+from benchsync_hooks.git.listing import (
+    Entry,
+    files_containing,
+    index_listing,
+    long_listing,
+    tree_listing,
+)
 from benchsync_hooks.git.objects import read_blobs, tree_with
 
 #: File names git stores as they are and a careless parser splits or unquotes.
@@ -211,6 +217,28 @@ def test_both_tree_listings_agree_on_plain_names(tmp_path: Path) -> None:
             slow = long_listing(repo, head, "outputs", sizes=sizes)
             assert len(fast) == 7
             assert {p: fast[p] for p in fast} == {p: slow[p] for p in slow}
-            assert fast.symlinks() == {"outputs/cpu/latest"}
+            assert {p for p in fast if fast[p].is_symlink} == {"outputs/cpu/latest"}
+    finally:
+        repo.close()
+
+
+def test_files_containing_takes_more_needles_than_a_command_line_holds(tmp_path: Path) -> None:
+    """A first sync of 100,000 results searches for 100,000 entry_ids: 3.7 MB of needles,
+    over Linux's 2 MB for a command line, so they go to git on stdin."""
+    root = init_repo(tmp_path / "site")
+    needles = [f"{n:08x}-0000-4000-8000-{n:012x}" for n in range(100_000)]
+    (root / "data").mkdir()
+    (root / "data" / "a.json").write_text(f'{{"entry_id": "{needles[77_777]}"}}\n')
+    (root / "data" / "b.json").write_text('{"entry_id": "none of them"}\n')
+    (root / "data" / "c.json").write_text('{"text": "\\u0041"}\n')
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "three files")
+    head = git(root, "rev-parse", "HEAD").strip()
+    repo = open_repo(root)
+    try:
+        assert sum(len(n) + 4 for n in needles) > 2 * 1024 * 1024
+        assert files_containing(repo, head, ["data"], needles=needles) == ["data/a.json"]
+        assert files_containing(repo, head, ["data"], needles=["\\u"]) == ["data/c.json"]
+        assert files_containing(repo, head, ["data"], needles=["", "a\nb"]) == []
     finally:
         repo.close()

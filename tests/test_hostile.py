@@ -596,3 +596,27 @@ def test_an_entry_id_the_manifest_hides_is_found_in_the_websites_bytes(
         "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
     )
     assert pair.snapshot() == before
+
+
+def test_an_entry_id_spelled_with_json_escapes_on_the_website_is_found(pair: Pair) -> None:
+    """A website file may write its entry_id with ``\\u`` escapes (the same string to a JSON
+    reader, other bytes to a byte search): a new result with that id is still refused."""
+    old, new = RUNS[0], RUNS[1]
+    taken = "abcdef01-2345-4678-89ab-cdef01234567"
+    pair.seed_site(old, entry_id=taken)
+    site_file = pair.site_file(old)
+    plain = site_file.read_text()
+    escaped = plain.replace(f'"{taken}"', '"\\u0061\\u0062' + taken[2:] + '"')
+    assert escaped != plain and json.loads(escaped)["entry_id"] == taken
+    site_file.write_text(escaped)
+    pair.site_git("commit", "-q", "-am", "an id spelled with escapes")
+    pair.publish(new, entry_id=taken)
+    before = pair.snapshot()
+    code, out, err = run_cli(pair.capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, err) == (1, "")
+    assert out == (
+        f"{new.source}: entry-id-unique entry_id {taken} is already used by {old.target} on "
+        "the website; give this result a new entry_id (a new UUID)\n"
+        "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
+    )
+    assert pair.snapshot() == before

@@ -12,6 +12,7 @@ answer is None and the planner reads the manifest entry by entry.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -103,6 +104,29 @@ def sweep(text: str, *, listing: Listing, site: Listing, config: Config) -> Swep
     if not row or len(gaps) > MAX_GAPS:
         return None
     return Swept(text, row, tuple(gaps), tuple(failing), tuple(chosen), frozenset(undescribed))
+
+
+#: What the website needs of a rendered entry to know whether it will be written.
+_TARGET_TO_ID = re.compile(
+    r'"target": "([^"\n]*)",\n[^\n]*\n[^\n]*\n      "blob": "([0-9a-f]{40})",\n'
+    r'[^\n]*\n      "target_blob": "([0-9a-f]{40})",\n      "entry_id": "([^"\n]*)"'
+)
+
+
+def likely_new_ids(text: str | None, *, site: Listing) -> list[str]:
+    """The entry_ids the manifest claims for the entries the website lacks or holds other
+    bytes for: needles for the search of who holds them, started before the sweep (a
+    guess, never a verdict: the planner searches again if the ids of what it writes are
+    not all among them)."""
+    if text is None:
+        return []
+    site_meta = site.meta
+    found = []
+    for target, blob, target_blob, entry_id in _TARGET_TO_ID.findall(text):
+        there = site_meta(target)
+        if there is None or not (there.endswith(blob) or there.endswith(target_blob)):
+            found.append(entry_id)
+    return found
 
 
 #: How git's listing starts the line of a regular file (of either mode).

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 
 from ..bench.reading import ManifestText
 from ..check.facts import facts_from_value
 from ..config import Config
 from ..git import GitRepo
-from ..git.listing import Entry, files_containing, symlinks
+from ..git.listing import Entry, files_containing
 from ..git.objects import read_blobs
 from ..git.repo import Background
 from ..report import Problem
@@ -29,18 +29,17 @@ def website_hazards(
     integrity failure; a path differing only in case from a website path is rejected."""
     if not writes:
         return [], []
-    links = symlinks(site)
-    folded = _folded(site)
+    folded = _folded(
+        site, {p.casefold() for claim, _old in writes for p in _prefixes(claim.file.target)}
+    )
     seen: dict[str, bool] = {}
     problems: list[Problem] = []
     rejected: list[Rejected] = []
     for claim, _old in writes:
         target = claim.file.target
-        parts = target.split("/")
-        for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
+        for prefix in _prefixes(target):
             if prefix not in seen:
-                seen[prefix] = prefix in links or os.path.islink(website.root / prefix)
+                seen[prefix] = _is_link(site.get(prefix)) or os.path.islink(website.root / prefix)
             if seen[prefix]:
                 problems.append(
                     text.problem(
@@ -69,15 +68,33 @@ def website_hazards(
     return problems, rejected
 
 
-def _folded(site: Mapping[str, Entry]) -> dict[str, str]:
-    """Every path and folder of the website by its case-folded form."""
-    folded = {path.casefold(): path for path in site}
+def _folded(site: Mapping[str, Entry], wanted: set[str]) -> dict[str, str]:
+    """The website's paths and folders whose case-folded form is in ``wanted`` (the
+    folded paths and folders of the writes), by that form."""
+    folded = {}
+    for path in site:
+        key = path.casefold()
+        if key in wanted:
+            folded[key] = path
     for folder in {path.rpartition("/")[0] for path in site}:
         parts = folder.split("/")
         for depth in range(1, len(parts) + 1):
             prefix = "/".join(parts[:depth])
-            folded.setdefault(prefix.casefold(), prefix)
+            key = prefix.casefold()
+            if key in wanted:
+                folded.setdefault(key, prefix)
     return folded
+
+
+def _is_link(entry: Entry | None) -> bool:
+    return entry is not None and entry.is_symlink
+
+
+def _prefixes(target: str) -> Iterator[str]:
+    """``a``, ``a/b``, ``a/b/c`` of ``a/b/c``."""
+    parts = target.split("/")
+    for depth in range(1, len(parts) + 1):
+        yield "/".join(parts[:depth])
 
 
 def entry_id_clashes(
@@ -106,7 +123,9 @@ def entry_id_clashes(
     if searched is not None and searched[0] >= owners.keys():
         hits = searched[1].result()
     else:
-        hits = files_containing(website, base_commit, [config.target_root], needles=owners)
+        hits = files_containing(
+            website, base_commit, [config.target_root], needles=_needles(owners)
+        )
     written = {item.target for item in items}
     blobs = {p: site[p].blob for p in hits if p in site and p not in written}
     data = dict(read_blobs(website, set(blobs.values()), max_size=config.max_file_size))
@@ -140,8 +159,14 @@ def search_for_ids(
     if not wanted:
         return None
     return wanted, Background(
-        partial(files_containing, website, base_commit, [root], needles=sorted(wanted))
+        partial(files_containing, website, base_commit, [root], needles=_needles(wanted))
     )
+
+
+def _needles(entry_ids: Iterable[str]) -> list[str]:
+    """What to search the website's bytes for: the ids, and ``\\u``, for a file may spell
+    an id with JSON escapes (``"\\u0061bc..."``): such files are read and parsed too."""
+    return [*entry_ids, "\\u"]
 
 
 def _entry_ids(data: bytes | None) -> tuple[str, ...]:

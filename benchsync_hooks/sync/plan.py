@@ -30,7 +30,7 @@ from ..git.listing import Entry, Listing, entries_at, tree_listing
 from ..git.objects import read_blob, read_blobs
 from ..git.repo import Background
 from ..report import Problem
-from .bulk import Sorted, Swept, false_claims, sort_entries, sweep
+from .bulk import Sorted, Swept, false_claims, likely_new_ids, sort_entries, sweep
 from .hazards import entry_id_clashes, search_for_ids, website_hazards
 from .source import Source
 from .values import Plan, PlannedFile, Rejected
@@ -78,9 +78,15 @@ def build_plan(
     ascii_text = data.decode("ascii") if data.isascii() else None
     if ascii_text is not None:
         data = b""
+    site = site_soon.result()
+    early = search_for_ids(  # while git still lists the source (ids claimed: a first guess)
+        website,
+        base_commit,
+        root=config.target_root,
+        entry_ids=likely_new_ids(ascii_text, site=site),
+    )
     listing = source_soon.result()
     listing.add(manifest_entry)
-    site = site_soon.result()
     swept = _swept(ascii_text, listing=listing, site=site, config=config)
     found: tuple[ManifestText, Sorted] | None = None
     if swept is not None and swept.holds:
@@ -106,11 +112,11 @@ def build_plan(
         found = (text, _sort_claims(claims, site))
     text, entries = found
     writes, unchanged = entries.writes, entries.unchanged
-    searched = search_for_ids(  # the website's bytes, not the manifest, say who holds an id
-        website,
-        base_commit,
-        root=config.target_root,
-        entry_ids=(c.file.entry_id for c, _ in writes),
+    claimed = {c.file.entry_id for c, _ in writes}
+    searched = (  # the website's bytes, not the manifest, say who holds an id
+        early
+        if early is not None and early[0] >= claimed
+        else search_for_ids(website, base_commit, root=config.target_root, entry_ids=claimed)
     )
     hazards, rejected = website_hazards(writes, site, website, text=text)
     if hazards:
