@@ -72,10 +72,12 @@ def by_folder(
 ) -> dict[str, list[tuple[str, Entry]]]:
     """The website files in each folder of ``targets`` (one pass over the listing)."""
     folders: dict[str, list[tuple[str, Entry]]] = {t.rpartition("/")[0]: [] for t in targets}
-    for path in website:  # (paths only: an entry is looked up for the folders wanted)
-        found = folders.get(path.rpartition("/")[0])
-        if found is not None:
-            found.append((path, website[path]))
+    starts = tuple(f"{folder}/" for folder in folders)
+    for path in website:  # (a prefix test in C; an entry only for the paths in those folders)
+        if path.startswith(starts):
+            found = folders.get(path.rpartition("/")[0])
+            if found is not None:
+                found.append((path, website[path]))
     return folders
 
 
