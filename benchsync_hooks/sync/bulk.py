@@ -122,7 +122,8 @@ def likely_new_ids(text: str | None, *, site: Listing) -> list[str]:
         return []
     site_meta = site.meta
     found = []
-    for target, blob, target_blob, entry_id in _TARGET_TO_ID.findall(text):
+    for match in _TARGET_TO_ID.finditer(text):  # (one match at a time: no list of them all)
+        target, blob, target_blob, entry_id = match.groups()
         there = site_meta(target)
         if there is None or not (there.endswith(blob) or there.endswith(target_blob)):
             found.append(entry_id)
