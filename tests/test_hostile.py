@@ -620,3 +620,31 @@ def test_an_entry_id_spelled_with_json_escapes_on_the_website_is_found(pair: Pai
         "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
     )
     assert pair.snapshot() == before
+
+
+def test_an_entry_id_kept_by_a_rejected_update_is_still_taken(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An update that would free an entry_id (its file on the website holds X, its new
+    content Y) is itself refused (Y is taken): the website keeps X in that file, so a new
+    result with X is refused too, also with --skip-invalid (no duplicate is committed)."""
+    updated, new = RUNS[0], RUNS[1]
+    other = samples.Run("cpu", "gpt2", "short", "20260101", 1, "short_input")
+    x = "aaaaaaaa-0000-4000-8000-000000000001"
+    y = "bbbbbbbb-0000-4000-8000-000000000002"
+    pair.seed_site(updated, entry_id=x)
+    pair.seed_site(other, entry_id=y)
+    pair.bench.add_run(updated, entry_id=y)
+    pair.publish(new, entry_id=x)
+    before = pair.snapshot()
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--skip-invalid")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:4] == [
+        "plan: 0 new, 0 updated, 0 unchanged, 2 rejected; 1 website files kept",
+        f"  rejected {updated.source}: entry-id-unique entry_id {y} is already used by "
+        f"{other.target} on the website; give this result a new entry_id (a new UUID)",
+        f"  rejected {new.source}: entry-id-unique entry_id {x} is already used by "
+        f"{updated.target} on the website; give this result a new entry_id (a new UUID)",
+    ]
+    assert pair.snapshot() == before
+    assert pair.site_git("branch", "--list", BRANCH) == ""

@@ -126,13 +126,31 @@ def entry_id_clashes(
         hits = files_containing(
             website, base_commit, [config.target_root], needles=_needles(owners)
         )
-    written = {item.target for item in items}
-    blobs = {p: site[p].blob for p in hits if p in site and p not in written}
-    data = dict(read_blobs(website, set(blobs.values()), max_size=config.max_file_size))
+    # A website file being rewritten no longer holds its ids, unless its rewrite is refused
+    # here too: then it keeps them, and the writes they clash with are refused in turn.
+    in_site = [p for p in hits if p in site]
     found: dict[str, set[str]] = {}
-    for path, blob in blobs.items():
-        for entry_id in _entry_ids(data.get(blob)):
-            found.setdefault(entry_id, set()).add(path)
+    read: set[str] = set()
+    refused: set[str] = set()  # sources
+    while True:
+        written = {item.target for item in items if item.source not in refused}
+        fresh = {p: site[p].blob for p in in_site if p not in written and p not in read}
+        data = dict(read_blobs(website, set(fresh.values()), max_size=config.max_file_size))
+        for path, blob in fresh.items():
+            for entry_id in _entry_ids(data.get(blob)):
+                found.setdefault(entry_id, set()).add(path)
+        read.update(fresh)
+        rejected = _taken(items, owners, found)
+        now = {r.source for r in rejected}
+        if now == refused:
+            return rejected
+        refused = now
+
+
+def _taken(
+    items: list[PlannedFile], owners: dict[str, list[str]], found: dict[str, set[str]]
+) -> list[Rejected]:
+    """The writes one of whose entry_ids a website file in ``found`` or another write holds."""
     rejected = []
     for item in items:
         for entry_id in item.facts.entry_ids:
