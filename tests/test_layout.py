@@ -309,3 +309,14 @@ def test_uniqueness_against_every_result_in_the_index(
     code, out, _ = run_cli(capsys, "check")
     assert code == 1, case
     assert f"{_at(bench, RUN.source, '/entry_id')}: entry-id-unique" in out, out
+
+
+def test_a_file_named_twice_is_checked_once(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same file under two names (relative, ./, absolute) is one file: not two
+    sharing one entry_id and one target."""
+    bench.add_run(RUN)
+    names = (RUN.source, f"./{RUN.source}", str(bench.root / RUN.source))
+    assert run_cli(capsys, "layout", *names)[:2] == (0, "")
+

@@ -109,6 +109,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
     configs: dict[str, RunConfig | None] = {}
     root = str(ctx.root)
     count = 0
+    named: set[str] = set()
     for name in files:
         rel = ctx.rel(name)
         if rel is None:
@@ -116,8 +117,9 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
                 Problem(name, 0, 0, "layout-outside-repo", f"is outside the repository {ctx.root}")
             )
             continue
-        if not selected(rel, config):
-            continue
+        if rel in named or not selected(rel, config):
+            continue  # (a file named twice is one file, not two sharing their entry_id)
+        named.add(rel)
         count += 1
         link = links.first_in(rel)
         if link is not None:
