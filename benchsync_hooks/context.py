@@ -25,7 +25,7 @@ class Context(NamedTuple):
             return "."
         prefix = root if root.endswith(os.sep) else root + os.sep
         if not absolute.startswith(prefix):
-            return None
+            return _rel_through_link(absolute, root)
         relative = absolute[len(prefix) :]
         return relative.replace(os.sep, "/") if os.sep != "/" else relative
 
@@ -40,6 +40,29 @@ class Context(NamedTuple):
     @property
     def schema_text(self) -> str:
         return self.schema_text_for(None)
+
+
+def _rel_through_link(absolute: str, root: str) -> str | None:
+    """``absolute`` relative to ``root`` when one of its folders is the root reached by
+    another name (a link above it: macOS's /tmp is /private/tmp; another case where the
+    file system ignores it); None when none is. The shortest such folder is taken, so
+    every component below the root is still looked at for links."""
+    try:
+        here = os.stat(root)
+    except OSError:
+        return None
+    if not here.st_ino:  # (a file system without inode numbers: no way to tell)
+        return None
+    parts = absolute.split(os.sep)
+    for depth in range(1, len(parts) + 1):
+        folder = os.sep.join(parts[:depth]) if depth > 1 else parts[0] + os.sep  # / or C:\
+        try:
+            found = os.stat(folder)
+        except OSError:
+            continue
+        if (found.st_dev, found.st_ino) == (here.st_dev, here.st_ino):
+            return "/".join(parts[depth:]) or "."
+    return None
 
 
 def read_schema(path: Path, shown: str) -> str:

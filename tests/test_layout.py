@@ -320,3 +320,22 @@ def test_a_file_named_twice_is_checked_once(
     names = (RUN.source, f"./{RUN.source}", str(bench.root / RUN.source))
     assert run_cli(capsys, "layout", *names)[:2] == (0, "")
 
+
+def test_a_repository_reached_through_a_linked_folder(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], tmp_path: os.PathLike[str]
+) -> None:
+    """A result named by an absolute path through a link above the repository (macOS's
+    /tmp is /private/tmp; a shell's $PWD keeps the link) is inside it; a link below the
+    repository's root is still refused."""
+    bench.add_run(RUN)
+    link = os.path.join(tmp_path, "linked")
+    os.symlink(bench.root, link)
+    assert run_cli(capsys, "layout", os.path.join(link, RUN.source))[:2] == (0, "")
+    os.symlink(bench.root / "outputs/cpu", bench.root / "outputs/cpu-link")
+    through = os.path.join(link, RUN.source.replace("/cpu/", "/cpu-link/"))
+    code, out, _ = run_cli(capsys, "layout", through)
+    assert (code, out.splitlines()[0]) == (
+        1,
+        f"{RUN.source.replace('/cpu/', '/cpu-link/')}: layout-symlink outputs/cpu-link is a "
+        "symbolic link; results must be regular files inside the repository",
+    )
