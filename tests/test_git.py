@@ -19,7 +19,7 @@ from benchsync_hooks.git.listing import (
     long_listing,
     tree_listing,
 )
-from benchsync_hooks.git.objects import read_blobs, tree_with
+from benchsync_hooks.git.objects import read_blobs, store, tree_with
 
 #: File names git stores as they are and a careless parser splits or unquotes.
 ODD_NAMES = [
@@ -242,3 +242,48 @@ def test_files_containing_takes_more_needles_than_a_command_line_holds(tmp_path:
         assert files_containing(repo, head, ["data"], needles=["", "a\nb"]) == []
     finally:
         repo.close()
+
+
+def test_store_leaves_an_object_already_there_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An object already in the database is not written again: as with git, its file may
+    belong to another user of a shared repository (no chmod of it, which fails there)."""
+    root = init_repo(tmp_path / "r")
+    data = b'{"entry_id": "there already"}\n'
+    (root / "f").write_bytes(data)
+    oid = git(root, "hash-object", "-w", "f").strip()
+
+    import gitdb.db.loose
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted")  # another user's file
+
+    monkeypatch.setattr(gitdb.db.loose, "chmod", refused)
+    monkeypatch.setattr(gitdb.db.loose.time, "sleep", lambda _s: None)  # (its retries)
+    repo = open_repo(root)
+    try:
+        assert store(repo, "blob", data) == oid
+    finally:
+        repo.close()
+    assert git(root, "cat-file", "blob", oid) == data.decode()
+
+
+def test_store_keeps_a_shared_repositorys_folder_modes(tmp_path: Path) -> None:
+    """In a repository shared with a group (``core.sharedRepository``), the folders new
+    objects go in are as git makes them: writable by the group, as the objects folder is."""
+    root = init_repo(tmp_path / "r")
+    git(root, "config", "core.sharedRepository", "group")
+    objects = root / ".git" / "objects"
+    objects.chmod(0o2775)
+    old = os.umask(0o022)
+    try:
+        repo = open_repo(root)
+        try:
+            oid = store(repo, "blob", b"shared\n")
+        finally:
+            repo.close()
+    finally:
+        os.umask(old)
+    assert oid == blob_id(b"shared\n")
+    assert oct((objects / oid[:2]).stat().st_mode & 0o7777) == oct(0o2775)

@@ -3,9 +3,12 @@ object database."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 
 from ..errors import GitError
@@ -65,17 +68,40 @@ def store(repo: GitRepo, kind: str, data: bytes) -> str:
     gitdb's own loose-object writer (GitPython's object database, in this process:
     compressed and hashed as it is written, then renamed into place), not one
     ``git hash-object`` process per object as ``GitCmdObjectDB.store`` would start.
+    As git does, an object already there is left alone (only its time is freshened: its
+    file may be another user's, in a shared repository), and a new folder of objects
+    gets the objects folder's mode (``core.sharedRepository``: writable by the group).
     """
     from gitdb.base import IStream
     from gitdb.db.loose import LooseObjectDB
 
+    odb = repo.handle.odb
+    oid = hashlib.sha1(b"%s %d\0" % (kind.encode(), len(data)) + data).hexdigest()
+    path = odb.db_path(odb.object_path(oid))
     try:
-        stored = LooseObjectDB.store(
-            repo.handle.odb, IStream(kind.encode(), len(data), io.BytesIO(data))
-        )
+        if os.path.isfile(path):
+            with contextlib.suppress(OSError):
+                os.utime(path)  # (kept from a prune, as git's own write would)
+            return oid
+        _fan_out(odb.db_path(""), oid[:2])
+        stored = LooseObjectDB.store(odb, IStream(kind.encode(), len(data), io.BytesIO(data)))
     except OSError as exc:
-        raise GitError(f"cannot store an object in {repo.git_dir}: {exc.strerror}") from None
+        raise GitError(f"cannot store an object in {repo.git_dir}: {exc.strerror or exc}") from None
     return bytes(stored.binsha).hex()
+
+
+def _fan_out(objects: str, name: str) -> None:
+    """Make the folder ``objects/<name>`` with the mode of ``objects`` (git's own shared
+    modes: a group-writable, set-group-id folder where the repository is shared)."""
+    folder = os.path.join(objects, name)
+    if os.path.isdir(folder):
+        return
+    mode = stat.S_IMODE(os.stat(objects).st_mode)
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        return
+    os.chmod(folder, mode)
 
 
 #: One entry of a tree object as stored: (mode, name, raw object id), all bytes.
