@@ -648,3 +648,36 @@ def test_an_entry_id_kept_by_a_rejected_update_is_still_taken(
     ]
     assert pair.snapshot() == before
     assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+def test_an_entry_id_spelled_with_another_json_escape_on_the_website_is_found(
+    pair: Pair,
+) -> None:
+    """With a schema that lets an entry_id hold a ``/`` (and arrays allowed), a website
+    file may spell it ``\\/``: any escape hides an id from a byte search, not only ``\\u``."""
+    schema = json.loads(
+        (Path(samples.__file__).parent / "schemas/leaderboard-v1.json").read_text("utf-8")
+    )
+    del schema["definitions"]["result"]["properties"]["entry_id"]["pattern"]
+    for root in (pair.site, pair.bench.root):
+        (root / "schema.json").write_text(json.dumps(schema))
+        (root / ".benchsync.toml").write_text(
+            'schema = "schema.json"\ndisable = ["layout-single-result"]\n'
+        )
+    old, new = RUNS[0], RUNS[1]
+    held = json.dumps(samples.result(old, entry_id="run/7"), indent=2)
+    pair.site_file(old).parent.mkdir(parents=True)
+    pair.site_file(old).write_text(held.replace('"run/7"', '"run\\/7"'))
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "an id spelled with \\/")
+    pair.bench.write(new.source, [samples.result(new), samples.result(new, entry_id="run/7")])
+    pair.publish()
+    before = pair.snapshot()
+    code, out, err = run_cli(pair.capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, err) == (1, "")
+    assert out == (
+        f"{new.source}: entry-id-unique entry_id run/7 is already used by {old.target} on "
+        "the website; give this result a new entry_id (a new UUID)\n"
+        "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
+    )
+    assert pair.snapshot() == before

@@ -182,9 +182,10 @@ def search_for_ids(
 
 
 def _needles(entry_ids: Iterable[str]) -> list[str]:
-    """What to search the website's bytes for: the ids, and ``\\u``, for a file may spell
-    an id with JSON escapes (``"\\u0061bc..."``): such files are read and parsed too."""
-    return [*entry_ids, "\\u"]
+    """What to search the website's bytes for: the ids, and a backslash, for a file may
+    spell an id with JSON escapes (``"\\u0061bc..."``, ``"run\\/7"``, any of them): such
+    files are read and parsed too."""
+    return [*entry_ids, "\\"]
 
 
 def _entry_ids(data: bytes | None) -> tuple[str, ...]:
