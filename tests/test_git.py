@@ -240,6 +240,7 @@ def test_files_containing_takes_more_needles_than_a_command_line_holds(tmp_path:
         assert files_containing(repo, head, ["data"], needles=needles) == ["data/a.json"]
         assert files_containing(repo, head, ["data"], needles=["\\u"]) == ["data/c.json"]
         assert files_containing(repo, head, ["data"], needles=["", "a\nb"]) == []
+        assert files_containing(repo, head, ["data"], needles=["a\0b", "none"]) == ["data/b.json"]
     finally:
         repo.close()
 

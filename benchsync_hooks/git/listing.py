@@ -199,8 +199,10 @@ def files_containing(
 ) -> list[str]:
     """Which of ``paths`` (files or folders) in ``commit`` hold any of ``needles`` in their
     bytes (``git grep -F``: git's own threaded search, no checkout). The needles go in on
-    stdin, one per line: a first sync of 100,000 results is no command line too long."""
-    wanted = sorted({n for n in needles if n and "\n" not in n})
+    stdin, one per line: a first sync of 100,000 results is no command line too long.
+    A needle with a line break or a NUL byte (which ``-f`` refuses) is left out: JSON
+    spells those characters with escapes, so a byte search never finds them anyway."""
+    wanted = sorted({n for n in needles if n and "\n" not in n and "\0" not in n})
     if not wanted:
         return []
     status, out, err = repo.run(
