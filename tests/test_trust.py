@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -307,3 +309,43 @@ def test_a_hostile_manifest_is_one_line(
     commit = pair.bench.git("rev-parse", "--short", "HEAD").strip()
     assert (out, err) == ("", f"benchsync apply: outputs/sync-manifest.json@{commit}{expected}\n")
     assert pair.snapshot() == before
+
+
+def test_a_case_clash_with_the_website_is_found_in_every_process(pair: Pair) -> None:
+    """The website already holds data/results/CPU/tiny and data/results/cpu/Tiny: a new
+    result under cpu/Tiny is refused by every process, not only when Python's string
+    hashing happens to list the folder CPU before cpu."""
+    pair.seed_site(
+        samples.Run("CPU", "tiny", "short", "20260118", 1, "short_input"),
+        samples.Run("cpu", "Tiny", "short", "20260121", 1, "short_input"),
+    )
+    run = samples.Run("cpu", "Tiny", "short", "20260128", 1, "short_input")
+    pair.publish(run)
+    verdicts = set()
+    for seed in range(8):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "benchsync_hooks",
+                "apply",
+                "--source",
+                str(pair.bench.root),
+                "--dry-run",
+            ],
+            cwd=pair.site,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        verdicts.add((proc.returncode, proc.stdout, proc.stderr))
+    assert verdicts == {
+        (
+            1,
+            f"{run.source}: target-unique {run.target} differs only in case from the "
+            "website's data/results/CPU; rename one of them\n"
+            "1 file rejected; nothing written (--skip-invalid applies the rest)\n",
+            "",
+        )
+    }

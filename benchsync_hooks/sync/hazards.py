@@ -54,13 +54,13 @@ def website_hazards(
                     )
                 )
                 break
-            existing = folded.get(prefix.casefold())
-            if existing is not None and existing != prefix:
+            others = folded.get(prefix.casefold(), set()) - {prefix}
+            if others:  # (every spelling the website has, in no order: the first named)
                 rejected.append(
                     Rejected(
                         claim.file.source,
                         "target-unique",
-                        f"{target} differs only in case from the website's {existing}; "
+                        f"{target} differs only in case from the website's {min(others)}; "
                         "rename one of them",
                     )
                 )
@@ -68,21 +68,23 @@ def website_hazards(
     return problems, rejected
 
 
-def _folded(site: Mapping[str, Entry], wanted: set[str]) -> dict[str, str]:
-    """The website's paths and folders whose case-folded form is in ``wanted`` (the
-    folded paths and folders of the writes), by that form."""
-    folded = {}
+def _folded(site: Mapping[str, Entry], wanted: set[str]) -> dict[str, set[str]]:
+    """Every spelling of the website's paths and folders whose case-folded form is in
+    ``wanted`` (the folded paths and folders of the writes), by that form. All of them:
+    a website may hold two already (``CPU/`` and ``cpu/``), and keeping one of those,
+    picked in a set's order, made the verdict depend on the process's string hashing."""
+    folded: dict[str, set[str]] = {}
     for path in site:
         key = path.casefold()
         if key in wanted:
-            folded[key] = path
+            folded.setdefault(key, set()).add(path)
     for folder in {path.rpartition("/")[0] for path in site}:
         parts = folder.split("/")
         for depth in range(1, len(parts) + 1):
             prefix = "/".join(parts[:depth])
             key = prefix.casefold()
             if key in wanted:
-                folded.setdefault(key, prefix)
+                folded.setdefault(key, set()).add(prefix)
     return folded
 
 
