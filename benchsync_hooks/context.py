@@ -44,25 +44,26 @@ class Context(NamedTuple):
 
 def _rel_through_link(absolute: str, root: str) -> str | None:
     """``absolute`` relative to ``root`` when one of its folders is the root reached by
-    another name (a link above it: macOS's /tmp is /private/tmp; another case where the
-    file system ignores it); None when none is. The shortest such folder is taken, so
-    every component below the root is still looked at for links."""
-    try:
-        here = os.stat(root)
-    except OSError:
-        return None
-    if not here.st_ino:  # (a file system without inode numbers: no way to tell)
-        return None
+    another name (a link above it: macOS's /tmp is /private/tmp; a shell's $PWD; another
+    case on a file system that ignores it); None when none is. The shortest such folder
+    is taken, so every component below the root is still looked at for links."""
     parts = absolute.split(os.sep)
     for depth in range(1, len(parts) + 1):
         folder = os.sep.join(parts[:depth]) if depth > 1 else parts[0] + os.sep  # / or C:\
-        try:
-            found = os.stat(folder)
-        except OSError:
-            continue
-        if (found.st_dev, found.st_ino) == (here.st_dev, here.st_ino):
+        if _is_root(folder, root):
             return "/".join(parts[depth:]) or "."
     return None
+
+
+def _is_root(folder: str, root: str) -> bool:
+    """Whether ``folder`` is the folder ``root`` (asked only of a path the plain prefix
+    test put outside: a few stat calls, never for the usual relative names)."""
+    try:
+        here, found = os.stat(root), os.stat(folder)
+    except OSError:
+        return False
+    # (a file system without inode numbers cannot tell: never the root)
+    return bool(here.st_ino) and (found.st_dev, found.st_ino) == (here.st_dev, here.st_ino)
 
 
 def read_schema(path: Path, shown: str) -> str:
