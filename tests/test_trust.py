@@ -349,3 +349,38 @@ def test_a_case_clash_with_the_website_is_found_in_every_process(pair: Pair) -> 
             "",
         )
     }
+
+
+def test_a_sha256_website_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plans compare SHA-1 blob ids and objects are written as SHA-1 loose objects: a
+    website with SHA-256 object ids is refused in one line, before any object lands in
+    its database (a SHA-1 named file there is garbage to ``git fsck``)."""
+    pair = Pair(tmp_path, capsys)
+    site = tmp_path / "site256"
+    site.mkdir()
+    git(site, "init", "-q", "-b", "main", "--object-format=sha256")
+    git(
+        site,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@t.invalid",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "init",
+    )
+    pair.publish(*RUNS)
+    monkeypatch.chdir(site)
+    before = git(site, "count-objects", "-v")
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, out) == (2, "")
+    assert err == (
+        "benchsync apply: the website uses SHA-256 object ids (extensions.objectFormat); "
+        "benchsync works with SHA-1 repositories: sync into a SHA-1 clone\n"
+    )
+    assert git(site, "count-objects", "-v") == before
+    assert "garbage" not in git(site, "fsck")

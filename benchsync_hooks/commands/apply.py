@@ -117,6 +117,12 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     if options.push:
         check_remote_name(options.remote)
     website = open_repo(Path(options.website))
+    if website.object_format() != "sha1":  # (plans compare and objects are written as SHA-1)
+        raise UsageError(
+            f"the website uses {website.object_format().upper().replace('SHA', 'SHA-')} "
+            "object ids (extensions.objectFormat); benchsync works with SHA-1 repositories: "
+            "sync into a SHA-1 clone"
+        )
     config = load_config(website.root)
     branch = options.branch or config.branch
     check_branch_name(website, branch)

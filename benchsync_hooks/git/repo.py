@@ -73,6 +73,17 @@ class GitRepo:
         status, out, _err = self.run(*args)
         return out.decode("utf-8", "surrogateescape").strip() if status == 0 else ""
 
+    def object_format(self) -> str:
+        """The repository's object ids: ``sha1`` (git's default) or ``sha256``
+        (``extensions.objectFormat``, read from its config file, no process)."""
+        try:
+            value = self._repo.config_reader("repository").get_value(
+                "extensions", "objectformat", "sha1"
+            )
+        except Exception:  # an unreadable config: git itself says so on the next command
+            return "sha1"
+        return str(value).lower()
+
     def close(self) -> None:
         """End GitPython's persistent ``cat-file`` processes."""
         self._repo.close()
