@@ -5,10 +5,10 @@ text) and runs this file twice:
 
 - ``python3 -I .../benchsync_hooks/action.py install`` with the runner's Python: checks
   the inputs (one line for a bad one, before anything is installed), then makes a fresh
-  virtual environment with the dependencies ``constraints.txt`` locks (by hash, through
-  the uv ``constraints-uv.txt`` locks) and the action's own checkout on its path.
-  Standard library only, and run by path with ``-I``, so that neither the package's
-  folders nor the user's ``PYTHONPATH`` shadow a module.
+  virtual environment: the uv that ``constraints-uv.txt`` locks installs the wheels that
+  ``constraints.txt`` locks, each checked against its hash, and the action's own
+  checkout goes on its path. Standard library only, and run by path with ``-I``, so that
+  neither the package's folders nor the user's ``PYTHONPATH`` shadow a module.
 - ``$VENV/bin/python -I -m benchsync_hooks.action run`` inside that environment: checks
   the inputs again and runs ``benchsync apply`` (or ``check``) in this process, so that
   ``apply`` writes the step outputs and the step summary itself.
