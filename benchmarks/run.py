@@ -352,42 +352,68 @@ def expect_outputs(new: int) -> Callable[[str], None]:
 
 
 def action_cases(top: Path, day: Daily, new: int) -> list[Case]:
-    """The action's steps as the runner runs them (tests/action_runner.py: install from a
-    copy of this checkout into a fresh venv, then apply), and the same done the plain way
-    (``python -m venv`` with pip, ``pip install DIR[github]``, ``benchsync apply``)."""
+    """The action's steps as the runner runs them (tests/action_runner.py) in a job's first
+    use: the action's folder as downloaded (no ``__pycache__``), an empty runner temp and
+    empty pip and uv caches, wheels from the package index (pip's configuration files of
+    this machine left out, as a runner has none). ``action``: install, then ``apply``;
+    ``install``: the install step alone; ``install-local``: the same from a local folder of
+    the locked wheels instead of the index (what a wheel cache would give). ``plain``: the
+    way without the action (``python -m venv`` with pip, ``pip install DIR[github]``,
+    ``benchsync apply``)."""
     action = copy_action(PROJECT, top / "action" / "benchsync-hooks")
     temp = top / "runner-temp"
-    temp.mkdir()
+    wheels = top / "wheels"
+    note("downloading the locked wheels (for install-local)")
+    locks = ["-r", str(PROJECT / "constraints.txt"), "-r", str(PROJECT / "constraints-uv.txt")]
+    download = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--require-hashes"]
+    subprocess.run([*download, "--only-binary", ":all:", "-d", str(wheels), *locks], check=True)
     inputs = [f"source={day.bench}", f"working-directory={day.site.name}"]
     plain_venv = top / "plain-venv"
+    venv_python = temp / "benchsync-action" / "bin" / "python"
 
     def fresh() -> None:
-        """The website as yesterday, the action's folder as downloaded (nothing built)."""
+        """The website as yesterday, the action's folder as downloaded, a new job's temp."""
         day.reset()
-        for built in (action / "build", action / "benchsync_hooks.egg-info"):
-            shutil.rmtree(built, ignore_errors=True)
+        for compiled in list(action.rglob("__pycache__")):
+            shutil.rmtree(compiled)
+        shutil.rmtree(temp, ignore_errors=True)
+        temp.mkdir()
+
+    def runner(*extra: str, local: bool = False) -> list[str]:
+        where = (
+            [
+                "PIP_NO_INDEX=1",
+                f"PIP_FIND_LINKS={wheels}",
+                "UV_OFFLINE=1",
+                f"UV_FIND_LINKS={wheels}",
+            ]
+            if local
+            else []
+        )
+        return [
+            *("env", "-u", "PIP_FIND_LINKS", "PIP_CONFIG_FILE=/dev/null"),
+            *(f"PIP_CACHE_DIR={temp / 'pip-cache'}", *where),
+            *(sys.executable, str(RUNNER), str(action), str(day.site.parent), str(temp)),
+            *(BASE_PYTHON, *extra, *inputs, "push=false", "open-pr=false"),
+        ]
+
+    def installed_venv(stdout: str) -> None:
+        if not venv_python.exists() or json.loads(stdout.splitlines()[-1])["changed"]:
+            raise SystemExit(f"the install step: no venv at {venv_python}, or apply ran")
 
     plain = (
         '"$1" -m venv --clear "$2" && "$2/bin/python" -m pip install -q '
         '--disable-pip-version-check "$3[github]" && "$2/bin/benchsync" apply --source "$4" --json'
     )
     return [
+        Case("action", runner(), day.site, before=fresh, verify=expect_outputs(new)),
+        Case("install", runner("--skip=benchsync"), day.site, fresh, verify=installed_venv),
         Case(
-            "action",
-            [
-                sys.executable,
-                str(RUNNER),
-                str(action),
-                str(day.site.parent),
-                str(temp),
-                BASE_PYTHON,
-                *inputs,
-                "push=false",
-                "open-pr=false",
-            ],
+            "install-local",
+            runner("--skip=benchsync", local=True),
             day.site,
-            before=fresh,
-            verify=expect_outputs(new),
+            fresh,
+            verify=installed_venv,
         ),
         Case(
             "plain",
@@ -550,12 +576,15 @@ def apply_rows(
         bare = got[f"apply-{s.tracked}"]
         where = f"{s.new} new at {s.tracked:,}"
         table.row(f"action: install + `apply`, {where}", got["action"], bare, "bare `apply`")
+        table.row("action's install step alone", got["install"], bare, "bare `apply`")
+        table.row(
+            "action's install step, wheels from a local folder",
+            got["install-local"],
+            bare,
+            "bare `apply`",
+        )
         table.row(
             f"plain venv + pip install + `apply`, {where}", got["plain"], bare, "bare `apply`"
-        )
-        table.info(
-            "action's install step alone (median difference)",
-            f"{ms(got['action'].median - bare.median)} ms",
         )
     if "scaling" in groups:
         smallest = sizes[0]

@@ -4,10 +4,11 @@
 text) and runs this file twice:
 
 - ``python3 -I .../benchsync_hooks/action.py install`` with the runner's Python: checks
-  the inputs (one line for a bad one, before anything is installed), then installs the
-  action's own checkout into a fresh virtual environment. Standard library only, and run
-  by path with ``-I``, so that neither the package's folders nor the user's ``PYTHONPATH``
-  shadow a module.
+  the inputs (one line for a bad one, before anything is installed), then makes a fresh
+  virtual environment: the uv that ``constraints-uv.txt`` locks installs the wheels that
+  ``constraints.txt`` locks, each checked against its hash, and the action's own
+  checkout goes on its path. Standard library only, and run by path with ``-I``, so that
+  neither the package's folders nor the user's ``PYTHONPATH`` shadow a module.
 - ``$VENV/bin/python -I -m benchsync_hooks.action run`` inside that environment: checks
   the inputs again and runs ``benchsync apply`` (or ``check``) in this process, so that
   ``apply`` writes the step outputs and the step summary itself.
@@ -16,8 +17,10 @@ text) and runs this file twice:
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,8 +32,24 @@ MODES = ("sync", "check", "check-website")
 #: the spellings GitHub's own ``core.getBooleanInput`` accepts
 BOOLEANS = dict.fromkeys(("true", "True", "TRUE"), True)
 BOOLEANS.update(dict.fromkeys(("false", "False", "FALSE"), False))
-#: pip ≥ 22.3 installs into another interpreter's environment (``pip --python``)
-PIP_PYTHON_OPTION = (22, 3)
+#: the lock files at the action's root: benchsync's dependencies, and the uv installing them
+LOCK = "constraints.txt"
+UV_LOCK = "constraints-uv.txt"
+#: the venv's path file that puts the action's checkout on ``sys.path``
+PTH = "benchsync-action.pth"
+#: uv settings (environment variables, by prefix) the install passes on to uv
+UV_PASSED = (
+    "UV_INDEX",  # UV_INDEX, UV_INDEX_URL, UV_INDEX_STRATEGY, UV_INDEX_<NAME>_USERNAME ...
+    "UV_DEFAULT_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_FIND_LINKS",
+    "UV_OFFLINE",
+    "UV_HTTP_TIMEOUT",
+    "UV_NATIVE_TLS",
+    "UV_SYSTEM_CERTS",
+    "UV_INSECURE_HOST",
+    "UV_KEYRING_PROVIDER",
+)
 WEBSITE_REPORT = "benchsync-website-check.json"
 EXIT_USAGE = 2
 #: the true/false inputs, by their field names in :class:`Inputs` (``-`` for ``_`` in YAML)
@@ -143,53 +162,82 @@ def benchsync_argv(inputs: Inputs, *, website_report: Path | None = None) -> lis
 # --- install: the runner's Python, standard library only ----------------------------------
 
 
-def _pip_version() -> tuple[int, ...]:
-    """This interpreter's pip version, or () when it has none."""
-    from importlib import metadata
-
-    try:
-        release = metadata.version("pip").split(".")
-    except metadata.PackageNotFoundError:
-        return ()
-    return tuple(int(part) for part in release[:2] if part.isdigit())
+def uv_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` for uv: of its own settings, only where packages come from (an index, a
+    mirror, a folder of wheels) and how to reach it; the others (a cache, a link mode,
+    overrides) are the install's to decide."""
+    return {
+        name: value
+        for name, value in env.items()
+        if not name.startswith("UV_") or name.startswith(UV_PASSED)
+    }
 
 
 def install_commands(
-    *, project: Path, venv: Path, python: str, pip_version: tuple[int, ...]
-) -> tuple[list[str], list[str]]:
-    """Create ``venv`` afresh and install ``project`` (with the ``github`` extra) into it.
+    *, project: Path, venv: Path, work: Path, python: str, pip: str
+) -> list[tuple[str, list[str]]]:
+    """The install, each command with the name its error line gives it.
 
-    When ``python``'s pip (``pip_version``) can install into another environment
-    (``--python``), the venv is made without pip of its own (seconds saved); else the
-    venv's bundled pip installs. Byte-compiling is skipped: ``apply`` compiles only the
-    modules it imports.
+    ``pip`` (an interpreter with pip) installs uv as ``constraints-uv.txt`` pins it into
+    ``work``; uv makes ``venv`` from ``python`` (no pip in it) and installs exactly what
+    ``constraints.txt`` locks. Both check every file against the lock's sha256 and take
+    wheels only (building an sdist would run code no hash covers). uv's cache is
+    ``work/cache``: new for this install, as uv does not check its cache against hashes.
     """
-    outer = pip_version >= PIP_PYTHON_OPTION
-    create = [python, "-m", "venv", "--clear", *(["--without-pip"] if outer else []), str(venv)]
-    target = str(venv / "bin" / "python")  # Linux and macOS runners
-    pip = [python, "-m", "pip", "--python", target] if outer else [target, "-m", "pip"]
-    requirement = f"benchsync-hooks[github] @ {project.resolve().as_uri()}"
-    options = ["--quiet", "--no-input", "--disable-pip-version-check", "--no-compile"]
-    return create, [*pip, "install", *options, requirement]
+    uv = str(work / "uv" / "bin" / "uv")  # Linux and macOS runners
+    settings = ["--quiet", "--no-config", "--cache-dir", str(work / "cache")]
+    checked = ["--require-hashes", "--only-binary", ":all:"]
+    return [
+        (
+            "pip install uv",
+            [
+                *(pip, "-m", "pip", "install", "--quiet", "--no-input"),
+                *("--disable-pip-version-check", "--no-deps", "--no-compile", *checked),
+                *("--target", str(work / "uv"), "-r", str(project / UV_LOCK)),
+            ],
+        ),
+        ("uv venv", [uv, "venv", *settings, "--clear", "--python", python, str(venv)]),
+        (
+            "uv pip install",
+            [
+                *(uv, "pip", "install", *settings, *checked),
+                *("--python", str(venv / "bin" / "python"), "-r", str(project / LOCK)),
+            ],
+        ),
+    ]
 
 
 def install(*, project: Path, venv: Path) -> int:
-    """Run :func:`install_commands` with ``constraints.txt`` pinning every distribution,
-    the build backend included."""
-    constraints = str(project / "constraints.txt")
-    env = {**os.environ, "PIP_CONSTRAINT": constraints, "PIP_BUILD_CONSTRAINT": constraints}
-    create, pip = install_commands(
-        project=project, venv=venv, python=sys.executable, pip_version=_pip_version()
+    """Run :func:`install_commands` in a folder of its own (removed after), then put the
+    action's checkout on the venv's path (a ``.pth`` file: nothing to build)."""
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{venv.name}-install-", dir=venv.parent))
+    env = uv_environment(os.environ)
+    env.setdefault("PIP_ROOT_USER_ACTION", "ignore")  # pip installs into `work` only
+    try:
+        pip, prepare = sys.executable, []
+        if importlib.util.find_spec("pip") is None:  # a bare system Python: a venv's pip
+            pip = str(work / "pip" / "bin" / "python")
+            prepare = [("python -m venv", [sys.executable, "-m", "venv", str(work / "pip")])]
+        commands = prepare + install_commands(
+            project=project, venv=venv, work=work, python=sys.executable, pip=pip
+        )
+        for what, command in commands:
+            done = subprocess.run(command, env=env, check=False)
+            if done.returncode:
+                _error(
+                    f"installing benchsync from {project} failed: {what} exited "
+                    f"{done.returncode} (its lines are above)"
+                )
+                return done.returncode
+        [site] = venv.glob("lib/python*/site-packages")
+        (site / PTH).write_text(f"{project}\n", encoding="utf-8")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(
+        f"benchsync installed into {venv} (from {project}; each dependency checked "
+        f"against its sha256 in {LOCK})"
     )
-    for what, command in (("python -m venv", create), ("pip install", pip)):
-        done = subprocess.run(command, env=env, check=False)
-        if done.returncode:
-            _error(
-                f"installing benchsync from {project} failed: {what} exited "
-                f"{done.returncode} (its lines are above)"
-            )
-            return done.returncode
-    print(f"benchsync installed into {venv} (from {project})")
     return 0
 
 

@@ -13,7 +13,8 @@ are then evaluated from the steps' outputs as declared.
 would set up (its ``python-path`` output).
 
 As a program (used by ``make bench``): ``action_runner.py ACTION WORKSPACE TEMP PYTHON
-[NAME=VALUE…]`` runs the action with those inputs and prints its outputs as JSON.
+[--skip=STEP_ID…] [NAME=VALUE…]`` runs the action with those inputs (but the steps named)
+and prints its outputs as JSON.
 """
 
 from __future__ import annotations
@@ -225,9 +226,11 @@ def _run_step(
 
 
 def main(argv: list[str]) -> int:
-    action, workspace, temp, python, *pairs = argv
+    action, workspace, temp, python, *rest = argv
     job = Job(Path(action), Path(workspace), Path(temp), python)
-    ran = run_action(job, dict(pair.split("=", 1) for pair in pairs))
+    skip = frozenset(arg.removeprefix("--skip=") for arg in rest if arg.startswith("--skip="))
+    pairs = [arg for arg in rest if not arg.startswith("--skip=")]
+    ran = run_action(job, dict(pair.split("=", 1) for pair in pairs), skip=skip)
     for step in ran.steps:
         sys.stderr.write(step.stdout + step.stderr)
     print(json.dumps(ran.outputs))

@@ -1,18 +1,22 @@
 """The GitHub Action: action.yml's steps run as the runner runs them (tests/action_runner.py),
 against real repositories, a bare remote and the local fake GitHub API.
 
-The install step runs for real, offline: pip installs the action's checkout and the wheels
-of constraints.txt that ``make test`` downloads into .tools/wheelhouse (PIP_NO_INDEX, no
-configuration files). It runs once per test worker; the other tests link that environment
-into their own runner temp and run the steps after it, as a job's second use would.
+The install step runs for real, offline: pip installs the uv of constraints-uv.txt and uv
+the dependencies of constraints.txt, from the wheels that ``make test`` downloads into
+.tools/wheelhouse (PIP_NO_INDEX and UV_OFFLINE, no configuration files), each checked
+against its hash. It runs once per test worker; the other tests link that environment into
+their own runner temp and run the steps after it, as a job's second use would.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,15 @@ else:
     import tomli as tomllib
 
 from benchsync_hooks import samples
-from benchsync_hooks.action import Inputs, benchsync_argv, install_commands, read_inputs
+from benchsync_hooks.action import (
+    LOCK,
+    UV_LOCK,
+    Inputs,
+    benchsync_argv,
+    install_commands,
+    read_inputs,
+    uv_environment,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
@@ -51,7 +63,8 @@ OUTPUTS = {
 }
 #: what actions/setup-python would put there: this test environment's base interpreter
 PYTHON = getattr(sys, "_base_executable", sys.executable)
-OFFLINE = {"PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": "/dev/null"}
+OFFLINE = {"PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": "/dev/null", "UV_OFFLINE": "1"}
+SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 @pytest.fixture(scope="session")
@@ -59,10 +72,12 @@ def action_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_action(ROOT, tmp_path_factory.mktemp("actions") / "benchsync-hooks")
 
 
-def _wheelhouse() -> dict[str, str]:
+def _wheelhouse(folder: Path = WHEELHOUSE) -> dict[str, str]:
+    """The install's environment: no index, the wheels in ``folder`` (as a mirror or a
+    restored cache would offer them)."""
     if not (WHEELHOUSE / ".complete").is_file():
         pytest.skip("no .tools/wheelhouse (make test downloads the pinned wheels)")
-    return {**OFFLINE, "PIP_FIND_LINKS": str(WHEELHOUSE)}
+    return {**OFFLINE, "PIP_FIND_LINKS": str(folder), "UV_FIND_LINKS": str(folder)}
 
 
 @pytest.fixture(scope="session")
@@ -152,36 +167,45 @@ def test_evaluator_refuses_what_it_does_not_know() -> None:
     assert parse_outputs("a=1\nb<<EOF\nx\ny\nEOF\nc=z=2\n") == {"a": "1", "b": "x\ny", "c": "z=2"}
 
 
-def test_constraints_are_within_pyproject_bounds() -> None:
+def test_the_lock_pins_and_hashes_every_dependency_within_pyproject_bounds() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
     project = pyproject["project"]
     pinned: dict[str, list[str]] = {}
-    for pin in _constraints():
+    for pin, hashes in _locked(LOCK):
         [spec] = pin.specifier
         assert spec.operator == "==", f"{pin} is not an exact pin"
+        assert hashes, f"{pin} has no --hash: the install would refuse it"
         pinned.setdefault(canonicalize_name(pin.name), []).append(spec.version)
-    for line in [
-        *project["dependencies"],
-        *project["optional-dependencies"]["github"],
-        *pyproject["build-system"]["requires"],
-    ]:
+    for line in [*project["dependencies"], *project["optional-dependencies"]["github"]]:
         requirement = Requirement(line)
         versions = pinned.get(canonicalize_name(requirement.name))
-        assert versions, f"{requirement.name} is not pinned in constraints.txt"
+        assert versions, f"{requirement.name} is not pinned in {LOCK}"
         for version in versions:
             assert requirement.specifier.contains(version), f"{version} breaks {line}"
+    [(uv, hashes)] = _locked(UV_LOCK)
+    assert uv.name == "uv" and next(iter(uv.specifier)).operator == "==" and hashes
 
 
-def _constraints() -> list[Requirement]:
-    lines = (ROOT / "constraints.txt").read_text("utf-8").splitlines()
-    return [Requirement(text) for text in (t.split("#", 1)[0].strip() for t in lines) if text]
+def _locked(name: str, root: Path = ROOT) -> list[tuple[Requirement, list[str]]]:
+    """Each requirement of a lock file with its sha256 hashes (pip's requirements format,
+    a ``\\`` at a line's end continues it)."""
+    text = (root / name).read_text("utf-8").replace("\\\n", " ")
+    entries = []
+    for line in text.splitlines():
+        spec, *options = line.split("#", 1)[0].split(" --")
+        if not spec.strip():
+            continue
+        hashes = [option.strip().removeprefix("hash=") for option in options]
+        assert all(SHA256.fullmatch(h) for h in hashes), f"{name}: {line}"
+        entries.append((Requirement(spec), hashes))
+    return entries
 
 
 def _pins() -> dict[str, str]:
     """The version constraints.txt pins for each distribution on this interpreter."""
     return {
         canonicalize_name(pin.name): next(iter(pin.specifier)).version
-        for pin in _constraints()
+        for pin, _hashes in _locked(LOCK)
         if pin.marker is None or pin.marker.evaluate()
     }
 
@@ -266,31 +290,48 @@ def test_a_bad_input_is_one_line_before_anything_is_installed(
     assert not (tmp_path / VENV).exists()
 
 
-@pytest.mark.parametrize(
-    ("pip_version", "create", "pip"),
-    [
-        (
-            (22, 3),
-            ["py", "-m", "venv", "--clear", "--without-pip", "V"],
-            ["py", "-m", "pip", "--python", "V/bin/python"],
-        ),
-        ((22, 2), ["py", "-m", "venv", "--clear", "V"], ["V/bin/python", "-m", "pip"]),
-        ((), ["py", "-m", "venv", "--clear", "V"], ["V/bin/python", "-m", "pip"]),
-    ],
-)
-def test_install_commands(
-    pip_version: tuple[int, ...], create: list[str], pip: list[str], tmp_path: Path
-) -> None:
-    """The runner's pip installs into a venv made without pip when it can (``--python``)."""
-    venv = tmp_path / "V"
-    made, install = install_commands(
-        project=tmp_path / "a b", venv=venv, python="py", pip_version=pip_version
-    )
-    assert made == [str(venv) if part == "V" else part for part in create]
-    assert install[: len(pip)] == [part.replace("V/", f"{venv}/") for part in pip]
-    assert install[len(pip)] == "install" and "--no-compile" in install
-    assert install[-1] == f"benchsync-hooks[github] @ {(tmp_path / 'a b').as_uri()}"
-    assert "%20" in install[-1]  # a space in the action's path stays inside one argument
+def test_install_commands_check_hashes_and_take_wheels_only(tmp_path: Path) -> None:
+    project, venv, work = tmp_path / "a b", tmp_path / "V", tmp_path / "W"
+    commands = install_commands(project=project, venv=venv, work=work, python="py", pip="pp")
+    assert [what for what, _ in commands] == ["pip install uv", "uv venv", "uv pip install"]
+    (_, pip), (_, make), (_, uv) = commands
+    assert pip[:4] == ["pp", "-m", "pip", "install"]
+    assert pip[-4:] == ["--target", str(work / "uv"), "-r", str(project / UV_LOCK)]
+    assert make[:2] == [str(work / "uv/bin/uv"), "venv"] and make[-3:] == [
+        "--python",
+        "py",
+        str(venv),
+    ]
+    assert uv[-4:] == ["--python", str(venv / "bin/python"), "-r", str(project / LOCK)]
+    for install in (pip, uv):
+        assert "--require-hashes" in install
+        assert install[install.index("--only-binary") + 1] == ":all:"  # no build runs code
+    for command in (make, uv):  # no uv.toml of the website's, a cache of this install's only
+        assert "--no-config" in command
+        assert command[command.index("--cache-dir") + 1] == str(work / "cache")
+
+
+def test_uv_sees_where_packages_come_from_and_no_other_setting() -> None:
+    env = {
+        "PATH": "/bin",
+        "UV_INDEX_URL": "https://mirror.invalid/simple",
+        "UV_INDEX_MIRROR_PASSWORD": "x",
+        "UV_DEFAULT_INDEX": "https://mirror.invalid/simple",
+        "UV_FIND_LINKS": "/wheels",
+        "UV_OFFLINE": "1",
+        "UV_CACHE_DIR": "/restored/cache",
+        "UV_LINK_MODE": "symlink",
+        "UV_NO_VERIFY_HASHES": "1",
+        "UV_OVERRIDE": "/tmp/overrides.txt",
+    }
+    assert set(uv_environment(env)) == {
+        "PATH",
+        "UV_INDEX_URL",
+        "UV_INDEX_MIRROR_PASSWORD",
+        "UV_DEFAULT_INDEX",
+        "UV_FIND_LINKS",
+        "UV_OFFLINE",
+    }
 
 
 def test_action_py_needs_a_step_name() -> None:
@@ -308,18 +349,18 @@ def test_action_py_needs_a_step_name() -> None:
 
 
 VENV_FACTS = """
-import importlib.metadata as m, json, re
-ours = m.distribution("benchsync-hooks")
+import importlib.metadata as m, json, re, benchsync_hooks
 print(json.dumps({
     "dists": {re.sub(r"[-_.]+", "-", d.metadata["Name"]).lower(): d.version
               for d in m.distributions()},
-    "url": json.loads(ours.read_text("direct_url.json"))["url"],
+    "file": benchsync_hooks.__file__,
+    "version": benchsync_hooks.__version__,
 }))
 """
 
 
 def _venv_facts(venv: Path) -> dict[str, Any]:
-    """The distributions installed in ``venv`` and where benchsync-hooks came from."""
+    """The distributions installed in ``venv`` and the benchsync_hooks it imports."""
     done = subprocess.run(
         [str(venv / "bin/python"), "-I", "-c", VENV_FACTS],
         capture_output=True,
@@ -337,35 +378,154 @@ def _version(root: Path) -> str:
     return found.group(1)
 
 
+def _assert_installed(venv: Path, action_path: Path) -> None:
+    """``venv`` runs the action's checkout, with exactly the pinned distributions."""
+    facts = _venv_facts(venv)
+    assert facts["file"] == str(action_path / "benchsync_hooks" / "__init__.py")
+    assert facts["version"] == _version(action_path)
+    found, pins = facts["dists"], _pins()
+    assert sorted(set(found) - set(pins)) == [], f"installed but not pinned in {LOCK}"
+    assert found == pins, "installed versions differ from the pins"  # no pip, no uv
+
+
 def test_install_step_installs_the_checkout_pinned(
     installed: tuple[Path, ActionRun], action_path: Path
 ) -> None:
     venv, ran = installed
     [step] = ran.steps
-    assert step.stdout.strip() == f"benchsync installed into {venv} (from {action_path})"
-    facts = _venv_facts(venv)
-    assert facts["url"] == action_path.as_uri()  # the action's checkout, from no index
-    found = facts["dists"]
-    assert found.pop("benchsync-hooks") == _version(action_path)
-    pins = _pins()
-    assert sorted(set(found) - set(pins)) == [], "installed but not pinned in constraints.txt"
-    assert found == {n: pins[n] for n in found}, "installed versions differ from the pins"
-    assert set(pins) - set(found) == {"setuptools"}  # the build backend, not installed
+    assert step.stdout.strip() == (
+        f"benchsync installed into {venv} (from {action_path}; each dependency checked "
+        f"against its sha256 in {LOCK})"
+    )
+    _assert_installed(venv, action_path)
+    # nothing but the venv is left (uv and its cache were this install's only)
+    assert sorted(p.name for p in venv.parent.iterdir()) == ["_runner", VENV]
     # the interpreter it was made from (the user's Python) did not get benchsync
     user = subprocess.run([PYTHON, "-I", "-c", "import benchsync_hooks"], check=False)
     assert user.returncode == 1
 
 
 def test_install_with_a_python_without_pip(action_path: Path, tmp_path: Path) -> None:
-    """A runner Python without pip (python-version: '' on a bare system): the venv is made
-    with its own pip, which installs."""
+    """A runner Python without pip (python-version: '' on a bare system): a throwaway
+    venv's pip fetches uv."""
     bare = tmp_path / "bare-python"
     subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
     job = Job(action_path, tmp_path, tmp_path, str(bare / "bin/python"), env=_wheelhouse())
     ran = run_action(job, {"mode": "check"}, skip=frozenset({"benchsync"}))
     assert ran.code == 0, ran.steps[-1].stderr
-    assert (tmp_path / VENV / "bin" / "pip").exists()  # made with pip: the fallback ran
-    assert _venv_facts(tmp_path / VENV)["url"] == action_path.as_uri()
+    _assert_installed(tmp_path / VENV, action_path)
+
+
+def _poison(wheel: Path, module: str) -> None:
+    """Rewrite ``wheel`` with a line of code added to ``module``: a valid wheel, as a
+    poisoned mirror or cache would serve it."""
+    poisoned = wheel.with_suffix(".tmp")
+    with zipfile.ZipFile(wheel) as old, zipfile.ZipFile(poisoned, "w") as new:
+        for item in old.infolist():
+            data = old.read(item)
+            if item.filename == module:
+                data = b'raise SystemExit("poisoned")\n' + data
+            new.writestr(item, data)
+    poisoned.replace(wheel)
+
+
+@pytest.mark.parametrize(
+    ("wheel", "module", "what", "says"),
+    [
+        ("uv-*.whl", "uv/__init__.py", "pip install uv", "DO NOT MATCH THE HASHES"),
+        (
+            "typing_extensions-*.whl",
+            "typing_extensions.py",
+            "uv pip install",
+            "Hash mismatch for `typing-extensions==",
+        ),
+    ],
+)
+def test_a_poisoned_wheel_is_refused(
+    action_path: Path, tmp_path: Path, wheel: str, module: str, what: str, says: str
+) -> None:
+    """A wheel whose bytes differ from the lock's hash (a restored cache, a mirror): the
+    install stops with the hash line and its own, and installs nothing from it."""
+    folder = shutil.copytree(WHEELHOUSE, tmp_path / "wheels")
+    [target] = folder.glob(wheel)
+    _poison(target, module)
+    job = Job(action_path, tmp_path, tmp_path, PYTHON, env=_wheelhouse(folder))
+    ran = run_action(job, {"mode": "check"})
+    [step] = ran.steps
+    assert step.code != 0 and step.stdout == ""
+    assert says in " ".join(step.stderr.split())  # uv wraps its lines
+    assert step.stderr.splitlines()[-1] == (
+        f"::error title=benchsync::installing benchsync from {action_path} failed: {what} "
+        f"exited {step.code} (its lines are above)"
+    )
+    assert not list(tmp_path.glob(f"{VENV}/lib/python*/site-packages/{module}"))
+    assert sorted(p.name for p in tmp_path.glob(f"{VENV}*")) in ([], [VENV])
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (r"\1", "all requirements must have a hash, but none were provided for: typing-extensions"),
+        ("", "no trusted hash was provided for: `typing-extensions`"),
+    ],
+    ids=["without-a-hash", "unpinned"],
+)
+def test_a_dependency_left_without_a_hash_or_unpinned_is_refused(
+    tmp_path: Path, edit: str, says: str
+) -> None:
+    """The install takes nothing the lock leaves open: a pin without hashes, or a
+    dependency (typing-extensions, of several) missing from it."""
+    action = copy_action(ROOT, tmp_path / "action")
+    lock = action / LOCK
+    entry = re.compile(r"^(typing-extensions==\S+)(?: \\\n +--hash=\S+)+$", re.M)
+    text, found = entry.subn(edit, lock.read_text("utf-8"))
+    assert found == 1
+    lock.write_text(text, "utf-8")
+    job = Job(action, tmp_path, tmp_path, PYTHON, env=_wheelhouse())
+    [step] = run_action(job, {"mode": "check"}).steps
+    assert step.code != 0 and says in " ".join(step.stderr.split()), step.stderr  # uv wraps
+    assert step.stderr.splitlines()[-1].startswith(
+        f"::error title=benchsync::installing benchsync from {action} failed: uv pip install"
+    )
+
+
+def test_a_planted_uv_cache_is_never_read(action_path: Path, tmp_path: Path) -> None:
+    """uv trusts its cache (it does not check it against hashes): a poisoned one, as
+    setup-uv or actions/cache would restore it at UV_CACHE_DIR, puts its files into a plain
+    ``uv pip install``, and nothing into the action's venv."""
+    offline = {**os.environ, **_wheelhouse()}
+    tool, cache = tmp_path / "uv", tmp_path / "restored-cache"
+    pip = [PYTHON, "-m", "pip", "install", "-q", "--no-deps", "--require-hashes"]
+    subprocess.run(
+        [*pip, "--target", str(tool), "-r", str(ROOT / UV_LOCK)], env=offline, check=True
+    )
+
+    def plain_install(venv: Path) -> Path:
+        uv = [str(tool / "bin/uv"), "--quiet", "--no-config", "--cache-dir", str(cache)]
+        subprocess.run([*uv, "venv", "--python", PYTHON, str(venv)], env=offline, check=True)
+        target = ["--python", str(venv / "bin/python"), "--require-hashes", "-r", str(ROOT / LOCK)]
+        subprocess.run([*uv, "pip", "install", *target], env=offline, check=True)
+        [module] = venv.glob("lib/python*/site-packages/typing_extensions.py")
+        return module
+
+    plain_install(tmp_path / "filled")
+    planted = list(cache.glob("archive-v*/*/typing_extensions.py"))
+    assert planted
+    for module in planted:
+        text = module.read_text("utf-8")
+        module.unlink()  # not through the hard link of the venv it was installed into
+        module.write_text('raise SystemExit("poisoned")\n' + text, "utf-8")
+    assert "poisoned" in plain_install(tmp_path / "plain").read_text("utf-8")
+
+    temp = tmp_path / "runner-temp"
+    job = Job(
+        action_path, tmp_path, temp, PYTHON, env={**_wheelhouse(), "UV_CACHE_DIR": str(cache)}
+    )
+    ran = run_action(job, {"mode": "check"}, skip=frozenset({"benchsync"}))
+    assert ran.code == 0, ran.steps[-1].stderr
+    [module] = (temp / VENV).glob("lib/python*/site-packages/typing_extensions.py")
+    assert "poisoned" not in module.read_text("utf-8")
+    _assert_installed(temp / VENV, action_path)
 
 
 # --- the action's steps against real repositories ------------------------------------------
