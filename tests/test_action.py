@@ -9,6 +9,8 @@ into their own runner temp and run the steps after it, as a job's second use wou
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import re
 import subprocess
@@ -18,8 +20,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_runner import ActionRun, Job, copy_action, evaluate, load, parse_outputs, run_action
-from conftest import BRANCH, RUNS, BenchRepo, git, init_repo
+from action_runner import (
+    ActionRun,
+    Job,
+    StepRun,
+    copy_action,
+    evaluate,
+    load,
+    parse_outputs,
+    run_action,
+)
+from conftest import BRANCH, RUNS, BenchRepo, built_once, git, init_repo
 from fake_github import TOKEN, State, fake_github
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -35,6 +46,7 @@ from benchsync_hooks.action import Inputs, benchsync_argv, install_commands, rea
 ROOT = Path(__file__).resolve().parents[1]
 WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
 VENV = "benchsync-action"
+NAME = "benchsync-hooks"  # the action's folder, as the runner names the checkout
 OUTPUTS = {
     "changed",
     "files-new",
@@ -56,7 +68,12 @@ OFFLINE = {"PIP_NO_INDEX": "1", "PIP_CONFIG_FILE": "/dev/null"}
 
 @pytest.fixture(scope="session")
 def action_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_action(ROOT, tmp_path_factory.mktemp("actions") / "benchsync-hooks")
+    """The action's checkout, one per test run: the install step builds in it, once."""
+    return built_once(tmp_path_factory, "action", _checkout) / NAME
+
+
+def _checkout(folder: Path) -> None:
+    copy_action(ROOT, folder / NAME)
 
 
 def _wheelhouse() -> dict[str, str]:
@@ -65,14 +82,22 @@ def _wheelhouse() -> dict[str, str]:
     return {**OFFLINE, "PIP_FIND_LINKS": str(WHEELHOUSE)}
 
 
+def _install(action: Path, temp: Path) -> None:
+    """The install step run in ``temp`` (the workspace and the runner temp); run.json."""
+    job = Job(action, temp, temp, PYTHON, env=_wheelhouse())
+    ran = run_action(job, {"mode": "check"}, skip=frozenset({"benchsync"}))
+    (temp / "run.json").write_text(json.dumps(dataclasses.asdict(ran)))
+
+
 @pytest.fixture(scope="session")
 def installed(
     action_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, ActionRun]:
-    """The install step, run for real once: the venv it made, and the run."""
-    temp = tmp_path_factory.mktemp("runner-temp")
-    job = Job(action_path, temp, temp, PYTHON, env=_wheelhouse())
-    ran = run_action(job, {"mode": "check"}, skip=frozenset({"benchsync"}))
+    """The install step, run for real once per test run (for all the workers): the venv it
+    made, and the run."""
+    temp = built_once(tmp_path_factory, "runner-temp", functools.partial(_install, action_path))
+    doc = json.loads((temp / "run.json").read_text("utf-8"))
+    ran = ActionRun(tuple(StepRun(**step) for step in doc["steps"]), doc["outputs"])
     assert ran.code == 0, ran.steps[-1].stdout + ran.steps[-1].stderr
     return temp / VENV, ran
 
@@ -356,9 +381,11 @@ def test_install_step_installs_the_checkout_pinned(
     assert user.returncode == 1
 
 
-def test_install_with_a_python_without_pip(action_path: Path, tmp_path: Path) -> None:
+def test_install_with_a_python_without_pip(tmp_path: Path) -> None:
     """A runner Python without pip (python-version: '' on a bare system): the venv is made
-    with its own pip, which installs."""
+    with its own pip, which installs (from a checkout of its own: a build in the shared one
+    could meet the other install's)."""
+    action_path = copy_action(ROOT, tmp_path / "action" / NAME)
     bare = tmp_path / "bare-python"
     subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
     job = Job(action_path, tmp_path, tmp_path, str(bare / "bin/python"), env=_wheelhouse())
