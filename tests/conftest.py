@@ -49,6 +49,34 @@ def init_repo(path: Path) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the slow tests (``@pytest.mark.slow(SECONDS)``) first, spread over the
+    pytest-xdist workers. ``--dist worksteal`` gives each worker one contiguous share of the
+    collection and later moves tests from the end of one share to another, never a test that
+    has started: so the slow tests go to the heads of the shares, the slowest first, dealt
+    one share after the other, and every share ends with short tests."""
+
+    def seconds(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("slow")
+        return float(mark.args[0]) if mark else 0.0
+
+    slow = sorted((item for item in items if seconds(item)), key=seconds, reverse=True)
+    if not slow:
+        return
+    rest = [item for item in items if not seconds(item)]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    ordered: list[pytest.Item] = []
+    left = len(items)
+    for worker in range(workers):
+        size = left // (workers - worker)  # the share worksteal sends this worker
+        left -= size
+        heads = slow[worker::workers]
+        fill = max(0, size - len(heads))
+        ordered += heads + rest[:fill]
+        rest = rest[fill:]
+    items[:] = ordered + rest
+
+
 def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
     """The folder ``name``, filled by ``build`` once per test run and shared by the
     pytest-xdist workers (whoever comes first builds it, the others wait for it). Tests

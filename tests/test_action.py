@@ -362,6 +362,7 @@ def _version(root: Path) -> str:
     return found.group(1)
 
 
+@pytest.mark.slow(10)
 def test_install_step_installs_the_checkout_pinned(
     installed: tuple[Path, ActionRun], action_path: Path
 ) -> None:
@@ -381,6 +382,7 @@ def test_install_step_installs_the_checkout_pinned(
     assert user.returncode == 1
 
 
+@pytest.mark.slow(15)
 def test_install_with_a_python_without_pip(tmp_path: Path) -> None:
     """A runner Python without pip (python-version: '' on a bare system): the venv is made
     with its own pip, which installs (from a checkout of its own: a build in the shared one
@@ -432,6 +434,7 @@ def scene(job: tuple[Job, State], tmp_path: Path) -> Scene:
     return Scene(*job, tmp_path)
 
 
+@pytest.mark.slow(5)
 def test_sync_opens_updates_then_leaves_the_pull_request(scene: Scene) -> None:
     scene.bench.publish(*RUNS[:2])
     ran = scene.run()

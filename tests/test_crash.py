@@ -83,6 +83,7 @@ def timed_sync(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built_once(tmp_path_factory, "timed-sync", _timed_sync)
 
 
+@pytest.mark.slow(20)
 @pytest.mark.parametrize("batch", range(BATCHES))
 def test_sigkill_at_random_moments(
     timed_sync: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], batch: int
@@ -154,6 +155,7 @@ def test_a_second_apply_waits_or_gives_up(pair: Pair, capsys: pytest.CaptureFixt
     assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
 
 
+@pytest.mark.slow(18)
 def test_two_applies_at_once(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     pair.publish(*samples.runs(300))
     expected = _expected(pair)

@@ -76,6 +76,7 @@ def _pre_commit(cwd: Path, home: Path, *args: str) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.slow(25)
 def test_try_repo_schema_and_layout(bench: BenchRepo, hooks_repo: tuple[Path, str, Path]) -> None:
     snapshot, _sha, home = hooks_repo
     bench.add_run(RUN)
@@ -147,6 +148,7 @@ def commit(bench: BenchRepo, env: dict[str, str]) -> subprocess.CompletedProcess
     )
 
 
+@pytest.mark.slow(10)
 def test_commit_stopped_by_manifest_then_accepted(
     bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
