@@ -66,7 +66,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/mypy --strict tools/release.py
 
+# The tests start `benchsync` (and pre-commit's hooks) in many processes; where
+# PYTHONDONTWRITEBYTECODE is set, each would compile the package from source again. Compile it
+# once (__pycache__ is ignored by git; Python never uses a stale one).
 unit: $(STAMP) $(ACTIONLINT) $(WHEELHOUSE)
+	$(BIN)/python -m compileall -q benchsync_hooks
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 test: lint typecheck unit

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,6 +47,53 @@ def init_repo(path: Path) -> Path:
     git(path, "config", "user.name", "benchsync test")
     git(path, "config", "commit.gpgsign", "false")
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the slow tests (``@pytest.mark.slow(SECONDS)``) first, spread over the
+    pytest-xdist workers. ``--dist worksteal`` gives each worker one contiguous share of the
+    collection and later moves tests from the end of one share to another, never a test that
+    has started: so the slow tests go to the heads of the shares, the slowest first, dealt
+    one share after the other, and every share ends with short tests."""
+
+    def seconds(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("slow")
+        return float(mark.args[0]) if mark else 0.0
+
+    slow = sorted((item for item in items if seconds(item)), key=seconds, reverse=True)
+    if not slow:
+        return
+    rest = [item for item in items if not seconds(item)]
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    ordered: list[pytest.Item] = []
+    left = len(items)
+    for worker in range(workers):
+        size = left // (workers - worker)  # the share worksteal sends this worker
+        left -= size
+        heads = slow[worker::workers]
+        fill = max(0, size - len(heads))
+        ordered += heads + rest[:fill]
+        rest = rest[fill:]
+    items[:] = ordered + rest
+
+
+def built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """The folder ``name``, filled by ``build`` once per test run and shared by the
+    pytest-xdist workers (whoever comes first builds it, the others wait for it). Tests
+    read or copy it; none changes it."""
+    from filelock import FileLock
+
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # this run's folder, above each worker's own
+    folder, done = base / name, base / f"{name}.done"
+    with FileLock(str(base / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
 
 
 class BenchRepo:
@@ -120,6 +169,15 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, captured.out, captured.err
 
 
+def new_site(path: Path) -> Path:
+    """A website repository whose one commit adds a README."""
+    init_repo(path)
+    (path / "README.md").write_text("# site\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "init")
+    return path
+
+
 RUNS = [
     samples.Run("cpu", "gpt2", "short", "20260128", 1, "short_input"),
     samples.Run("cpu", "gpt2", "short", "20260129", 1, "short_input"),
@@ -135,10 +193,14 @@ class Pair:
     def __init__(self, tmp: Path, capsys: pytest.CaptureFixture[str]) -> None:
         self.capsys = capsys
         self.bench = BenchRepo(init_repo(tmp / "bench"))
-        self.site = init_repo(tmp / "site")
-        (self.site / "README.md").write_text("# site\n")
-        git(self.site, "add", "-A")
-        git(self.site, "commit", "-q", "-m", "init")
+        self.site = new_site(tmp / "site")
+
+    @classmethod
+    def of(cls, bench: Path, site: Path, capsys: pytest.CaptureFixture[str]) -> Pair:
+        """The pair of two repositories that exist already."""
+        made = cls.__new__(cls)
+        made.capsys, made.bench, made.site = capsys, BenchRepo(bench), site
+        return made
 
     def publish(self, *runs: samples.Run, **overrides: Any) -> None:
         """Add results in the benchmark repo, regenerate the manifest, commit."""

@@ -231,7 +231,8 @@ def fake_github(repo: str = "octo/site") -> Iterator[tuple[str, State]]:
     """Serve the fake API on 127.0.0.1 (a free port); yields (base URL, state)."""
     state = State(repo)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop to look at its flag: every 10 ms, not 0.5 s
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", state

@@ -10,6 +10,8 @@ their own runner temp and run the steps after it, as a job's second use would.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 import os
 import re
@@ -22,8 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from action_runner import ActionRun, Job, copy_action, evaluate, load, parse_outputs, run_action
-from conftest import BRANCH, RUNS, BenchRepo, git, init_repo
+from action_runner import (
+    ActionRun,
+    Job,
+    StepRun,
+    copy_action,
+    evaluate,
+    load,
+    parse_outputs,
+    run_action,
+)
+from conftest import BRANCH, RUNS, BenchRepo, built_once, git, init_repo
 from fake_github import TOKEN, State, fake_github
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -47,6 +58,7 @@ from benchsync_hooks.action import (
 ROOT = Path(__file__).resolve().parents[1]
 WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
 VENV = "benchsync-action"
+NAME = "benchsync-hooks"  # the action's folder, as the runner names the checkout
 OUTPUTS = {
     "changed",
     "files-new",
@@ -69,7 +81,12 @@ SHA256 = re.compile(r"sha256:[0-9a-f]{64}")
 
 @pytest.fixture(scope="session")
 def action_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_action(ROOT, tmp_path_factory.mktemp("actions") / "benchsync-hooks")
+    """The action's checkout, one per test run: the install step builds in it, once."""
+    return built_once(tmp_path_factory, "action", _checkout) / NAME
+
+
+def _checkout(folder: Path) -> None:
+    copy_action(ROOT, folder / NAME)
 
 
 def _wheelhouse(folder: Path = WHEELHOUSE) -> dict[str, str]:
@@ -80,16 +97,27 @@ def _wheelhouse(folder: Path = WHEELHOUSE) -> dict[str, str]:
     return {**OFFLINE, "PIP_FIND_LINKS": str(folder), "UV_FIND_LINKS": str(folder)}
 
 
+def _install(action: Path, folder: Path) -> None:
+    """The install step run in ``folder/temp`` (the workspace and the runner temp);
+    ``folder/run.json`` says how it went."""
+    temp = folder / "temp"
+    temp.mkdir()
+    job = Job(action, temp, temp, PYTHON, env=_wheelhouse())
+    ran = run_action(job, {"mode": "check"}, skip=frozenset({"benchsync"}))
+    (folder / "run.json").write_text(json.dumps(dataclasses.asdict(ran)))
+
+
 @pytest.fixture(scope="session")
 def installed(
     action_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, ActionRun]:
-    """The install step, run for real once: the venv it made, and the run."""
-    temp = tmp_path_factory.mktemp("runner-temp")
-    job = Job(action_path, temp, temp, PYTHON, env=_wheelhouse())
-    ran = run_action(job, {"mode": "check"}, skip=frozenset({"benchsync"}))
+    """The install step, run for real once per test run (for all the workers): the venv it
+    made, and the run."""
+    folder = built_once(tmp_path_factory, "runner-temp", functools.partial(_install, action_path))
+    doc = json.loads((folder / "run.json").read_text("utf-8"))
+    ran = ActionRun(tuple(StepRun(**step) for step in doc["steps"]), doc["outputs"])
     assert ran.code == 0, ran.steps[-1].stdout + ran.steps[-1].stderr
-    return temp / VENV, ran
+    return folder / "temp" / VENV, ran
 
 
 @pytest.fixture
@@ -388,6 +416,7 @@ def _assert_installed(venv: Path, action_path: Path) -> None:
     assert found == pins, "installed versions differ from the pins"  # no pip, no uv
 
 
+@pytest.mark.slow(10)
 def test_install_step_installs_the_checkout_pinned(
     installed: tuple[Path, ActionRun], action_path: Path
 ) -> None:
@@ -405,6 +434,7 @@ def test_install_step_installs_the_checkout_pinned(
     assert user.returncode == 1
 
 
+@pytest.mark.slow(15)
 def test_install_with_a_python_without_pip(action_path: Path, tmp_path: Path) -> None:
     """A runner Python without pip (python-version: '' on a bare system): a throwaway
     venv's pip fetches uv."""
@@ -565,6 +595,7 @@ def scene(job: tuple[Job, State], tmp_path: Path) -> Scene:
     return Scene(*job, tmp_path)
 
 
+@pytest.mark.slow(5)
 def test_sync_opens_updates_then_leaves_the_pull_request(scene: Scene) -> None:
     scene.bench.publish(*RUNS[:2])
     ran = scene.run()

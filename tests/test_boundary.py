@@ -84,6 +84,7 @@ def _cli(cwd: Path, *argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
+@pytest.mark.slow(5)
 @settings(
     max_examples=30,
     deadline=None,

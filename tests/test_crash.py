@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,19 +12,36 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import BRANCH, RUNS, Pair, canonical_bytes, git, run_cli
+from conftest import (
+    BRANCH,
+    RUNS,
+    BenchRepo,
+    Pair,
+    built_once,
+    canonical_bytes,
+    git,
+    init_repo,
+    new_site,
+    run_cli,
+)
 
 from benchsync_hooks import samples
 
 TRIALS = 20
-#: The trials run in batches that pytest-xdist spreads over the CPUs.
-BATCHES = 2
+#: The trials run in batches that pytest-xdist spreads over the CPUs; every batch copies the
+#: one website that was made, and whose full apply was timed, once per test run.
+BATCHES = 5
+PER_BATCH = TRIALS // BATCHES
 
 
 def _apply_process(pair: Pair) -> subprocess.Popen[bytes]:
+    return _apply_in(pair.site, pair.bench.root)
+
+
+def _apply_in(site: Path, source: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "benchsync_hooks", "apply", "--source", str(pair.bench.root)],
-        cwd=pair.site,
+        [sys.executable, "-m", "benchsync_hooks", "apply", "--source", str(source)],
+        cwd=site,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -37,32 +55,55 @@ def _expected(pair: Pair) -> dict[str, bytes]:
     }
 
 
-def _reset(pair: Pair, start: str) -> None:
-    pair.site_git("checkout", "-q", "-f", "main")
-    pair.site_git("reset", "-q", "--hard", start)
-    pair.site_git("clean", "-qfd")
-    if pair.site_git("branch", "--list", BRANCH).strip():
-        pair.site_git("branch", "-q", "-D", BRANCH)
+def _reset(site: Path, start: str) -> None:
+    git(site, "checkout", "-q", "-f", "main")
+    git(site, "reset", "-q", "--hard", start)
+    git(site, "clean", "-qfd")
+    if git(site, "branch", "--list", BRANCH).strip():
+        git(site, "branch", "-q", "-D", BRANCH)
 
 
-@pytest.mark.parametrize("batch", range(BATCHES))
-def test_sigkill_at_random_moments(
-    pair: Pair, capsys: pytest.CaptureFixture[str], batch: int
-) -> None:
-    pair.publish(*samples.runs(600))
-    expected = _expected(pair)
-    start = pair.site_git("rev-parse", "HEAD").strip()
+def _timed_sync(folder: Path) -> None:
+    """600 results published, a website that had one full apply then was reset to its
+    start, and how long that apply took (timing.json)."""
+    bench = BenchRepo(init_repo(folder / "bench"))
+    bench.publish(*samples.runs(600))
+    site = new_site(folder / "site")
+    start = git(site, "rev-parse", "HEAD").strip()
     began = time.monotonic()
-    proc = _apply_process(pair)
+    proc = _apply_in(site, bench.root)
     assert proc.wait(timeout=120) == 0
     duration = time.monotonic() - began
+    _reset(site, start)
+    (folder / "timing.json").write_text(json.dumps({"start": start, "duration": duration}))
+
+
+@pytest.fixture(scope="session")
+def timed_sync(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return built_once(tmp_path_factory, "timed-sync", _timed_sync)
+
+
+@pytest.mark.slow(20)
+@pytest.mark.parametrize("batch", range(BATCHES))
+def test_sigkill_at_random_moments(
+    timed_sync: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], batch: int
+) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(timed_sync / "site", site, symlinks=True)
+    pair = Pair.of(timed_sync / "bench", site, capsys)  # the source is only read
+    timing = json.loads((timed_sync / "timing.json").read_text("utf-8"))
+    start, duration = timing["start"], timing["duration"]
+    expected = _expected(pair)
     rng = random.Random(20261128 + batch)
     clean = 0
     interrupted = 0
-    for trial in range(TRIALS // BATCHES):
-        _reset(pair, start)
+    for trial in range(PER_BATCH):
+        _reset(site, start)
         proc = _apply_process(pair)
-        time.sleep(rng.uniform(0.0, duration * 1.1))
+        # The trials of all batches cut [0, 1.1 x duration] into TRIALS equal slices; each
+        # kills at a random moment of its own slice. Every batch has an early slice.
+        part = trial * BATCHES + batch
+        time.sleep(rng.uniform(part, part + 1) / TRIALS * duration * 1.1)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         # every result file is absent or complete
@@ -93,7 +134,7 @@ def test_sigkill_at_random_moments(
         for target, data in expected.items():
             assert (pair.site / target).read_bytes() == data
         clean += 1
-    assert clean == TRIALS // BATCHES
+    assert clean == PER_BATCH
     assert interrupted >= 1  # the kills did land before the apply had finished
 
 
@@ -114,13 +155,14 @@ def test_a_second_apply_waits_or_gives_up(pair: Pair, capsys: pytest.CaptureFixt
     assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
 
 
+@pytest.mark.slow(18)
 def test_two_applies_at_once(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     pair.publish(*samples.runs(300))
     expected = _expected(pair)
     clean = 0
     for _trial in range(5):
         start = pair.site_git("rev-parse", "main").strip()
-        _reset(pair, start)
+        _reset(pair.site, start)
         first, second = _apply_process(pair), _apply_process(pair)
         assert (first.wait(timeout=120), second.wait(timeout=120)) == (0, 0)
         assert pair.site_git("rev-list", "--count", f"main..{BRANCH}").strip() == "1"

@@ -261,6 +261,7 @@ OPS = st.lists(
 )
 
 
+@pytest.mark.slow(10)
 @settings(
     max_examples=15,
     deadline=None,

@@ -6,6 +6,7 @@ import pytest
 from conftest import run_cli
 
 
+@pytest.mark.slow(5)
 def test_demo(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     code, out, err = run_cli(capsys, "demo")

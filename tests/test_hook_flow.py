@@ -3,11 +3,11 @@ a deliberate SKIP."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-import pytest
 from conftest import RUN, BenchRepo
-from test_precommit import _pre_commit, commit, hooks_repo, installed
+from test_precommit import commit, hooks_repo, installed
 
 from benchsync_hooks import samples
 
@@ -96,16 +96,25 @@ def test_a_deliberate_skip_of_the_layout_hook_commits(
     assert [f["source"] for f in bench.manifest()["files"]] == [RUN.source]
 
 
-@pytest.mark.parametrize("hook", ["leaderboard-schema", "leaderboard-layout"])
 def test_the_checking_hooks_still_fail_a_left_out_file(
-    bench: BenchRepo, hooks_repo: tuple[Path, str, Path], hook: str
+    bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
-    snapshot, _sha, home = hooks_repo
+    """The manifest hook leaves an invalid result out; the schema and the layout hook both
+    still fail on it, in one commit through the installed hooks."""
+    env = installed(bench, hooks_repo)
     bad = samples.Run("cpu", "gpt2", "long", "20260128", 1, "long_input")
     bench.add_run(bad, metrics__error_rate=7, model__name="other")
     bench.stage()
-    result = _pre_commit(bench.root, home, "try-repo", str(snapshot), hook)
-    assert result.returncode == 1, result.stdout + result.stderr
+    result = commit(bench, env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    for hook, rule in (
+        ("leaderboard schema", "schema-maximum"),
+        ("leaderboard layout", "model-name"),
+    ):
+        assert re.search(rf"^{hook}\.+Failed$", output, re.MULTILINE), output
+        assert re.search(rf"^{re.escape(bad.source)}:\d+:\d+: {rule} ", output, re.MULTILINE)
+    assert f"{bad.source}: manifest-left-out" in output
 
 
 def test_committing_again_without_adding_the_manifest_is_stopped(

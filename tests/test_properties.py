@@ -151,6 +151,7 @@ def test_random_mutations_never_crash_the_checks(data: st.DataObject) -> None:
         assert problem.line >= 0 and problem.column >= 0
 
 
+@pytest.mark.slow(9)
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -194,6 +195,7 @@ OPS = st.lists(
 )
 
 
+@pytest.mark.slow(5)
 @settings(
     max_examples=25,
     deadline=None,
