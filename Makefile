@@ -29,6 +29,9 @@ $(WHEELHOUSE): constraints.txt constraints-uv.txt | $(BIN)/python
 	rm -rf .tools/wheelhouse
 	$(BIN)/python -m pip download --quiet --dest .tools/wheelhouse --no-deps --require-hashes \
 		--only-binary :all: -r constraints.txt -r constraints-uv.txt
+	# the build backend, for the pre-commit tests' offline install of this checkout
+	$(BIN)/python -m pip download --quiet --dest .tools/wheelhouse --no-deps \
+		--only-binary :all: 'setuptools>=77'
 	touch $@
 
 # The action's lock files, with the sha256 of every file of each pinned release (uv pip
