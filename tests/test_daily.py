@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
+import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BRANCH, Pair, git, run_cli
+from conftest import BRANCH, BenchRepo, Pair, git, init_repo, new_site, run_cli, seed_site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchsync_hooks import samples
+from benchsync_hooks.cli import main
 
 #: Runs over several days and months (the PR body compares with the latest earlier run).
 DAYS = ("20260115", "20260101", "20251230", "20260203", "20260115", "20260102")
@@ -249,6 +254,30 @@ def _publish_changes(pair: Pair) -> None:
     pair.bench.git("commit", "-q", "--no-verify", "--allow-empty", "-m", "changes")
 
 
+@pytest.fixture(scope="module")
+def first_sync(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where every example of the model test starts, made once and copied: POOL[:8]
+    published, POOL[:3] already on the website, then a first apply, merged."""
+    folder = tmp_path_factory.mktemp("first-sync")
+    bench = BenchRepo(init_repo(folder / "bench"))
+    bench.publish(*POOL[:8])
+    site = new_site(folder / "site")
+    seed_site(site, *POOL[:3])
+    err = io.StringIO()
+    cwd = Path.cwd()
+    os.chdir(site)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            code = main(["apply", "--source", str(bench.root)])
+    finally:
+        os.chdir(cwd)
+    assert code == 0, err.getvalue()
+    git(site, "checkout", "-q", "-f", "main")
+    git(site, "merge", "-q", "--ff-only", BRANCH)
+    git(site, "branch", "-q", "-D", BRANCH)
+    return folder
+
+
 OPS = st.lists(
     st.tuples(
         st.sampled_from(
@@ -269,6 +298,7 @@ OPS = st.lists(
 )
 @given(ops=OPS)
 def test_every_plan_matches_a_model_of_the_two_repositories(
+    first_sync: Path,
     tmp_path_factory: pytest.TempPathFactory,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -276,12 +306,11 @@ def test_every_plan_matches_a_model_of_the_two_repositories(
 ) -> None:
     """Whatever happened on either side since the last sync, the plan is the comparison
     of the manifest's results with the website's files at BASE, by JSON value."""
-    pair = Pair(tmp_path_factory.mktemp("daily"), capsys)
+    folder = tmp_path_factory.mktemp("daily")
+    shutil.copytree(first_sync, folder, symlinks=True, dirs_exist_ok=True)
+    pair = Pair.of(folder / "bench", folder / "site", capsys)
     monkeypatch.chdir(pair.site)
     live = list(POOL[:8])
-    pair.publish(*live)
-    pair.seed_site(*POOL[:3])
-    apply_and_merge(pair, capsys)
     for op, n in ops:
         run = POOL[n % len(POOL)]
         old = live[n % len(live)] if live else run
