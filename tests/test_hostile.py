@@ -611,15 +611,7 @@ def test_an_entry_id_spelled_with_json_escapes_on_the_website_is_found(pair: Pai
     site_file.write_text(escaped)
     pair.site_git("commit", "-q", "-am", "an id spelled with escapes")
     pair.publish(new, entry_id=taken)
-    before = pair.snapshot()
-    code, out, err = run_cli(pair.capsys, "apply", "--source", str(pair.bench.root))
-    assert (code, err) == (1, "")
-    assert out == (
-        f"{new.source}: entry-id-unique entry_id {taken} is already used by {old.target} on "
-        "the website; give this result a new entry_id (a new UUID)\n"
-        "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
-    )
-    assert pair.snapshot() == before
+    _refused_as_taken(pair, new.source, taken, old.target)
 
 
 def test_an_entry_id_kept_by_a_rejected_update_is_still_taken(
@@ -672,11 +664,17 @@ def test_an_entry_id_spelled_with_another_json_escape_on_the_website_is_found(
     pair.site_git("commit", "-q", "-m", "an id spelled with \\/")
     pair.bench.write(new.source, [samples.result(new), samples.result(new, entry_id="run/7")])
     pair.publish()
+    _refused_as_taken(pair, new.source, "run/7", old.target)
+
+
+def _refused_as_taken(pair: Pair, source: str, entry_id: str, holder: str) -> None:
+    """``apply`` refuses ``source``, whose ``entry_id`` the website's ``holder`` holds, in
+    one line, and the website is as it was."""
     before = pair.snapshot()
     code, out, err = run_cli(pair.capsys, "apply", "--source", str(pair.bench.root))
     assert (code, err) == (1, "")
     assert out == (
-        f"{new.source}: entry-id-unique entry_id run/7 is already used by {old.target} on "
+        f"{source}: entry-id-unique entry_id {entry_id} is already used by {holder} on "
         "the website; give this result a new entry_id (a new UUID)\n"
         "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
     )
