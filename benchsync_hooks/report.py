@@ -147,3 +147,9 @@ def check_summary(side: str, summary: str, problems: Sequence[Problem]) -> str:
 def counted(n: int, what: str) -> str:
     """``1 regression``, ``2 regressions``."""
     return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def files_summary(files: int, problems: int, *, invalid: int | None = None) -> str:
+    """``2 files checked, 1 problem`` (with ``invalid``: ``…, 1 invalid, …``)."""
+    bad = "" if invalid is None else f"{invalid} invalid, "
+    return f"{counted(files, 'file')} checked, {bad}{counted(problems, 'problem')}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,7 @@ def test_fails_then_passes_after_fix(
     code, out, _ = run_cli(capsys, "check")
     assert code == 1, case
     assert f" {rule} " in out
-    assert out.splitlines()[-1].endswith("problems")
+    assert re.fullmatch(r"[0-9]+ files? checked, [1-9][0-9]* problems?", out.splitlines()[-1])
     bench.git("reset", "-q", "--hard", "HEAD")
     bench.git("clean", "-qfd")
     assert run_cli(capsys, "check")[0] == 0
@@ -175,4 +176,4 @@ def test_check_is_cold_a_hand_edited_manifest_is_stale(
     code, out, _ = run_cli(capsys, "check")
     assert code == 1
     assert "outputs/sync-manifest.json: manifest-stale is stale" in out
-    assert out.splitlines()[-1] == "2 files checked, 1 problems"
+    assert out.splitlines()[-1] == "2 files checked, 1 problem"

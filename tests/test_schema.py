@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -250,6 +251,42 @@ def test_size_limit_checked_before_reading(
     code, out, _ = run_cli(capsys, "schema", "big_leaderboard.json")
     assert code == 1
     assert "big_leaderboard.json: json-size file is 3.0 MiB, over the 1.0 MiB limit" in out
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)  # no writer: an open that waits for one never returns
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+
+
+#: (case, what makes the name, what the line calls it)
+NOT_FILES: list[tuple[str, Callable[[Path], None], str]] = [
+    ("named pipe", _fifo, "a named pipe"),
+    ("directory", _folder, "a directory"),
+]
+
+
+@pytest.mark.parametrize("command", ["schema", "layout"])
+@pytest.mark.parametrize(("case", "make", "kind"), NOT_FILES, ids=[n[0] for n in NOT_FILES])
+def test_a_name_that_is_no_regular_file_is_refused_without_waiting(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+    case: str,
+    make: Callable[[Path], None],
+    kind: str,
+) -> None:
+    rel = RUN.source
+    (bench.root / rel).parent.mkdir(parents=True)
+    make(bench.root / rel)
+    code, out, err = run_cli(capsys, command, rel)
+    assert (code, err) == (1, ""), case
+    assert (
+        f"{rel}: file-unreadable cannot read: is {kind}, not a regular file; "
+        "pass the result file itself"
+    ) in out.splitlines()
 
 
 def test_one_bad_file_never_stops_the_others(

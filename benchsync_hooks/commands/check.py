@@ -17,7 +17,7 @@ from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 from ..files import read_limited
 from ..git import open_repo
-from ..report import Problem, check_summary, emit, step_summary
+from ..report import Problem, check_summary, emit, files_summary, step_summary
 from .manifest import ignored_problem
 
 
@@ -27,7 +27,7 @@ def run(*, website: bool = False, fmt: str | None = None, out: TextIO | None = N
         count, problems = _website(ctx)
     else:
         count, problems = _benchmark(ctx)
-    summary = f"{count} files checked, {len(problems)} problems"
+    summary = files_summary(count, len(problems))
     emit(
         problems,
         fmt=fmt,

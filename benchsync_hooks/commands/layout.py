@@ -28,7 +28,7 @@ from ..errors import EXIT_OK, EXIT_PROBLEMS
 from ..files import read_limited
 from ..git import GitRepo, open_repo
 from ..git.listing import ignored
-from ..report import Problem, emit
+from ..report import Problem, emit, files_summary
 
 
 class Links:
@@ -135,7 +135,9 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             )
             continue
         checked.append(rel)
-        data, _unread = read_limited(f"{root}/{rel}", rel, config.max_file_size)
+        data, unread = read_limited(f"{root}/{rel}", rel, config.max_file_size)
+        # (what cannot be read at all is said here too; a size or JSON problem is schema's)
+        problems.extend(p for p in unread if p.rule == "file-unreadable")
         doc = facts = None
         if data is not None:
             doc, facts = read_facts(data, rel, config)
@@ -165,6 +167,6 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         problems.extend(ignored_problems(ctx, repo, checked))
     summary = None
     if fmt != "json" and problems:
-        summary = f"{count} files checked, {len(problems)} problems"
+        summary = files_summary(count, len(problems))
     emit(problems, fmt=fmt, out=out or sys.stdout, summary=summary)
     return EXIT_PROBLEMS if problems else EXIT_OK

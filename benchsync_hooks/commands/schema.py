@@ -10,7 +10,7 @@ from ..check.content import check_content
 from ..context import context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
 from ..files import read_limited
-from ..report import Problem, emit
+from ..report import Problem, emit, files_summary
 
 
 def run(
@@ -33,6 +33,6 @@ def run(
     bad = len({p.path for p in problems})
     summary = None
     if fmt != "json" and problems:
-        summary = f"{len(files)} files checked, {bad} invalid, {len(problems)} problems"
+        summary = files_summary(len(files), len(problems), invalid=bad)
     emit(problems, fmt=fmt, out=out or sys.stdout, summary=summary)
     return EXIT_PROBLEMS if problems else EXIT_OK
