@@ -127,7 +127,7 @@ class ApplyReport:
             f"source: {src['repo']} {src['ref']} @ {src['commit']}",
             f"plan: {len(self.new)} new, {len(self.updated)} updated, {self.unchanged} "
             f"unchanged, {len({p.path for p in self.rejected})} rejected; "
-            f"{self.kept} website files kept",
+            f"{counted(self.kept, 'website file')} kept",
         ]
         lines += [f"  new      {t}" for t in self.new]
         lines += [f"  updated  {t}" for t in self.updated]
@@ -151,7 +151,7 @@ class ApplyReport:
         else:
             lines.append(
                 f"{self.branch} already holds these results at {str(self.commit)[:12]}; "
-                "no new commit"
+                "no new commit (checked out)"
             )
         if self.pr_body_path and not self.dry_run:
             lines.append(f"pull request body: {self.pr_body_path}")

@@ -72,6 +72,7 @@ OUTPUTS = {
     "pr-url",
     "pr-operation",
     "regressions",
+    "regressions-json",
 }
 #: what actions/setup-python would put there: this test environment's base interpreter
 PYTHON = getattr(sys, "_base_executable", sys.executable)
@@ -614,7 +615,9 @@ def test_sync_opens_updates_then_leaves_the_pull_request(scene: Scene) -> None:
         "pr-url": "https://github.invalid/octo/site/pull/1",
         "pr-operation": "created",
         "regressions": "0",
+        "regressions-json": "[]",
     }
+    assert set(ran.steps[-1].outputs) == OUTPUTS  # each output written is declared, and back
     assert f"benchsync apply --source={scene.bench.root} --push --open-pr" in scene.log
     [pull] = scene.state.open_pulls()
     assert pull["head"]["ref"] == BRANCH and "**2 new**" in pull["body"]
@@ -645,6 +648,12 @@ def test_fail_on_regression_fails_the_step_after_the_pull_request(scene: Scene) 
     ran = scene.run(**{"fail-on-regression": "true"})
     assert ran.code == 1, scene.log
     assert (ran.outputs["regressions"], ran.outputs["pr-operation"]) == ("1", "created")
+    [regression] = json.loads(ran.outputs["regressions-json"])
+    assert (regression["result"], regression["metric"], regression["after"]) == (
+        later.target,
+        "ttft_ms",
+        260.0,
+    )
     [pull] = scene.state.open_pulls()
     assert "performance-regression" in pull["label_names"]
     assert pull["body"].startswith("**Performance:** 1 regression")

@@ -411,6 +411,38 @@ def test_missing_ref(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     assert "ref 'nope' does not exist" in err
 
 
+# (case, what the report file holds or None for no file, what the line says)
+BAD_REPORTS: list[tuple[str, bytes | None, str]] = [
+    ("no such file", None, "cannot read: No such file or directory; pass the file"),
+    ("not UTF-8", b"\xff\xfe", "cannot read: not UTF-8; pass the file"),
+    ("not JSON", b"problems", "not the output of 'benchsync check --website --format json'"),
+    ("no problems key", b"{}", "not the output of 'benchsync check --website --format json'"),
+]
+
+
+@pytest.mark.parametrize(("case", "content", "says"), BAD_REPORTS, ids=[b[0] for b in BAD_REPORTS])
+def test_a_bad_website_report_is_one_line(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    case: str,
+    content: bytes | None,
+    says: str,
+) -> None:
+    pair.publish(*RUNS)
+    report = tmp_path / "report.json"
+    if content is not None:
+        report.write_bytes(content)
+    before = pair.snapshot()
+    code, out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), f"--website-report={report}"
+    )
+    assert (code, out) == (2, ""), case
+    [line] = err.splitlines()
+    assert f"--website-report {report}: {says}" in line, line
+    assert pair.snapshot() == before
+
+
 def test_file_url_of_a_bare_repository(
     pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

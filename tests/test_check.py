@@ -134,7 +134,13 @@ def test_website_problems(
     bench.write(rel, content if content is not None else samples.dumps(samples.result(RUN2)))
     code, out, _ = run_cli(capsys, "check", "--website")
     assert code == 1
-    assert f"{rel}" in out and f" {rule} " in out
+    line = next(line for line in out.splitlines() if f" {rule} " in line)
+    assert line.startswith(rel)
+    if rule == "website-layout":  # the line says what to do
+        assert line.endswith(
+            "apply never writes this path: move the file to "
+            "<backend>/<model>/<run_id>_<name>_leaderboard.json or delete it"
+        )
 
 
 def test_website_duplicate_entry_id(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -142,7 +148,25 @@ def test_website_duplicate_entry_id(bench: BenchRepo, capsys: pytest.CaptureFixt
     copy = "data/results/cpu/gpt2/short_20260128_002_short_input_leaderboard.json"
     bench.write(copy, samples.result(RUN))
     code, out, _ = run_cli(capsys, "check", "--website")
-    assert code == 1 and "entry-id-unique" in out
+    assert code == 1
+    lines = [line for line in out.splitlines() if " entry-id-unique " in line]
+    assert sorted(line.split(":")[0] for line in lines) == sorted([copy, RUN.target])
+    assert all(
+        line.endswith(
+            "keep one copy of each result: delete the other file (or give one a new entry_id)"
+        )
+        for line in lines
+    )
+
+
+def test_benchmark_check_in_the_website_says_so(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _website(bench)
+    bench.stage()
+    code, out, err = run_cli(capsys, "check")
+    assert (code, out) == (2, "")
+    assert "this looks like the website repository; run 'benchsync check --website'" in err
 
 
 def test_website_without_data_results(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ def test_demo(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
     assert "manifest updated: git add outputs/sync-manifest.json" in out
     assert "the manifest lists 5 files" in out
     assert "leaderboard-manifest.....................................................Passed" in out
-    assert "plan: 4 new, 0 updated, 1 unchanged, 0 rejected; 1 website files kept" in out
+    assert "plan: 4 new, 0 updated, 1 unchanged, 0 rejected; 1 website file kept" in out
     assert "| new | cpu | gpt2 | short_20260129_001 | short | short_input | 1× CPU |" in out
     assert "(vs short_20260128_001)" in out
     assert "**Performance:** 1 regression, 0 improvements, 3 first runs" in out

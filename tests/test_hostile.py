@@ -632,7 +632,7 @@ def test_an_entry_id_kept_by_a_rejected_update_is_still_taken(
     code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--skip-invalid")
     assert (code, err) == (0, "")
     assert out.splitlines()[1:4] == [
-        "plan: 0 new, 0 updated, 0 unchanged, 2 rejected; 1 website files kept",
+        "plan: 0 new, 0 updated, 0 unchanged, 2 rejected; 1 website file kept",
         f"  rejected {updated.source}: entry-id-unique entry_id {y} is already used by "
         f"{other.target} on the website; give this result a new entry_id (a new UUID)",
         f"  rejected {new.source}: entry-id-unique entry_id {x} is already used by "

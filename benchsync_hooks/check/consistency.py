@@ -55,7 +55,8 @@ def consistency(
                     "run-date",
                     f"submitted_at {facts.submitted_at} is {delta} days from the run date "
                     f"{result.run_date:%Y-%m-%d} in {result.run_id!r}; "
-                    f"allowed: {config.date_tolerance_days}",
+                    f"allowed: {config.date_tolerance_days}; fix submitted_at or the run's "
+                    "folder date (or raise date_tolerance_days)",
                 )
     stems = config.workloads.get(result.workload)
     if config.enabled("workload-file") and stems is not None and result.name not in stems:

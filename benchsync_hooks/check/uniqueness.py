@@ -17,11 +17,18 @@ class Placed(NamedTuple):
     entry_ids: tuple[str, ...]
 
 
-def uniqueness(placed: Iterable[Placed], *, focus: set[str] | None = None) -> list[Problem]:
+#: The fix an entry_id clash names: in the benchmark repository, and in the website.
+NEW_ID = "give each result its own entry_id (a new UUID)"
+ONE_COPY = "keep one copy of each result: delete the other file (or give one a new entry_id)"
+
+
+def uniqueness(
+    placed: Iterable[Placed], *, focus: set[str] | None = None, fix: str = NEW_ID
+) -> list[Problem]:
     """entry_id unique and one source per target (case-insensitively) across the repo.
 
     A conflict is reported on each file of ``focus`` it involves (all files when
-    ``focus`` is None), naming the other file.
+    ``focus`` is None), naming the other file; ``fix`` ends an entry_id clash's line.
     """
     items = list(placed)
     all_ids = [i for item in items for i in item.entry_ids]
@@ -48,8 +55,7 @@ def uniqueness(placed: Iterable[Placed], *, focus: set[str] | None = None) -> li
                     0,
                     0,
                     "entry-id-unique",
-                    f"entry_id {entry_id} is also used by {others}; "
-                    "give each result its own entry_id (a new UUID)",
+                    f"entry_id {entry_id} is also used by {others}; {fix}",
                     "/entry_id",
                 )
             )

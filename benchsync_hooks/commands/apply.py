@@ -150,7 +150,15 @@ def _website_report(options: ApplyOptions) -> tuple[Problem, ...]:
     import json
 
     try:
-        doc = json.loads(Path(options.website_report).read_text(encoding="utf-8"))
+        text = Path(options.website_report).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        raise UsageError(
+            f"--website-report {options.website_report}: cannot read: {why}; pass the file "
+            "'benchsync check --website --format json' wrote"
+        ) from None
+    try:
+        doc = json.loads(text)
         items = doc["problems"]
         return tuple(
             Problem(
@@ -158,7 +166,7 @@ def _website_report(options: ApplyOptions) -> tuple[Problem, ...]:
             )
             for p in items
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise UsageError(
             f"--website-report {options.website_report}: not the output of "
             f"'benchsync check --website --format json' ({type(exc).__name__})"

@@ -12,7 +12,7 @@ from ..bench.regen import compute
 from ..check import jsondoc
 from ..check.content import check_content
 from ..check.convention import Locate, parse_target
-from ..check.uniqueness import Placed, placed_at, uniqueness
+from ..check.uniqueness import ONE_COPY, Placed, placed_at, uniqueness
 from ..context import Context, context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS, UsageError
 from ..files import read_limited
@@ -45,6 +45,12 @@ def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
     problems = list(state.problems)
     if state.ignored_by:
         problems.append(ignored_problem(state.rel, state.ignored_by))
+    if state.total == 0 and state.current is None and (ctx.root / ctx.config.target_root).is_dir():
+        raise UsageError(
+            f"no results under {ctx.config.source_root}/ and no manifest, but a "
+            f"{ctx.config.target_root}/ folder: this looks like the website repository; "
+            "run 'benchsync check --website'"
+        )
     if state.stale or (state.unstaged and not state.ignored_by):
         what = "is missing" if state.current is None else "is stale"
         if not state.stale:
@@ -83,7 +89,7 @@ def _website(ctx: Context) -> tuple[int, list[Problem]]:
             continue
         parts, reason = parse_target(rel, config)
         if parts is None:
-            problems.append(Problem(rel, 0, 0, "website-layout", reason))
+            problems.append(Problem(rel, 0, 0, "website-layout", f"{reason}{_NOT_SYNCED}"))
         data, read_problems = read_limited(path, rel, config.max_file_size)
         if data is None:
             problems.extend(read_problems)
@@ -92,9 +98,17 @@ def _website(ctx: Context) -> tuple[int, list[Problem]]:
         problems.extend(found)
         if facts is not None:
             placed.append(Placed(rel, rel, facts.entry_ids))
-    clashes = [p for p in uniqueness(placed) if p.rule == "entry-id-unique"]
+    # (on the website a clash is mostly a result copied twice, as the old sync did)
+    clashes = [p for p in uniqueness(placed, fix=ONE_COPY) if p.rule == "entry-id-unique"]
     problems.extend(placed_at(clashes, partial(_locate, ctx)))
     return count, problems
+
+
+#: What the website check says after why a path breaks the convention.
+_NOT_SYNCED = (
+    "; apply never writes this path: move the file to "
+    "<backend>/<model>/<run_id>_<name>_leaderboard.json or delete it"
+)
 
 
 def _locate(ctx: Context, rel: str) -> Locate | None:

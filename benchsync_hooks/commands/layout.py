@@ -114,7 +114,14 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         rel = ctx.rel(name)
         if rel is None:
             problems.append(
-                Problem(name, 0, 0, "layout-outside-repo", f"is outside the repository {ctx.root}")
+                Problem(
+                    name,
+                    0,
+                    0,
+                    "layout-outside-repo",
+                    f"is outside the repository {ctx.root}; run the hook in the repository "
+                    "that holds it",
+                )
             )
             continue
         if rel in named or not selected(rel, config):

@@ -12,7 +12,7 @@ from ..bench.regen import compute
 from ..context import context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
 from ..git import open_repo
-from ..report import Problem, emit
+from ..report import Problem, counted, emit
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -66,7 +66,7 @@ def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = Non
     lines = []
     if problems:
         lines.append(
-            f"{len(problems)} files left out of the manifest; "
+            f"{counted(len(problems), 'file')} left out of the manifest; "
             "see 'benchsync schema FILE' and 'benchsync layout FILE'"
         )
     if check:
