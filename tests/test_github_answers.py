@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,22 +74,49 @@ def test_an_odd_answer_is_one_line(
     assert TOKEN not in err
 
 
-def test_a_foreign_commit_on_the_remote_sync_branch_is_not_overwritten(
-    site: tuple[Pair, State, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
-    pair, _state, remote = site
-    pair.publish(RUNS[0])
-    other = pair.site.parent / "colleague"
-    git(pair.site.parent, "clone", "-q", str(remote), str(other))
-    git(other, "config", "user.email", "c@example.invalid")
-    git(other, "config", "user.name", "colleague")
+def _own_commit(other: Path) -> None:
     git(other, "checkout", "-q", "-b", BRANCH)
     (other / "notes.md").write_text("work in progress\n")
     git(other, "add", "-A")
     git(other, "commit", "-q", "-m", "my own work")
-    git(other, "push", "-q", "origin", BRANCH)
+
+
+def _amended_sync_commit(other: Path) -> None:
+    """benchsync's commit, amended with a file: its message keeps every trailer."""
+    git(other, "checkout", "-q", BRANCH)
+    (other / "FIX.md").write_text("a fix on the sync branch\n")
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "--amend", "--no-edit")
+
+
+# (case, what the colleague does to the remote sync branch, a first sync pushed before)
+FOREIGN: list[tuple[str, Callable[[Path], None], bool]] = [
+    ("a commit of their own", _own_commit, False),
+    ("benchsync's commit amended", _amended_sync_commit, True),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "synced"), FOREIGN, ids=[f[0] for f in FOREIGN])
+def test_a_foreign_commit_on_the_remote_sync_branch_is_not_overwritten(
+    site: tuple[Pair, State, Path],
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    change: Callable[[Path], None],
+    synced: bool,
+) -> None:
+    pair, _state, remote = site
+    pair.publish(RUNS[0])
+    if synced:
+        assert publish(capsys, pair)[0] == 0
+        pair.publish(RUNS[1])
+    other = pair.site.parent / "colleague"
+    git(pair.site.parent, "clone", "-q", str(remote), str(other))
+    git(other, "config", "user.email", "c@example.invalid")
+    git(other, "config", "user.name", "colleague")
+    change(other)
+    git(other, "push", "-q", "-f", "origin", BRANCH)
     theirs = git(other, "rev-parse", "HEAD").strip()
     code, _report, err = publish(capsys, pair)
-    assert code == 1
+    assert code == 1, case
     assert f"is at {theirs[:12]}, a commit benchsync did not make" in err
     assert git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip() == theirs

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import RUNS, Pair, git, run_cli
+from conftest import BRANCH, RUNS, Pair, git, run_cli
 
 from benchsync_hooks import samples
 
@@ -384,3 +384,86 @@ def test_a_sha256_website_is_refused_before_anything_is_written(
     )
     assert git(site, "count-objects", "-v") == before
     assert "garbage" not in git(site, "fsck")
+
+
+def test_a_second_apply_keeps_the_users_changes_elsewhere(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On the sync branch (where apply leaves the website), a rerun checks out its new
+    commit as git checkout does: an edit and an untracked file outside the results stay."""
+    pair.publish(RUNS[0])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    (pair.site / "README.md").write_text("# site\n\nmy unsaved edit\n")
+    (pair.site / "notes.md").write_text("my notes\n")
+    pair.publish(RUNS[1])
+    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 0, err
+    assert (pair.site / "README.md").read_text() == "# site\n\nmy unsaved edit\n"
+    assert (pair.site / "notes.md").read_text() == "my notes\n"
+    assert pair.site_file(RUNS[1]).is_file()
+    assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == BRANCH
+
+
+def test_a_checkout_that_would_overwrite_a_users_file_is_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--base names a commit that tracks a file the user has untracked here: nothing moves."""
+    pair.site_git("checkout", "-q", "-b", "release")
+    (pair.site / "notes.md").write_text("released notes\n")
+    pair.site_git("add", "notes.md")
+    pair.site_git("commit", "-q", "-m", "notes")
+    pair.site_git("checkout", "-q", "main")
+    (pair.site / "notes.md").write_text("my own notes\n")
+    pair.publish(RUNS[0])
+    before = pair.snapshot()
+    head = pair.site_git("rev-parse", "HEAD")
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--base", "release")
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert "local changes that checking out the sync branch would overwrite (notes.md)" in line
+    assert line.endswith("commit or stash them, then run again")
+    assert (pair.site / "notes.md").read_text() == "my own notes\n"
+    assert pair.snapshot() == before
+    assert (pair.site_git("rev-parse", "HEAD"), pair.site_git("branch", "--list", BRANCH)) == (
+        head,
+        "",
+    )
+
+
+def test_a_branch_with_the_users_own_commit_is_not_reset(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair.site_git("branch", "feature")
+    pair.site_git("checkout", "-q", "feature")
+    (pair.site / "work.md").write_text("mine\n")
+    pair.site_git("add", "work.md")
+    pair.site_git("commit", "-q", "-m", "my work")
+    mine = pair.site_git("rev-parse", "HEAD").strip()
+    pair.site_git("checkout", "-q", "main")
+    pair.publish(RUNS[0])
+    code, out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--branch", "feature"
+    )
+    assert (code, out) == (2, "")
+    assert f"the branch feature is at {mine[:12]}, a commit benchsync did not make" in err
+    assert pair.site_git("rev-parse", "feature").strip() == mine
+
+
+@pytest.mark.parametrize(
+    "lock", ["index.lock", "HEAD.lock", f"refs/heads/{BRANCH}.lock"], ids=["index", "HEAD", "ref"]
+)
+def test_a_git_lock_left_behind_is_named_before_anything_moves(
+    pair: Pair, capsys: pytest.CaptureFixture[str], lock: str
+) -> None:
+    pair.publish(RUNS[0])
+    path = pair.site / ".git" / lock
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+    before = (pair.snapshot(), pair.site_git("rev-parse", "HEAD"), pair.site_git("branch"))
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert f"{path} exists: another git command is running in the website" in line
+    path.unlink()
+    assert (pair.snapshot(), pair.site_git("rev-parse", "HEAD"), pair.site_git("branch")) == before
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0

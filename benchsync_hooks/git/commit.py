@@ -68,6 +68,14 @@ def operation_in_progress(repo: GitRepo) -> str | None:
     return None
 
 
+def stale_locks(repo: GitRepo, branch: str) -> list[Path]:
+    """git's lock files that would stop the index, HEAD or ``branch`` from moving."""
+    own = Path(repo.handle.git_dir)  # this worktree's index and HEAD
+    common = Path(repo.handle.common_dir)
+    found = [own / "index.lock", own / "HEAD.lock", common / "refs" / "heads" / f"{branch}.lock"]
+    return [lock for lock in found if lock.exists() or lock.is_symlink()]
+
+
 def worktree_holding(repo: GitRepo, branch: str) -> str | None:
     """Another worktree that has ``branch`` checked out (its path), if any."""
     out = repo.out("worktree", "list", "--porcelain").decode("utf-8", "surrogateescape")
@@ -128,10 +136,55 @@ def switch_adding(repo: GitRepo, branch: str, paths: list[str]) -> None:
     repo.out("update-index", "--add", "-z", "--stdin", data=data)
 
 
-def checkout(repo: GitRepo, branch: str) -> None:
-    status, _out, err = repo.run("checkout", "-q", "-f", branch, "--")
-    if status:
-        raise GitError(f"cannot check out {branch}: {last_line(err)}")
+def detach_at(repo: GitRepo, commit: str) -> list[str]:
+    """Check ``commit`` out on a detached HEAD as ``git checkout`` does, never forced: the
+    user's changes are carried over, and nothing at all is touched when one would be
+    overwritten. The paths in the way (empty: done)."""
+    status, _out, err = repo.run("checkout", "-q", "--detach", commit, "--")
+    if not status:
+        return []
+    lines = err.splitlines()
+    return [line.strip() for line in lines if line.startswith("\t")] or [last_line(err)]
+
+
+def attach(repo: GitRepo, branch: str) -> None:
+    """Put HEAD on ``branch``, which points at the commit checked out (files as they are)."""
+    repo.out("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+
+
+def restore_paths(repo: GitRepo, paths: list[str], *, at: str) -> None:
+    """Put ``paths`` back as commit ``at`` has them (index and files); a path ``at`` lacks
+    is removed from both."""
+    if not paths:
+        return
+    listed = repo.out("ls-tree", "-z", "--name-only", at, "--", *paths).split(b"\0")
+    present = {p.decode("utf-8", "surrogateescape") for p in listed if p}
+    if present:
+        repo.out("checkout", "-q", at, "--", *sorted(present))
+    gone = [p for p in paths if p not in present]
+    if gone:
+        data = ("\0".join(gone) + "\0").encode("utf-8", "surrogateescape")
+        repo.out("update-index", "--force-remove", "-z", "--stdin", data=data)
+        for path in gone:
+            (repo.root / path).unlink(missing_ok=True)
+
+
+#: The trailer of a benchsync commit that names the tree it made (an amend changes it).
+TREE_TRAILER = "Benchsync-Tree: "
+
+
+def made_by_benchsync(repo: GitRepo, commit: str) -> bool:
+    """Whether ``commit`` is one benchsync made, as it made it: its message has the source
+    trailer, and the tree it names is its tree (commits of 0.3 and older name none)."""
+    tree, _parents, message = commit_info(repo, commit)
+    if "\nBenchsync-Source-Commit: " not in message:
+        return False
+    named = [
+        line[len(TREE_TRAILER) :].strip()
+        for line in message.splitlines()
+        if line.startswith(TREE_TRAILER)
+    ]
+    return not named or named == [tree]
 
 
 def check_branch_name(repo: GitRepo, branch: str) -> None:

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from ..errors import PushError, UsageError
 from ..git import GitRepo
-from ..git.commit import commit_info, has_commit, operation_in_progress, worktree_holding
+from ..git.commit import (
+    branch_commit,
+    has_commit,
+    made_by_benchsync,
+    operation_in_progress,
+    stale_locks,
+    worktree_holding,
+)
 from ..git.listing import ignored, status_lines
 from ..git.remote import fetch_branch_objects
 from ..git.repo import Background
@@ -23,11 +30,11 @@ def ensure_ours(website: GitRepo, *, remote: str, branch: str, commit: str) -> N
     """Refuse to push over a remote sync branch whose tip benchsync did not make."""
     if not has_commit(website, commit):
         fetch_branch_objects(website, remote, branch)
-    _tree, _parents, message = commit_info(website, commit)
-    if "\nBenchsync-Source-Commit: " not in message:
+    if not made_by_benchsync(website, commit):
         raise PushError(
-            f"{remote}/{branch} is at {commit[:12]}, a commit benchsync did not make; "
-            "merge or move that work elsewhere (or delete the remote branch), then run again"
+            f"{remote}/{branch} is at {commit[:12]}, a commit benchsync did not make (or one "
+            "changed since); merge or move that work elsewhere (or delete the remote "
+            "branch), then run again"
         )
 
 
@@ -51,11 +58,24 @@ def ensure_writable(
             f"the website repository is in the middle of a {operation}; "
             f"finish it (git {operation} --continue) or abort it (git {operation} --abort) first"
         )
+    locks = stale_locks(website, branch)
+    if locks:
+        raise UsageError(
+            f"{locks[0]} exists: another git command is running in the website, or one was "
+            "killed; let it finish, or remove that file, then run again"
+        )
     holder = worktree_holding(website, branch)
     if holder is not None:
         raise UsageError(
             f"the sync branch {branch} is checked out in the worktree {holder}; switch that "
             "worktree to another branch, or pass --branch"
+        )
+    tip = branch_commit(website, branch)
+    if tip is not None and not made_by_benchsync(website, tip):
+        raise UsageError(
+            f"the branch {branch} is at {tip[:12]}, a commit benchsync did not make (or one "
+            "changed since); the sync would reset it: pass another --branch, or move that "
+            "work elsewhere and delete the branch"
         )
     for item in plan.new:
         local = website.root / item.target

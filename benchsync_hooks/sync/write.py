@@ -11,13 +11,16 @@ from pathlib import Path
 from ..errors import IntegrityError, UsageError
 from ..git import GitRepo
 from ..git.commit import (
+    TREE_TRAILER,
+    attach,
     branch_commit,
-    checkout,
     commit_info,
     commit_tree,
     current_branch,
+    detach_at,
     index_matches_head,
     resolve_or_none,
+    restore_paths,
     switch_adding,
     switch_to,
     update_branch,
@@ -164,7 +167,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def commit_message(plan: Plan) -> str:
+def commit_message(plan: Plan, *, tree: str) -> str:
     src = plan.source  # its location never holds user info (see source.shown)
     return (
         f"chore: sync benchmark results from {src.name}@{src.short}\n\n"
@@ -173,6 +176,7 @@ def commit_message(plan: Plan) -> str:
         f"Benchsync-Source: {src.location}\n"
         f"Benchsync-Source-Commit: {src.commit}\n"
         f"Benchsync-Base: {plan.base}\n"
+        f"{TREE_TRAILER}{tree}\n"
     )
 
 
@@ -199,7 +203,8 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
             if old_tree == tree and parents == [plan.base_commit]:
                 changed, commit = False, existing
         if commit is None:
-            commit = commit_tree(website, tree, plan.base_commit, message=commit_message(plan))
+            message = commit_message(plan, tree=tree)
+            commit = commit_tree(website, tree, plan.base_commit, message=message)
         head = resolve_or_none(website, "HEAD")
         on_branch = current_branch(website) == branch
     except BaseException:
@@ -219,7 +224,41 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
             switch_to(website, branch)
         return Outcome(branch, commit, changed)
     discard(temps)
-    if changed:
-        update_branch(website, branch, commit, old=existing)
-    checkout(website, branch)
+    _switch(website, items, head=head, commit=commit)
+    try:
+        if changed:
+            update_branch(website, branch, commit, old=existing)
+    except BaseException:
+        if head is not None:
+            detach_at(website, head)  # (the files as they were: the switch carried the rest)
+        raise
+    attach(website, branch)
     return Outcome(branch, commit, changed)
+
+
+def _switch(website: GitRepo, items: Sequence[Item], *, head: str | None, commit: str) -> None:
+    """Check out ``commit`` (detached) from another commit than the base, as ``git
+    checkout`` would: the user's changes elsewhere are carried over, never overwritten.
+
+    A planned file already in the work tree with exactly its planned bytes (left by a
+    killed run) is first put back as HEAD has it; the switch writes those bytes again.
+    """
+    if head is not None:
+        leftovers = [i.target for i in items if _holds(website.root / i.target, i.data)]
+        restore_paths(website, leftovers, at=head)
+    blocked = detach_at(website, commit)
+    if blocked:
+        shown = ", ".join(blocked[:3]) + (
+            f" and {len(blocked) - 3} more" if len(blocked) > 3 else ""
+        )
+        raise UsageError(
+            f"the website has local changes that checking out the sync branch would "
+            f"overwrite ({shown}); commit or stash them, then run again"
+        )
+
+
+def _holds(path: Path, data: bytes | None) -> bool:
+    try:
+        return not path.is_symlink() and path.is_file() and path.read_bytes() == data
+    except OSError:
+        return False
