@@ -122,6 +122,12 @@ def _case_clash(pair: Pair) -> None:
     _commit_raw(pair, rel, _good_doc(model__name="GPT2"))
 
 
+def _case_clash_folder(pair: Pair) -> None:
+    """Another run, in a model folder that differs from one of RUNS only in case."""
+    rel = "outputs/cpu/GPT2/short_20260201_002/short_input_leaderboard.json"
+    _commit_raw(pair, rel, _good_doc(model__name="GPT2"))
+
+
 def _case_clash_website(pair: Pair) -> None:
     pair.seed_site(samples.Run("cpu", "GPT2", "short", "20260128", 1, "short_input"))
 
@@ -244,6 +250,7 @@ CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
     ("truncated JSON", _with(_good_doc()[:-2]), 1, "out", "json-syntax"),
     ("look-alike model name", _lookalike, 1, "err", "manifest-schema"),
     ("case-colliding targets", _case_clash, 1, "out", "manifest-duplicate"),
+    ("case-colliding folders", _case_clash_folder, 1, "out", "target-unique"),
     ("case-colliding with the website", _case_clash_website, 1, "out", "target-unique"),
 ]
 
@@ -288,6 +295,11 @@ EXACT: dict[str, str] = {
         "data/results/cpu/gpt2/short_20260128_001_short_input_leaderboard.json is claimed "
         "twice (also /files/0, possibly differing in case); regenerate the manifest with "
         "'benchsync manifest' in the benchmark repo"
+    ),
+    "case-colliding folders": (
+        "outputs/cpu/GPT2/short_20260201_002/short_input_leaderboard.json: target-unique "
+        "data/results/cpu/GPT2/short_20260201_002_short_input_leaderboard.json differs only "
+        "in case from another written result's data/results/cpu/gpt2; rename one of them"
     ),
     "case-colliding with the website": (
         "outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json: target-unique "

@@ -195,6 +195,25 @@ def test_case_colliding_targets(bench: BenchRepo, capsys: pytest.CaptureFixture[
     assert "target-unique maps to a target differing only in case" in out
 
 
+def test_case_colliding_folders(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    """Two runs of one model spelled in two cases: one folder on macOS, so both are named."""
+    upper = samples.Run("cpu", "GPT2", "short", "20260129", 1, "short_input")
+    bench.add_run(RUN)
+    bench.stage()
+    bench.add_run(upper, entry_id="00000000-0000-4000-8000-000000000001")
+    bench.stage()
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 1
+    lines = [line for line in out.splitlines() if " target-unique " in line]
+    assert [line.split(":")[0] for line in lines] == [upper.source, RUN.source]
+    assert lines[0].endswith(
+        "target-unique its website folder data/results/cpu/GPT2 differs only in case from "
+        f"data/results/cpu/gpt2 ({RUN.source}); use one spelling of the name"
+    )
+    code, out, _ = run_cli(capsys, "layout", upper.source)
+    assert code == 1 and f"{upper.source}: target-unique its website folder" in out
+
+
 def test_ignored_source_root(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
     bench.write(".gitignore", "outputs/\n")
     bench.add_run(RUN)

@@ -33,7 +33,12 @@ def uniqueness(
     items = list(placed)
     all_ids = [i for item in items for i in item.entry_ids]
     targets = {item.target.casefold() for item in items}
-    if len(set(all_ids)) == len(all_ids) and len(targets) == len(items):
+    folders = {item.target.rpartition("/")[0] for item in items}
+    if (
+        len(set(all_ids)) == len(all_ids)
+        and len(targets) == len(items)
+        and len({f.casefold() for f in folders}) == len(folders)
+    ):
         return []  # the common case, decided at C speed
     by_id: dict[str, list[str]] = {}
     by_target: dict[str, list[Placed]] = {}
@@ -77,6 +82,36 @@ def uniqueness(
                     f"{how} {item.target} as {others}; rename one run",
                 )
             )
+    problems.extend(_folder_clashes(items, focus))
+    return problems
+
+
+def _folder_clashes(items: list[Placed], focus: set[str] | None) -> list[Problem]:
+    """Website folders that differ only in case (``cpu/GPT2/`` and ``cpu/gpt2/``): one
+    folder on a case-insensitive file system, and a clash for every later result."""
+    spellings: dict[str, dict[str, list[str]]] = {}
+    for item in items:
+        folder = item.target.rpartition("/")[0]
+        spellings.setdefault(folder.casefold(), {}).setdefault(folder, []).append(item.source)
+    problems: list[Problem] = []
+    for found in spellings.values():
+        if len(found) < 2:
+            continue
+        for folder, sources in sorted(found.items()):
+            other = min(f for f in found if f != folder)
+            for source in sorted(sources):
+                if focus is not None and source not in focus:
+                    continue
+                problems.append(
+                    Problem(
+                        source,
+                        0,
+                        0,
+                        "target-unique",
+                        f"its website folder {folder} differs only in case from {other} "
+                        f"({found[other][0]}); use one spelling of the name",
+                    )
+                )
     return problems
 
 

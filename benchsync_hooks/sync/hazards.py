@@ -32,6 +32,10 @@ def website_hazards(
     folded = _folded(
         site, {p.casefold() for claim, _old in writes for p in _prefixes(claim.file.target)}
     )
+    mine: dict[str, set[str]] = {}  # the writes' own folders, by their folded form
+    for claim, _old in writes:
+        for prefix in _prefixes(claim.file.target.rpartition("/")[0]):
+            mine.setdefault(prefix.casefold(), set()).add(prefix)
     seen: dict[str, bool] = {}
     problems: list[Problem] = []
     rejected: list[Rejected] = []
@@ -55,13 +59,15 @@ def website_hazards(
                 )
                 break
             others = folded.get(prefix.casefold(), set()) - {prefix}
-            if others:  # (every spelling the website has, in no order: the first named)
+            written = mine.get(prefix.casefold(), set()) - {prefix}
+            if others or written:  # (every spelling, in no order: the least one named)
+                whose = "the website's" if others else "another written result's"
                 rejected.append(
                     Rejected(
                         claim.file.source,
                         "target-unique",
-                        f"{target} differs only in case from the website's {min(others)}; "
-                        "rename one of them",
+                        f"{target} differs only in case from {whose} "
+                        f"{min(others or written)}; rename one of them",
                     )
                 )
                 break
