@@ -128,6 +128,15 @@ def _case_clash_folder(pair: Pair) -> None:
     _commit_raw(pair, rel, _good_doc(model__name="GPT2"))
 
 
+def _oversized_config(pair: Pair) -> None:
+    """A config.json over 1 MiB beside a result (the hooks leave the result out)."""
+    run = samples.Run("cpu", "gpt2", "short", "20260201", 1, "short_input")
+    beside = pair.bench.root / EVIL.rpartition("/")[0] / "config.json"
+    beside.parent.mkdir(parents=True, exist_ok=True)
+    beside.write_text(json.dumps(samples.run_config(run) | {"padding": "x" * (1 << 20)}))
+    _commit_raw(pair, EVIL, _good_doc())
+
+
 def _case_clash_website(pair: Pair) -> None:
     pair.seed_site(samples.Run("cpu", "GPT2", "short", "20260128", 1, "short_input"))
 
@@ -251,6 +260,7 @@ CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
     ("look-alike model name", _lookalike, 1, "err", "manifest-schema"),
     ("case-colliding targets", _case_clash, 1, "out", "manifest-duplicate"),
     ("case-colliding folders", _case_clash_folder, 1, "out", "target-unique"),
+    ("config.json over 1 MiB", _oversized_config, 1, "out", "config-json"),
     ("case-colliding with the website", _case_clash_website, 1, "out", "target-unique"),
 ]
 
@@ -295,6 +305,10 @@ EXACT: dict[str, str] = {
         "data/results/cpu/gpt2/short_20260128_001_short_input_leaderboard.json is claimed "
         "twice (also /files/0, possibly differing in case); regenerate the manifest with "
         "'benchsync manifest' in the benchmark repo"
+    ),
+    "config.json over 1 MiB": (
+        f"{EVIL}: config-json {EVIL.rpartition('/')[0]}/config.json is over 1,048,576 bytes; "
+        "fix it"
     ),
     "case-colliding folders": (
         "outputs/cpu/GPT2/short_20260201_002/short_input_leaderboard.json: target-unique "

@@ -139,6 +139,25 @@ def test_config_json_must_agree(bench: BenchRepo, capsys: pytest.CaptureFixture[
     assert "says run_id 'short_20260128_002' but the path says 'short_20260128_001'" in out
 
 
+@pytest.mark.parametrize("command", [["layout", RUN.source], ["check"]])
+def test_an_oversized_config_json_is_named_by_every_check(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """A config.json over 1 MiB is one problem for the hook and for CI alike (the hook used
+    to skip it quietly), whatever max_file_size says."""
+    bench.write(".benchsync.toml", "max_file_size = 20000\n")
+    bench.add_run(RUN)
+    cfg = samples.run_config(RUN) | {"padding": "x" * (1024 * 1024)}
+    bench.write("outputs/cpu/gpt2/short_20260128_001/config.json", cfg)
+    bench.stage()
+    code, out, _ = run_cli(capsys, *command)
+    assert code == 1
+    assert (
+        f"{RUN.source}: config-json outputs/cpu/gpt2/short_20260128_001/config.json is over "
+        "1,048,576 bytes; fix it"
+    ) in out.splitlines()
+
+
 def test_stray_gets_git_mv(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
     stray = "outputs/exp1_gpt2_short/short_input_leaderboard.json"
     bench.write(stray, samples.result(RUN))

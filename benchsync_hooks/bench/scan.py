@@ -12,7 +12,15 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from ..check import jsondoc
-from ..check.content import Verdict, config_path_for, read_facts, run_config_from_bytes, verdict_of
+from ..check.content import (
+    MAX_CONFIG_BYTES,
+    Verdict,
+    config_path_for,
+    oversized_config,
+    read_facts,
+    run_config_from_bytes,
+    verdict_of,
+)
 from ..check.convention import Locate, parse_source, run_date
 from ..check.facts import RunConfig
 from ..check.selection import selected
@@ -112,10 +120,9 @@ def _run_configs(repo: GitRepo, view: IndexView, sources: Iterable[str]) -> dict
     for path in wanted:
         by_blob.setdefault(view.configs[path].blob, []).append(path)
     found: dict[str, RunConfig] = {}
-    for blob, data in read_blobs(repo, by_blob, max_size=1024 * 1024):
+    for blob, data in read_blobs(repo, by_blob, max_size=MAX_CONFIG_BYTES):
         for path in by_blob[blob]:
-            parsed = run_config_from_bytes(path, data)
-            found[path] = parsed or RunConfig(path, None, None, None, None, None, "is too large")
+            found[path] = run_config_from_bytes(path, data) or oversized_config(path)
     return found
 
 

@@ -50,6 +50,17 @@ def read_facts(data: bytes, display: str, config: Config) -> tuple[JsonDoc | Non
     return doc, facts_from_value(doc.value, sha256=digest, size=len(data))
 
 
+#: The largest config.json read, on every side (a run's configuration is a few KiB).
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+def oversized_config(path: str) -> RunConfig:
+    """A config.json over :data:`MAX_CONFIG_BYTES`: an error value, as one that is no JSON."""
+    return RunConfig(
+        path, None, None, None, None, None, error=f"is over {MAX_CONFIG_BYTES:,} bytes"
+    )
+
+
 def run_config_from_bytes(path: str, data: bytes | None) -> RunConfig | None:
     """The config.json beside a result; one that is no JSON object is an error value."""
     if data is None:

@@ -12,9 +12,11 @@ from typing import TextIO
 from ..bench.manifest import rules_digest
 from ..bench.scan import index_view, placed_of_index
 from ..check.content import (
+    MAX_CONFIG_BYTES,
     check_placement,
     config_path_for,
     locator,
+    oversized_config,
     read_facts,
     run_config_from_bytes,
 )
@@ -75,7 +77,7 @@ def ignored_problems(ctx: Context, repo: GitRepo, rels: list[str]) -> list[Probl
     ]
 
 
-def _run_config(root: str, cfg_path: str, max_size: int) -> RunConfig | None:
+def _run_config(root: str, cfg_path: str) -> RunConfig | None:
     """The run's config.json when it is a regular file (a link is never followed)."""
     try:
         regular = stat.S_ISREG(os.lstat(f"{root}/{cfg_path}").st_mode)
@@ -83,7 +85,9 @@ def _run_config(root: str, cfg_path: str, max_size: int) -> RunConfig | None:
         return None
     if not regular:
         return None
-    cfg_bytes, _ = read_limited(f"{root}/{cfg_path}", cfg_path, max_size)
+    cfg_bytes, unread = read_limited(f"{root}/{cfg_path}", cfg_path, MAX_CONFIG_BYTES)
+    if cfg_bytes is None and any(p.rule == "json-size" for p in unread):
+        return oversized_config(cfg_path)
     return run_config_from_bytes(cfg_path, cfg_bytes)
 
 
@@ -151,7 +155,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
             docs[rel] = doc
         cfg_path = config_path_for(rel)
         if cfg_path not in configs:
-            configs[cfg_path] = _run_config(root, cfg_path, config.max_file_size)
+            configs[cfg_path] = _run_config(root, cfg_path)
         run_config = configs[cfg_path]
         result, placement = check_placement(
             rel,

@@ -8,35 +8,24 @@ written. Nothing outside git is consulted.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from functools import partial
 from types import MappingProxyType
 
 from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES
 from ..bench.reading import ManifestText, load
-from ..check.canonical import blob_id, canonical
-from ..check.consistency import consistency
-from ..check.content import check_content, config_path_for, locator, run_config_from_bytes
-from ..check.convention import Locate
-from ..check.jsondoc import JsonDoc
 from ..config import Config
 from ..errors import IntegrityError, UsageError
-from ..files import too_big
 from ..git import GitRepo
 from ..git.listing import Entry, Listing, entries_at, tree_listing
-from ..git.objects import read_blob, read_blobs
+from ..git.objects import read_blob
 from ..git.repo import Background
-from ..report import Problem
 from .bulk import Sorted, Swept, false_claims, likely_new_ids, sort_entries, sweep
 from .hazards import entry_id_clashes, search_for_ids, website_hazards
+from .recheck import Progress, check_writes
 from .source import Source
-from .values import Plan, PlannedFile, Rejected
-from .verify import REGENERATE, Claim, verify_structure
-
-Progress = Callable[[int, int], None]
+from .values import Plan
+from .verify import Claim, verify_structure
 
 
 def no_progress(_done: int, _total: int) -> None:
@@ -122,7 +111,7 @@ def build_plan(
     if hazards:
         return _replace(empty, integrity=tuple(hazards))
     skip = {r.source for r in rejected}
-    checked = _check_writes(
+    checked = check_writes(
         [w for w in writes if w[0].file.source not in skip],
         listing,
         (source, website),
@@ -179,128 +168,3 @@ def _replace(plan: Plan, **changes: object) -> Plan:
     from dataclasses import replace
 
     return replace(plan, **changes)  # type: ignore[arg-type]
-
-
-def _at(doc: JsonDoc | None) -> Locate:
-    """Positions in a document already parsed."""
-    return locator(lambda: doc)
-
-
-@dataclass(frozen=True)
-class _Checked:
-    writes: tuple[PlannedFile, ...]
-    rejected: tuple[Rejected, ...]
-    integrity: tuple[Problem, ...]
-    unchanged: int  # website files of another form holding the same JSON value
-
-
-def _check_writes(
-    writes: list[tuple[Claim, str | None]],
-    listing: Mapping[str, Entry],
-    repos: tuple[Source, GitRepo],
-    *,
-    config: Config,
-    text: ManifestText,
-    checks: tuple[str, Progress],
-) -> _Checked:
-    """Read, hash and re-validate what will be written, each blob once; a website file
-    that holds the same JSON value in another form is unchanged."""
-    source, website = repos
-    schema_text, progress = checks
-    config_paths = {config_path_for(c.file.source) for c, _old in writes}
-    config_entries = {p: listing[p] for p in config_paths if p in listing and listing[p].is_file}
-    config_data = dict(
-        read_blobs(source.repo, {e.blob for e in config_entries.values()}, max_size=1 << 20)
-    )
-    blobs = dict(
-        read_blobs(source.repo, {c.entry.blob for c, _ in writes}, max_size=config.max_file_size)
-    )
-    old_blobs = {old for _claim, old in writes if old is not None}
-    old_data = dict(read_blobs(website, old_blobs, max_size=config.max_file_size))
-    planned: list[PlannedFile] = []
-    rejected: list[Rejected] = []
-    integrity: list[Problem] = []
-    unchanged = 0
-    for done, (claim, old) in enumerate(writes, 1):
-        progress(done, len(writes))
-        item = claim.file
-        data = blobs[claim.entry.blob]
-        if data is None:  # (the same words as the benchmark side's)
-            big = too_big(item.source, max(claim.entry.size, item.size), config.max_file_size)
-            rejected.append(Rejected(item.source, big.rule, big.message))
-            continue
-        if len(data) != item.size:
-            integrity.append(
-                text.problem(
-                    claim.nth,
-                    "size",
-                    "manifest-size",
-                    message=f"claims {item.size} bytes for {item.source}, the blob has "
-                    f"{len(data)}; {REGENERATE}",
-                )
-            )
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != item.sha256:
-            integrity.append(
-                text.problem(
-                    claim.nth,
-                    "sha256",
-                    "manifest-hash",
-                    message=f"claims sha256 {item.sha256[:12]}… for {item.source}, the blob at "
-                    f"{source.short} has {digest[:12]}…; the manifest is stale or tampered "
-                    f"with; {REGENERATE}",
-                )
-            )
-            continue
-        doc, facts, problems = check_content(data, item.source, config, schema_text=schema_text)
-        if facts is not None and item.entry_id not in facts.entry_ids:
-            integrity.append(
-                text.problem(
-                    claim.nth,
-                    "entry_id",
-                    "manifest-field",
-                    message=f"claims entry_id {item.entry_id} for {item.source}, the file has "
-                    f"{', '.join(facts.entry_ids) or 'none'}; {REGENERATE}",
-                )
-            )
-            continue
-        if facts is not None:
-            cfg_path = config_path_for(item.source)
-            cfg = config_entries.get(cfg_path)
-            run_config = run_config_from_bytes(cfg_path, config_data.get(cfg.blob)) if cfg else None
-            problems += consistency(claim.result, facts, run_config, config=config, locate=_at(doc))
-        if problems or facts is None:
-            rejected.extend(
-                Rejected(item.source, p.rule, p.message, p.line, p.column) for p in problems
-            )
-            continue
-        assert doc is not None
-        out = canonical(doc.value)
-        blob = blob_id(out)
-        if item.target_blob is not None and item.target_blob != blob:
-            integrity.append(
-                text.problem(
-                    claim.nth,
-                    "target_blob",
-                    "manifest-blob",
-                    message=f"claims target_blob {item.target_blob[:12]} for {item.source}, "
-                    f"its canonical form has {blob[:12]}; {REGENERATE}",
-                )
-            )
-            continue
-        if old is not None and (old == blob or _same_value(old_data.get(old), out)):
-            unchanged += 1  # the website holds the same JSON value in another form
-            continue
-        planned.append(PlannedFile(claim, "updated" if old else "new", old, out, blob, facts))
-    return _Checked(tuple(planned), tuple(rejected), tuple(integrity), unchanged)
-
-
-def _same_value(data: bytes | None, out: bytes) -> bool:
-    """Whether a website file's bytes hold the JSON value whose canonical form is ``out``."""
-    if data is None:
-        return False
-    try:
-        return canonical(json.loads(data)) == out
-    except (ValueError, RecursionError, TypeError):
-        return False
