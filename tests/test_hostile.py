@@ -307,8 +307,7 @@ EXACT: dict[str, str] = {
         "'benchsync manifest' in the benchmark repo"
     ),
     "config.json over 1 MiB": (
-        f"{EVIL}: config-json {EVIL.rpartition('/')[0]}/config.json is over 1,048,576 bytes; "
-        "fix it"
+        f"{EVIL}: config-json {EVIL.rpartition('/')[0]}/config.json is over 1,048,576 bytes; fix it"
     ),
     "case-colliding folders": (
         "outputs/cpu/GPT2/short_20260201_002/short_input_leaderboard.json: target-unique "

@@ -351,6 +351,20 @@ def test_a_case_clash_with_the_website_is_found_in_every_process(pair: Pair) -> 
     }
 
 
+def _sha256_repo(path: Path) -> Path:
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main", "--object-format=sha256")
+    ident = ("-c", "user.name=t", "-c", "user.email=t@t.invalid")
+    git(path, *ident, "commit", "-q", "--allow-empty", "-m", "init")
+    return path
+
+
+SHA256_REFUSED = (
+    "uses SHA-256 object ids (extensions.objectFormat); benchsync works with SHA-1 "
+    "repositories (git's default): use a SHA-1 clone"
+)
+
+
 def test_a_sha256_website_is_refused_before_anything_is_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -358,32 +372,38 @@ def test_a_sha256_website_is_refused_before_anything_is_written(
     website with SHA-256 object ids is refused in one line, before any object lands in
     its database (a SHA-1 named file there is garbage to ``git fsck``)."""
     pair = Pair(tmp_path, capsys)
-    site = tmp_path / "site256"
-    site.mkdir()
-    git(site, "init", "-q", "-b", "main", "--object-format=sha256")
-    git(
-        site,
-        "-c",
-        "user.name=t",
-        "-c",
-        "user.email=t@t.invalid",
-        "commit",
-        "-q",
-        "--allow-empty",
-        "-m",
-        "init",
-    )
+    site = _sha256_repo(tmp_path / "site256")
     pair.publish(*RUNS)
     monkeypatch.chdir(site)
     before = git(site, "count-objects", "-v")
     code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert (code, out) == (2, "")
-    assert err == (
-        "benchsync apply: the website uses SHA-256 object ids (extensions.objectFormat); "
-        "benchsync works with SHA-1 repositories: sync into a SHA-1 clone\n"
-    )
+    assert err == f"benchsync apply: the repository {site.resolve()} {SHA256_REFUSED}\n"
     assert git(site, "count-objects", "-v") == before
     assert "garbage" not in git(site, "fsck")
+
+
+@pytest.mark.parametrize("command", [["manifest"], ["check"], ["layout", RUNS[0].source]])
+def test_a_sha256_benchmark_repository_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    bench = _sha256_repo(tmp_path / "bench256")
+    monkeypatch.chdir(bench)
+    code, out, err = run_cli(capsys, *command)
+    assert (code, out) == (2, "")
+    assert err == f"benchsync {command[0]}: the repository {bench.resolve()} {SHA256_REFUSED}\n"
+
+
+def test_a_sha256_source_is_one_line(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _sha256_repo(pair.site.parent / "bench256")
+    before = pair.snapshot()
+    code, out, err = run_cli(capsys, "apply", "--source", str(source))
+    assert (code, out) == (2, "")
+    assert err == f"benchsync apply: the source {source} {SHA256_REFUSED}\n"
+    assert pair.snapshot() == before
 
 
 def test_a_second_apply_keeps_the_users_changes_elsewhere(

@@ -13,7 +13,7 @@ from ..apply_report import ApplyReport, emit_apply
 from ..config import Config, load_config
 from ..context import read_schema
 from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, RegressionsFound, UsageError
-from ..git import GitRepo, open_repo
+from ..git import GitRepo, open_repo, require_sha1
 from ..git.commit import (
     branch_commit,
     check_branch_name,
@@ -117,12 +117,6 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     if options.push:
         check_remote_name(options.remote)
     website = open_repo(Path(options.website))
-    if website.object_format() != "sha1":  # (plans compare and objects are written as SHA-1)
-        raise UsageError(
-            f"the website uses {website.object_format().upper().replace('SHA', 'SHA-')} "
-            "object ids (extensions.objectFormat); benchsync works with SHA-1 repositories: "
-            "sync into a SHA-1 clone"
-        )
     config = load_config(website.root)
     branch = options.branch or config.branch
     check_branch_name(website, branch)
@@ -207,6 +201,7 @@ def _locked(
         remote_at_start = remote_branch(website, options.remote, branch)
     status = None if options.dry_run else Background(partial(status_lines, website))
     source = open_source(options.source, options.ref, website)
+    require_sha1(source.repo, what=f"the source {source.location}")
     plan = build_plan(
         source,
         website,
