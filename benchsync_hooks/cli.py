@@ -15,7 +15,23 @@ from .errors import EXIT_USAGE, BenchsyncError
 from .report import FORMATS
 
 EPILOG = """exit codes: 0 all good / nothing to do, 1 problems found (or files written),
-2 usage or environment error. Docs: README.md of benchsync-hooks."""
+2 usage or environment error. Docs: https://github.com/benchsync/benchsync-hooks#readme"""
+
+
+class _Help(argparse.HelpFormatter):
+    """argparse's help, wrapped without breaking a word (or the docs' address) at a hyphen."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        return textwrap.fill(
+            " ".join(text.split()),
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
 
 
 def _add_format(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="benchsync",
         description="Check benchmark leaderboard results and sync them to a website repository.",
         epilog=EPILOG,
+        formatter_class=_Help,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -43,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check each FILE: strict JSON (UTF-8, no duplicate keys, no NaN, size and "
         "depth limits), the leaderboard schema, and the rules the website documents.",
         epilog=EPILOG,
+        formatter_class=_Help,
     )
     p.add_argument(
         "--schema", metavar="PATH", help="a JSON Schema to use instead of the bundled one"
@@ -56,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check that each FILE sits at outputs/<backend>/<model>/<run_id>/"
         "<name>_leaderboard.json, agrees with its path, and clashes with no other result.",
         epilog=EPILOG,
+        formatter_class=_Help,
     )
     _add_format(p)
     p.add_argument("files", nargs="*", metavar="FILE")
@@ -66,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write outputs/sync-manifest.json from the leaderboard files in the git "
         "index. Exit 1 when it was written (git add it) or, with --check, when it is stale.",
         epilog=EPILOG,
+        formatter_class=_Help,
     )
     p.add_argument("--check", action="store_true", help="only compare; never write")
     _add_format(p)
@@ -76,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Benchmark side: every leaderboard file in the index passes schema and "
         "layout and the manifest is current. --website: every file under data/results/.",
         epilog=EPILOG,
+        formatter_class=_Help,
     )
     p.add_argument("--website", action="store_true", help="check a website repository instead")
     _add_format(p)
@@ -87,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         "checkout), verify every claim, copy only new or changed results into data/results/, "
         "commit them on a fixed branch and write the pull request's title, labels and body.",
         epilog=EPILOG,
+        formatter_class=_Help,
     )
     p.add_argument("--source", required=True, metavar="SRC", help="benchmark repo path or git URL")
     p.add_argument(
@@ -148,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         "repository, run 'benchsync apply' from the benchmark repository, show the pull "
         "request body, and apply again (no new commit).",
         epilog=EPILOG,
+        formatter_class=_Help,
     )
     p.add_argument("--keep", action="store_true", help="keep the temporary folder and print it")
     return parser

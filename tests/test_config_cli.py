@@ -90,12 +90,14 @@ def test_custom_roots(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> N
     assert (bench.root / "results/manifest.json").is_file()
 
 
-@pytest.mark.parametrize("command", ["schema", "layout", "manifest", "check", "demo"])
+@pytest.mark.parametrize("command", ["schema", "layout", "manifest", "check", "apply", "demo"])
 def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: str) -> None:
     code, out, _ = run_cli(capsys, command, "--help")
     assert code == 0
     assert out.startswith(f"usage: benchsync {command}")
     assert "exit codes" in out
+    # the docs' address whole on its line (argparse breaks lines at hyphens by default)
+    assert out.splitlines()[-1].endswith("https://github.com/benchsync/benchsync-hooks#readme")
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
