@@ -206,18 +206,20 @@ def _locked(
     if options.push:
         remote_at_start = remote_branch(website, options.remote, branch)
     status = None if options.dry_run else Background(partial(status_lines, website))
-    source = open_source(options.source, options.ref, website)
-    plan = build_plan(
-        source,
-        website,
-        base=base,
-        base_commit=base_commit,
-        config=config,
-        schema_text=read_schema(website.root / config.schema, config.schema)
-        if config.schema
-        else "",
-        progress=progress_bar("verifying"),
-    )
+    # A URL is fetched into a new temporary repository, removed when this block ends (the
+    # plan holds the bytes it writes): nothing fetched outlives the run, on error too.
+    with open_source(options.source, options.ref) as source:
+        plan = build_plan(
+            source,
+            website,
+            base=base,
+            base_commit=base_commit,
+            config=config,
+            schema_text=read_schema(website.root / config.schema, config.schema)
+            if config.schema
+            else "",
+            progress=progress_bar("verifying"),
+        )
     refused = _refused(plan, options, stream)
     if refused is not None:
         return refused
