@@ -30,6 +30,7 @@ from ..sync.plan import build_plan
 from ..sync.preflight import ensure_ours, ensure_writable
 from ..sync.progress import progress_bar
 from ..sync.source import open_source
+from ..sync.state import LOCK, PR_BODY, check_state, real_folder, replace_file, state_path
 from ..sync.values import Plan
 from ..sync.write import (
     Outcome,
@@ -130,8 +131,8 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
         return _locked(options, website, config, branch=branch, stream=stream, publish=publish)
     from filelock import FileLock, Timeout
 
-    lock_path = website.git_dir / "benchsync" / "apply.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    check_state(website)  # real folders under .git/benchsync, before anything is written
+    lock_path = state_path(website, LOCK)
     try:
         with FileLock(str(lock_path), timeout=config.lock_timeout):
             clear_temp(website)
@@ -233,8 +234,7 @@ def _locked(
             outcome = Outcome(None, None, True)
         else:
             outcome = commit_plan(website, plan, branch)
-        body_path = website.git_dir / "benchsync" / "pr-body.md"
-        body_path.write_text(pr.body, encoding="utf-8")
+        body_path = replace_file(real_folder(website), PR_BODY, pr.body.encode("utf-8"))
     pushed = False
     if options.push and outcome.commit and remote_at_start != outcome.commit:
         if remote_at_start is not None:
