@@ -199,6 +199,22 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, s
     return code, captured.out, captured.err
 
 
+def record_fetches(monkeypatch: pytest.MonkeyPatch, seen: list[tuple[str, str]]) -> None:
+    """After each real fetch of a URL source: (whether the repository fetched into is
+    shallow, how many commits it holds), appended to ``seen``."""
+    from benchsync_hooks.git.repo import GitRepo
+    from benchsync_hooks.sync import source
+
+    real = source.fetch
+
+    def fetch(repo: GitRepo, url: str, ref: str, *, into: str, shown: str) -> None:
+        real(repo, url, ref, into=into, shown=shown)
+        shallow = git(repo.root, "rev-parse", "--is-shallow-repository").strip()
+        seen.append((shallow, git(repo.root, "rev-list", "--count", "--all").strip()))
+
+    monkeypatch.setattr(source, "fetch", fetch)
+
+
 def new_site(path: Path) -> Path:
     """A website repository whose one commit adds a README."""
     return path if _copy_of("site", path) else _new_site(path)

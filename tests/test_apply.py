@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BRANCH, RUNS, Pair, blob_id, canonical_bytes, git, run_cli
+from conftest import (
+    BRANCH,
+    RUNS,
+    Pair,
+    blob_id,
+    canonical_bytes,
+    git,
+    record_fetches,
+    run_cli,
+)
 
 from benchsync_hooks import samples
 from benchsync_hooks.check.jsondoc import JsonDoc
@@ -444,20 +453,26 @@ def test_a_bad_website_report_is_one_line(
 
 
 def test_file_url_of_a_bare_repository(
-    pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pair.publish(*RUNS)
+    pair.publish(*RUNS[:2])
+    pair.publish(*RUNS[2:])
     bare = tmp_path / "bench.git"
     git(tmp_path, "clone", "-q", "--bare", str(pair.bench.root), str(bare))
+    fetches: list[tuple[str, str]] = []
+    record_fetches(monkeypatch, fetches)
     code, out, err = run_cli(capsys, "apply", "--source", bare.as_uri(), "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["source"]["ref"] == "main"
     assert report["source"]["commit"] == pair.bench.git("rev-parse", "HEAD").strip()
     assert len(report["new"]) == 4
-    cache = pair.site / ".git/benchsync/sources"
-    assert any(cache.iterdir())
-    assert git(next(cache.iterdir()), "rev-parse", "--is-shallow-repository").strip() == "true"
+    assert fetches == [("true", "1")]  # shallow: the one commit of the two
+    assert sorted(p.name for p in (pair.site / ".git/benchsync").iterdir()) == [
+        "apply.lock",
+        "pr-body.md",
+        "tmp",
+    ]  # nothing fetched is kept (tests/test_url_source.py)
     code, out, err = run_cli(capsys, "apply", "--source", bare.as_uri(), "--ref", "nope")
     assert code == 2 and "ref 'nope' does not exist" in err
 

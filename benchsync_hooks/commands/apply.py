@@ -30,6 +30,7 @@ from ..sync.plan import build_plan
 from ..sync.preflight import ensure_ours, ensure_writable
 from ..sync.progress import progress_bar
 from ..sync.source import open_source
+from ..sync.state import LOCK, PR_BODY, check_state, real_folder, replace_file, state_path
 from ..sync.values import Plan
 from ..sync.write import (
     Outcome,
@@ -124,8 +125,8 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
         return _locked(options, website, config, branch=branch, stream=stream, publish=publish)
     from filelock import FileLock, Timeout
 
-    lock_path = website.git_dir / "benchsync" / "apply.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    check_state(website)  # real folders under .git/benchsync, before anything is written
+    lock_path = state_path(website, LOCK)
     try:
         with FileLock(str(lock_path), timeout=config.lock_timeout):
             clear_temp(website)
@@ -200,19 +201,21 @@ def _locked(
     if options.push:
         remote_at_start = remote_branch(website, options.remote, branch)
     status = None if options.dry_run else Background(partial(status_lines, website))
-    source = open_source(options.source, options.ref, website)
-    require_sha1(source.repo, what=f"the source {source.location}")
-    plan = build_plan(
-        source,
-        website,
-        base=base,
-        base_commit=base_commit,
-        config=config,
-        schema_text=read_schema(website.root / config.schema, config.schema)
-        if config.schema
-        else "",
-        progress=progress_bar("verifying"),
-    )
+    # A URL is fetched into a new temporary repository, removed when this block ends (the
+    # plan holds the bytes it writes): nothing fetched outlives the run, on error too.
+    with open_source(options.source, options.ref) as source:
+        require_sha1(source.repo, what=f"the source {source.location}")
+        plan = build_plan(
+            source,
+            website,
+            base=base,
+            base_commit=base_commit,
+            config=config,
+            schema_text=read_schema(website.root / config.schema, config.schema)
+            if config.schema
+            else "",
+            progress=progress_bar("verifying"),
+        )
     refused = _refused(plan, options, stream)
     if refused is not None:
         return refused
@@ -226,8 +229,7 @@ def _locked(
             outcome = Outcome(None, None, True)
         else:
             outcome = commit_plan(website, plan, branch)
-        body_path = website.git_dir / "benchsync" / "pr-body.md"
-        body_path.write_text(pr.body, encoding="utf-8")
+        body_path = replace_file(real_folder(website), PR_BODY, pr.body.encode("utf-8"))
     pushed = False
     if options.push and outcome.commit and remote_at_start != outcome.commit:
         if remote_at_start is not None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -139,19 +140,33 @@ def open_any(path: Path) -> GitRepo:
     return GitRepo(root, Path(repo.common_dir).resolve(), repo)
 
 
-def init_bare(path: Path) -> GitRepo:
-    """Create (or open) a bare repository at ``path``."""
+@contextmanager
+def scratch_bare() -> Iterator[GitRepo]:
+    """A new, empty bare repository in a new temporary folder, removed when the block ends
+    (also on an error). Nothing in it comes from anywhere else: no template (so no hooks,
+    no ``info/``), its config only git's own lines and ``core.hooksPath`` set to an empty
+    folder, so a fetch into it runs no hook and takes no object or setting of an earlier
+    run. The user's own global git config still applies (credentials, proxies, rewrites)."""
+    import shutil
+
     import git
 
-    if not (path / "HEAD").is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            repo = git.Repo.init(path, bare=True)
-        except Exception as exc:  # GitCommandError or OSError: the disk said no
-            raise GitError(f"cannot create the repository {path}: {exc}") from None
-    else:
-        repo = git.Repo(path)
-    return GitRepo(path.resolve(), path.resolve(), repo)
+    folder = Path(tempfile.mkdtemp(prefix="benchsync-source-")).resolve()
+    repo: git.Repo | None = None
+    try:
+        bare, no_hooks = folder / "source.git", folder / "no-hooks"
+        no_hooks.mkdir()
+        status, _out, err = run_in(folder, "init", "-q", "--bare", "--template=", str(bare))
+        if status:
+            raise GitError(f"cannot create a repository in {folder}: {last_line(err)}")
+        repo = git.Repo(bare)
+        found = GitRepo(bare, bare, repo)
+        found.out("config", "--local", "core.hooksPath", str(no_hooks))
+        yield found
+    finally:
+        if repo is not None:
+            repo.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_in(cwd: Path, *args: str) -> tuple[int, str, str]:

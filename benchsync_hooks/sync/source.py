@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +12,10 @@ from ..errors import GitError, UsageError
 from ..git import GitRepo, open_any
 from ..git.commit import resolve_commit
 from ..git.remote import default_branch, fetch
-from ..git.repo import init_bare, redact_urls
+from ..git.repo import redact_urls, scratch_bare
 
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:).*", re.IGNORECASE | re.DOTALL)
-#: Where the objects of a URL source are fetched (git verifies its own objects).
+#: The ref a URL source's commit is fetched into, in a repository made for this run.
 FETCHED = "refs/benchsync/source"
 
 
@@ -46,17 +47,31 @@ def shown(location: str) -> str:
     return redact_urls(location)
 
 
-def open_source(location: str, ref: str | None, website: GitRepo) -> Source:
-    """Open a local path directly, or fetch a URL into ``.git/benchsync/sources/``."""
+@contextmanager
+def open_source(location: str, ref: str | None) -> Iterator[Source]:
+    """The source for the length of the block: a local path opened where it is, or a URL
+    fetched (one commit deep) into a new temporary repository that the block's end removes.
+
+    Nothing fetched is kept between runs, and nothing under the website's ``.git`` is
+    read: a repository left there (by a CI cache, say) cannot run a hook, redirect the URL
+    or supply an object."""
     if ref is not None and (ref.startswith("-") or not ref.strip()):
         raise UsageError(f"--ref {ref!r} is not a branch, tag or commit")
     if is_url(location):
         safe = shown(location)
-        name = hashlib.sha256(safe.encode()).hexdigest()[:16] + ".git"
-        repo = init_bare(website.git_dir / "benchsync" / "sources" / name)
-        wanted = ref or default_branch(repo, location, safe)
-        fetch(repo, location, wanted, into=FETCHED, shown=safe)
-        return Source(repo, safe, wanted, resolve_commit(repo, FETCHED, what=f"{safe} ref"))
+        with scratch_bare() as repo:
+            wanted = ref or default_branch(repo, location, safe)
+            fetch(repo, location, wanted, into=FETCHED, shown=safe)
+            yield Source(repo, safe, wanted, resolve_commit(repo, FETCHED, what=f"{safe} ref"))
+        return
+    source = _local(location, ref)
+    try:
+        yield source
+    finally:
+        source.repo.close()
+
+
+def _local(location: str, ref: str | None) -> Source:
     path = Path(location).expanduser()
     if not path.exists():
         raise UsageError(f"source {location} does not exist; pass a benchmark repo path or URL")

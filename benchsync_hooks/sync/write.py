@@ -26,6 +26,7 @@ from ..git.commit import (
     update_branch,
 )
 from ..git.objects import store, tree_with
+from .state import TEMP, real_folder, replace_file
 from .values import Plan, PlannedFile
 
 Item = PlannedFile
@@ -38,16 +39,9 @@ class Outcome:
     changed: bool
 
 
-def temp_dir(website: GitRepo) -> Path:
-    return website.git_dir / "benchsync" / "tmp"
-
-
 def clear_temp(website: GitRepo) -> None:
     """Remove what a killed apply left in the temp folder (called under the lock)."""
-    folder = temp_dir(website)
-    if not folder.is_dir() or folder.is_symlink():
-        return
-    for leftover in folder.iterdir():
+    for leftover in real_folder(website, TEMP).iterdir():
         try:
             leftover.unlink()
         except OSError:
@@ -55,9 +49,9 @@ def clear_temp(website: GitRepo) -> None:
 
 
 def stage_files(website: GitRepo, items: Sequence[Item]) -> list[Path]:
-    """Write each item's bytes to a temp file under .git/benchsync/tmp and fsync it."""
-    tmp_dir = temp_dir(website)
-    tmp_dir.mkdir(parents=True, exist_ok=True)
+    """Write each item's bytes to a temp file under .git/benchsync/tmp and fsync it
+    (a new file: ``mkstemp`` opens with ``O_EXCL | O_NOFOLLOW``, in a real folder)."""
+    tmp_dir = real_folder(website, TEMP)
     temps: list[Path] = []
     try:
         for item in items:
@@ -98,8 +92,8 @@ def place_files(website: GitRepo, items: Sequence[Item], temps: list[Path]) -> N
             except OSError as exc:
                 if exc.errno != 18:  # EXDEV: .git on another file system
                     raise
-                local = target.with_name(f".{target.name}.benchsync-tmp")
-                os.replace(_copy(str(tmp), local), target)
+                replace_file(target.parent, target.name, tmp.read_bytes())
+                tmp.unlink()
             placed.append((target, old))
             _fsync_dir(target.parent)
     except OSError as exc:
@@ -127,15 +121,6 @@ def _roll_back(placed: list[tuple[Path, bytes | None]], made: list[Path]) -> Non
 def write_files(website: GitRepo, items: Sequence[Item]) -> None:
     """Each file: temp file under .git, fsync, rename into place (never half-written)."""
     place_files(website, items, stage_files(website, items))
-
-
-def _copy(source: str, dest: Path) -> Path:
-    with open(source, "rb") as src, open(dest, "wb") as out:
-        out.write(src.read())
-        out.flush()
-        os.fsync(out.fileno())
-    Path(source).unlink()
-    return dest
 
 
 def _ensure_real_dirs(root: Path, folder: Path) -> list[Path]:
