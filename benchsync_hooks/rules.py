@@ -49,7 +49,8 @@ RULES: dict[str, str] = {
     "manifest-ignored": ".gitignore ignores the manifest",
     "manifest-stale": "the manifest does not match the git index",
     "manifest-schema": "a manifest does not validate against the JSON Schema of its format",
-    "manifest-format": "a manifest's format is not one this version reads (v1, v2)",
+    "manifest-format": "a manifest's format is missing, not a string or not one this version "
+    "reads (v1, v2)",
     # claims of a manifest that are false (benchsync apply): nothing is written
     "manifest-roots": "the manifest's source_root/target_root differ from the website's",
     "manifest-duplicate": "a source or a target is listed twice",

@@ -173,6 +173,25 @@ def _roots(pair: Pair) -> None:
     pair.tamper(lambda d: d.update(source_root="results"))
 
 
+def _format_is(value: Any) -> Callable[[Pair], None]:
+    return lambda pair: pair.tamper(lambda d: d.update(format=value))
+
+
+def _no_format(pair: Pair) -> None:
+    pair.tamper(lambda d: d.pop("format"))
+
+
+def _manifest_is(doc: Any) -> Callable[[Pair], None]:
+    """The committed manifest replaced by ``doc`` (any JSON value)."""
+
+    def setup(pair: Pair) -> None:
+        pair.bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=2) + "\n")
+        pair.bench.stage()
+        pair.bench.commit("another manifest")
+
+    return setup
+
+
 # (case, setup, exit code, where the line is, text the line must hold)
 CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
     ("source with ../", _claim(source="outputs/../../etc/passwd"), 1, "err", "manifest-schema"),
@@ -245,6 +264,14 @@ CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
     ("look-alike model name", _lookalike, 1, "err", "manifest-schema"),
     ("case-colliding targets", _case_clash, 1, "out", "manifest-duplicate"),
     ("case-colliding with the website", _case_clash_website, 1, "out", "target-unique"),
+    ("format is an array", _format_is([]), 1, "err", "manifest-format"),
+    ("format is an object", _format_is({}), 1, "err", "manifest-format"),
+    ("format is a number", _format_is(2), 1, "err", "manifest-format"),
+    ("format is null", _format_is(None), 1, "err", "manifest-format"),
+    ("no format", _no_format, 1, "err", "manifest-format"),
+    ("an empty object as manifest", _manifest_is({}), 1, "err", "manifest-format"),
+    ("an array as manifest", _manifest_is([]), 1, "err", "manifest-schema"),
+    ("a string as manifest", _manifest_is("benchsync-manifest/v2"), 1, "err", "manifest-schema"),
 ]
 
 
@@ -390,6 +417,46 @@ EXACT: dict[str, str] = {
     "truncated JSON": (
         "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:79:1: json-syntax "
         "invalid JSON: Expecting ',' delimiter; fix the syntax there"
+    ),
+    "format is an array": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
+        "an array, not a string (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
+        "regenerate it with 'benchsync manifest' in the benchmark repo"
+    ),
+    "format is an object": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
+        "an object, not a string (expected one of benchsync-manifest/v1, "
+        "benchsync-manifest/v2); regenerate it with 'benchsync manifest' in the benchmark repo"
+    ),
+    "format is a number": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
+        "a number, not a string (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
+        "regenerate it with 'benchsync manifest' in the benchmark repo"
+    ),
+    "format is null": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
+        "null, not a string (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
+        "regenerate it with 'benchsync manifest' in the benchmark repo"
+    ),
+    "no format": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-format format is "
+        "missing (expected one of benchsync-manifest/v1, benchsync-manifest/v2); regenerate it "
+        "with 'benchsync manifest' in the benchmark repo"
+    ),
+    "an empty object as manifest": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-format format is "
+        "missing (expected one of benchsync-manifest/v1, benchsync-manifest/v2); regenerate it "
+        "with 'benchsync manifest' in the benchmark repo"
+    ),
+    "an array as manifest": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-schema is an "
+        "array, not a manifest (a JSON object with format, roots and files); regenerate it "
+        "with 'benchsync manifest' in the benchmark repo"
+    ),
+    "a string as manifest": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-schema is a "
+        "string, not a manifest (a JSON object with format, roots and files); regenerate it "
+        "with 'benchsync manifest' in the benchmark repo"
     ),
     "white space only": (
         "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json: json-empty file "
@@ -679,3 +746,4 @@ def _refused_as_taken(pair: Pair, source: str, entry_id: str, holder: str) -> No
         "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
     )
     assert pair.snapshot() == before
+
