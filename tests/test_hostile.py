@@ -192,6 +192,25 @@ def _manifest_is(doc: Any) -> Callable[[Pair], None]:
     return setup
 
 
+#: A result whose path is fine on disk (a 247-byte file name) in a workload the
+#: configuration does not restrict, but whose website name would be 267 bytes.
+LONG = f"outputs/cpu/gpt2/custom_20260201_001/{'a' * 230}_leaderboard.json"
+
+
+def _long_name(pair: Pair) -> None:
+    _commit_raw(pair, LONG, _good_doc())
+
+
+def _id_twice_in_one_file(pair: Pair) -> None:
+    """An array of two results with one entry_id, arrays allowed on both sides."""
+    for root in (pair.bench.root, pair.site):
+        (root / ".benchsync.toml").write_text('disable = ["layout-single-result"]\n')
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "arrays allowed")
+    doc = json.loads(_good_doc())
+    _commit_raw(pair, EVIL, samples.dumps([doc, doc]).encode())
+
+
 # (case, setup, exit code, where the line is, text the line must hold)
 CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
     ("source with ../", _claim(source="outputs/../../etc/passwd"), 1, "err", "manifest-schema"),
@@ -272,6 +291,8 @@ CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
     ("an empty object as manifest", _manifest_is({}), 1, "err", "manifest-format"),
     ("an array as manifest", _manifest_is([]), 1, "err", "manifest-schema"),
     ("a string as manifest", _manifest_is("benchsync-manifest/v2"), 1, "err", "manifest-schema"),
+    ("a website name over 255 bytes", _long_name, 1, "out", "layout-name"),
+    ("an entry_id twice in one file", _id_twice_in_one_file, 1, "out", "entry-id-unique"),
 ]
 
 
@@ -458,6 +479,15 @@ EXACT: dict[str, str] = {
         "string, not a manifest (a JSON object with format, roots and files); regenerate it "
         "with 'benchsync manifest' in the benchmark repo"
     ),
+    "a website name over 255 bytes": (
+        f"{LONG}: layout-name its file name on the website, <run_id>_<name>_leaderboard.json, "
+        "would be 267 bytes, over the 255 a file system allows; shorten <name> to at most 218 "
+        "characters"
+    ),
+    "an entry_id twice in one file": (
+        f"{EVIL}: entry-id-unique entry_id 00000000-0000-4000-8000-0000000000aa is used by 2 "
+        "results in this file; give each result its own entry_id (a new UUID)"
+    ),
     "white space only": (
         "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json: json-empty file "
         "is empty; write the result object"
@@ -528,6 +558,8 @@ def test_hostile_input_is_rejected_cleanly(
             "differs",
             "is not",
             "align",
+            "shorten",
+            "give each",
         )
     ), line
     assert pair.snapshot() == before, case
@@ -747,3 +779,28 @@ def _refused_as_taken(pair: Pair, source: str, entry_id: str, holder: str) -> No
     )
     assert pair.snapshot() == before
 
+
+@pytest.mark.parametrize(
+    ("setup", "source", "rule"),
+    [
+        (_long_name, LONG, "layout-name"),
+        (_id_twice_in_one_file, EVIL, "entry-id-unique"),
+    ],
+    ids=["a website name over 255 bytes", "an entry_id twice in one file"],
+)
+def test_a_file_the_website_cannot_take_is_refused_alone(
+    pair: Pair, setup: Callable[[Pair], None], source: str, rule: str
+) -> None:
+    """Refused as a file, not as the manifest: with --skip-invalid the rest is applied."""
+    pair.publish(*RUNS)
+    setup(pair)
+    code, out, err = run_cli(
+        pair.capsys, "apply", "--source", str(pair.bench.root), "--skip-invalid"
+    )
+    assert (code, err) == (0, ""), out
+    assert out.splitlines()[1] == (
+        "plan: 4 new, 0 updated, 0 unchanged, 1 rejected; 0 website files kept"
+    )
+    assert f"  rejected {source}: {rule} " in out
+    written = pair.site_git("ls-tree", "-r", "--name-only", BRANCH, "data/results").split()
+    assert written == sorted(r.target for r in RUNS)

@@ -20,8 +20,9 @@ from ..bench.reading import ManifestText, load
 from ..check.canonical import blob_id, canonical
 from ..check.consistency import consistency
 from ..check.content import check_content, config_path_for, locator, run_config_from_bytes
-from ..check.convention import Locate
+from ..check.convention import Locate, too_long
 from ..check.jsondoc import JsonDoc
+from ..check.uniqueness import repeated_ids
 from ..config import Config
 from ..errors import IntegrityError, UsageError
 from ..files import too_big
@@ -265,11 +266,15 @@ def _check_writes(
                 )
             )
             continue
+        long = too_long(claim.result, config)  # (a name the website cannot write)
+        if long is not None:
+            problems.append(long)
         if facts is not None:
             cfg_path = config_path_for(item.source)
             cfg = config_entries.get(cfg_path)
             run_config = run_config_from_bytes(cfg_path, config_data.get(cfg.blob)) if cfg else None
             problems += consistency(claim.result, facts, run_config, config=config, locate=_at(doc))
+            problems += repeated_ids(item.source, facts.entry_ids)
         if problems or facts is None:
             rejected.extend(
                 Rejected(item.source, p.rule, p.message, p.line, p.column) for p in problems
