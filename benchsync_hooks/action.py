@@ -68,6 +68,14 @@ class InputError(Exception):
     """An input the action cannot use: reported as one line, exit 2."""
 
 
+def one_line(text: str) -> str:
+    """``text`` with each character that is not printable (a line break, an escape...) shown
+    as its escape (``\\n``): no input (a ref from a dispatch payload) can start a line that
+    GitHub Actions reads as a workflow command. ``report.visible``, which the install step
+    cannot import, does the same (a test checks that they agree)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 @dataclass(frozen=True)
 class Inputs:
     """The action's inputs, checked (``action.yml`` documents each)."""
@@ -111,6 +119,13 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         base=_text(env, "base"),
         **switches,
     )
+    for name in ("source", "ref", "branch", "base"):
+        value = getattr(inputs, name)
+        if not value.isprintable():  # (no URL, path or git ref holds a control character)
+            raise InputError(
+                f"input {name} must not hold a line break or other control character: "
+                f"{one_line(value)}"
+            )
     if mode == "sync" and not inputs.source:
         raise InputError(
             "input source is required with mode: sync (the benchmark repository's git URL or path)"
@@ -273,14 +288,15 @@ def run(inputs: Inputs, *, runner_temp: Path) -> int:
 
 
 def _say(argv: Sequence[str], tail: str = "") -> None:
+    """Echo the benchsync command line, on one line whatever its values hold."""
     from benchsync_hooks.git.repo import redact_urls
 
-    print(redact_urls(shlex.join(["benchsync", *argv])) + tail, flush=True)
+    print(one_line(redact_urls(shlex.join(["benchsync", *argv])) + tail), flush=True)
 
 
 def _error(message: str) -> None:
     """One line; under GitHub Actions an error annotation as well."""
-    message = message.replace("%", "%25").replace("\r", " ").replace("\n", " ")
+    message = one_line(message).replace("%", "%25")
     print(f"::error title=benchsync::{message}", file=sys.stderr, flush=True)
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from .report import Problem, counted, github_output, problem_json, step_summary
+from .report import Problem, counted, github_output, problem_json, step_summary, visible
 
 if TYPE_CHECKING:
     from .sync.regressions import Comparison, MetricChange, ResultVerdict
@@ -124,7 +124,7 @@ class ApplyReport:
     def text(self) -> str:
         src = self.source
         lines = [
-            f"source: {src['repo']} {src['ref']} @ {src['commit']}",
+            visible(f"source: {src['repo']} {src['ref']} @ {src['commit']}"),
             f"plan: {len(self.new)} new, {len(self.updated)} updated, {self.unchanged} "
             f"unchanged, {len({p.path for p in self.rejected})} rejected; "
             f"{counted(self.kept, 'website file')} kept",

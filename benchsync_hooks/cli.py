@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .errors import EXIT_USAGE, BenchsyncError
-from .report import FORMATS
+from .report import FORMATS, visible
 
 EPILOG = """exit codes: 0 all good / nothing to do, 1 problems found (or files written),
 2 usage or environment error. Docs: https://github.com/benchsync/benchsync-hooks#readme"""
@@ -200,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(args: argparse.Namespace, message: str, code: int, *, reported: bool = False) -> int:
     """One line on stderr; with JSON output also one JSON document on stdout (unless the
     command already printed its document: ``reported``)."""
-    sys.stderr.write(f"benchsync {args.command}: {message}\n")
+    sys.stderr.write(f"benchsync {args.command}: {visible(message)}\n")
     if reported:
         return code
     if getattr(args, "format", None) == "json" or getattr(args, "json", False):

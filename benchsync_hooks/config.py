@@ -14,7 +14,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from .errors import ConfigError, did_you_mean
-from .metrics import DEFAULT_METRICS, MetricRule, parse_metrics, parse_threshold
+from .limits import NUMBERS, number
+from .metrics import DEFAULT_METRICS, MetricRule, parse_metrics
 
 CONFIG_FILE = ".benchsync.toml"
 PYPROJECT = "pyproject.toml"
@@ -161,10 +162,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         return _coerce_workloads(value, where)
     if key == "regression_metrics":
         return parse_metrics(value, where)
-    if key == "regression_threshold":
-        return parse_threshold(value, where, key)
-    if isinstance(default, bool) or isinstance(value, bool):
-        raise ConfigError(f"{where}: {key} must be a {type(default).__name__}")
+    if key in NUMBERS:
+        return number(value, NUMBERS[key], where=where, key=key)
     if isinstance(default, str):
         if not isinstance(value, str):
             raise ConfigError(f"{where}: {key} must be a string, got {value!r}")
@@ -173,14 +172,6 @@ def _coerce(key: str, value: Any, where: str) -> Any:
                 f"{where}: regression_label must be a GitHub label name (1 to 50 characters, "
                 f"no surrounding spaces), got {value!r}"
             )
-        return value
-    if isinstance(default, float):
-        if not isinstance(value, (int, float)) or value < 0:
-            raise ConfigError(f"{where}: {key} must be a non-negative number, got {value!r}")
-        return float(value)
-    if isinstance(default, int):
-        if not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{where}: {key} must be a positive integer, got {value!r}")
         return value
     if isinstance(default, tuple):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -219,7 +210,8 @@ def _check_paths(config: Config, where: str) -> None:
     for key in ("source_root", "target_root", "manifest"):
         value = getattr(config, key)
         path = PurePosixPath(value)
-        if not value or path.is_absolute() or ".." in path.parts or "\\" in value:
+        bad = not value or not value.isprintable() or "\\" in value
+        if bad or path.is_absolute() or ".." in path.parts:
             raise ConfigError(
                 f"{where}: {key} must be a relative path inside the repository, got {value!r}"
             )

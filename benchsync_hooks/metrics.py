@@ -9,12 +9,12 @@ defaults know). Thresholds are percentages of the earlier value.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from .errors import ConfigError, did_you_mean
+from .limits import THRESHOLD, number
 
 DIRECTIONS = ("higher", "lower")
 
@@ -46,17 +46,8 @@ DEFAULT_METRICS: Mapping[str, MetricRule] = MappingProxyType(
 
 
 def parse_threshold(value: Any, where: str, key: str) -> float:
-    """A threshold in percent: a finite number, zero or more."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ConfigError(
-            f"{where}: {key} must be a percentage of zero or more (10 means 10%), got {value!r}"
-        )
-    return float(value)
+    """A threshold in percent: a finite number from 0 to 10,000."""
+    return number(value, THRESHOLD, where=where, key=key)
 
 
 def parse_metrics(value: Any, where: str) -> Mapping[str, MetricRule]:

@@ -25,16 +25,28 @@ class Problem(NamedTuple):
     pointer: str = ""
 
     def text(self) -> str:
+        path, message = visible(self.path), visible(self.message)
         if self.line:
-            return f"{self.path}:{self.line}:{self.column}: {self.rule} {self.message}"
-        return f"{self.path}: {self.rule} {self.message}"
+            return f"{path}:{self.line}:{self.column}: {self.rule} {message}"
+        return f"{path}: {self.rule} {message}"
 
     def github(self) -> str:
-        props = f"file={_gh_prop(self.path)}"
+        props = f"file={_gh_prop(visible(self.path))}"
         if self.line:
             props += f",line={self.line},col={self.column}"
         props += f",title={_gh_prop(self.rule)}"
-        return f"::error {props}::{_gh_data(self.message)}"
+        return f"::error {props}::{_gh_data(visible(self.message))}"
+
+
+def visible(text: str) -> str:
+    """``text`` on one line: each character that is not printable (a line break, an escape,
+    a bidirectional override...) shown as its escape (``\\n``, ``\\x1b``), so that a file
+    name or value can neither start a new line of output (which GitHub Actions would read as
+    a workflow command) nor move the terminal's cursor. Every text and GitHub line of a
+    problem and every error line goes through here (JSON escapes by itself)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _gh_data(value: str) -> str:

@@ -33,7 +33,8 @@ RULES: dict[str, str] = {
     "layout-run-id": "run directory is not <workload>_<YYYYMMDD>_<NNN>",
     "layout-date": "the run date is not a real calendar date",
     "layout-sequence": "the run sequence is 000",
-    "layout-name": "the file name is not <name>_leaderboard.json with a slug name",
+    "layout-name": "the file name is not <name>_leaderboard.json with a slug name, or a name "
+    "on the website would be over 255 bytes (its path over 4,096)",
     "layout-symlink": "the file, or a directory on its path, is a symbolic link",
     "layout-outside-repo": "the file is outside the repository",
     "layout-ignored": ".gitignore ignores the file, so it never reaches the index",
@@ -42,14 +43,16 @@ RULES: dict[str, str] = {
     "run-date": "metadata.submitted_at is more than date_tolerance_days from the run date",
     "workload-file": "the file name does not fit the run's workload",
     "config-json": "the config.json beside the file disagrees with the path",
-    "entry-id-unique": "another result in the repository has the same entry_id",
+    "entry-id-unique": "another result in the repository (or in the same file) has the same "
+    "entry_id",
     "target-unique": "another result maps to the same website path (or one differing in case)",
     # the manifest (benchsync manifest / check)
     "manifest-left-out": "a file fails a check and is kept out of the manifest",
     "manifest-ignored": ".gitignore ignores the manifest",
     "manifest-stale": "the manifest does not match the git index",
     "manifest-schema": "a manifest does not validate against the JSON Schema of its format",
-    "manifest-format": "a manifest's format is not one this version reads (v1, v2)",
+    "manifest-format": "a manifest's format is missing, not a string or not one this version "
+    "reads (v1, v2)",
     # claims of a manifest that are false (benchsync apply): nothing is written
     "manifest-roots": "the manifest's source_root/target_root differ from the website's",
     "manifest-duplicate": "a source or a target is listed twice",

@@ -44,16 +44,18 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from benchsync_hooks import samples
+from benchsync_hooks import action, samples
 from benchsync_hooks.action import (
     LOCK,
     UV_LOCK,
     Inputs,
     benchsync_argv,
     install_commands,
+    one_line,
     read_inputs,
     uv_environment,
 )
+from benchsync_hooks.report import visible
 
 ROOT = Path(__file__).resolve().parents[1]
 WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
@@ -305,6 +307,18 @@ def test_website_report_is_passed() -> None:
         ({"source": "u", "open-pr": ""}, "input open-pr must be true or false, not ''"),
         ({"mode": "publish"}, "input mode must be one of sync, check, check-website"),
         ({"source": "u", "commit": "false"}, "input commit: false only writes the files"),
+        (
+            {"source": "u", "ref": "main\n::warning title=pwned::injected"},
+            "input ref must not hold a line break or other control character: "
+            "main\\n::warning title=pwned::injected",
+        ),
+        (
+            {"source": "https://x.invalid/a\r\n::error::b.git"},
+            "input source must not hold a line break or other control character: "
+            "https://x.invalid/a\\r\\n::error::b.git",
+        ),
+        ({"source": "u", "branch": "b\x1b[2K"}, "input branch must not hold a line break"),
+        ({"source": "u", "base": "main\u2028x"}, "input base must not hold a line break"),
     ],
 )
 def test_a_bad_input_is_one_line_before_anything_is_installed(
@@ -317,6 +331,24 @@ def test_a_bad_input_is_one_line_before_anything_is_installed(
     [line] = install.stderr.splitlines()
     assert line.startswith("::error title=benchsync::" + message)
     assert not (tmp_path / VENV).exists()
+
+
+def test_what_the_action_echoes_stays_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """The command line it prints and its error lines: a value with a line break in it
+    cannot start a line GitHub Actions reads as a workflow command."""
+    action._say(["apply", "--ref=main\n::warning title=pwned::injected"], " > r\r.json")
+    action._error("bad\n::warning::x 100%0A")
+    out, err = capsys.readouterr()
+    assert out == "benchsync apply '--ref=main\\n::warning title=pwned::injected' > r\\r.json\n"
+    assert err == "::error title=benchsync::bad\\n::warning::x 100%250A\n"
+
+
+def test_the_install_steps_copy_of_visible_agrees() -> None:
+    """``one_line`` (the install step cannot import benchsync) is ``report.visible``, for
+    every character."""
+    every = "".join(map(chr, range(0x110000)))
+    assert one_line(every) == visible(every)
+    assert one_line("plain") == "plain"
 
 
 def test_install_commands_check_hashes_and_take_wheels_only(tmp_path: Path) -> None:

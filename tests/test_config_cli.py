@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import RUN, BenchRepo, run_cli
+from conftest import RUN, RUNS, BenchRepo, Pair, run_cli
 
 from benchsync_hooks.config import Config, load_config, parse_config
 from benchsync_hooks.errors import ConfigError
+from benchsync_hooks.limits import NUMBERS
 
 
 def test_defaults_match_the_design() -> None:
@@ -27,17 +28,14 @@ def test_defaults_match_the_design() -> None:
     ("table", "message"),
     [
         ({"sourceroot": "x"}, "unknown key 'sourceroot'"),
-        ({"max_file_size": "1MB"}, "max_file_size must be a positive integer"),
-        ({"max_depth": 0}, "max_depth must be a positive integer"),
         ({"disable": "format-date"}, "disable must be a list of strings"),
         ({"source_root": "../elsewhere"}, "source_root must be a relative path"),
         ({"target_root": "/abs"}, "target_root must be a relative path"),
         ({"workloads": {"Short": ["x"]}}, "'Short' is not a lower-case slug"),
         ({"workloads": {"short": "short_input"}}, "workloads.short must be a list"),
         ({"backends": ["CUDA"]}, "backends: 'CUDA' is not a lower-case slug"),
-        ({"lock_timeout": -1}, "lock_timeout must be a non-negative number"),
         ({"pr_title": 3}, "pr_title must be a string"),
-        ({"max_depth": True}, "max_depth must be a int"),
+        ({"source_root": "out\nputs"}, "source_root must be a relative path"),
     ],
 )
 def test_bad_values_are_named(table: dict[str, object], message: str) -> None:
@@ -45,6 +43,138 @@ def test_bad_values_are_named(table: dict[str, object], message: str) -> None:
         parse_config(table, origin=".benchsync.toml")
     assert message in info.value.message
     assert info.value.exit_code == 2
+
+
+def test_every_numeric_key_has_a_range() -> None:
+    numeric = {
+        key
+        for key, value in Config()._asdict().items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
+    assert set(NUMBERS) == numeric
+
+
+def _range_of(key: str) -> str:
+    bounds = NUMBERS[key]
+    return f"{key} must be {bounds.what} from {bounds.low:,} to {bounds.high:,}{bounds.note}"
+
+
+def _bad_numbers() -> list[tuple[str, object, str]]:
+    """(key, value, how the message shows it) for every numeric key: not finite, a boolean,
+    not a number, below and above the range, too large for a float, a fraction."""
+    cases: list[tuple[str, object, str]] = []
+    for key, bounds in sorted(NUMBERS.items()):
+        values: list[tuple[object, str]] = [
+            (float("nan"), "nan"),
+            (float("inf"), "inf"),
+            (float("-inf"), "-inf"),
+            (True, "true"),
+            ("10", "'10'"),
+            ([1], "[1]"),
+            (bounds.low - 1, str(bounds.low - 1)),
+            (bounds.high + 1, str(bounds.high + 1)),
+            (10**23, str(10**23)),
+        ]
+        if bounds.integer:
+            values.append((bounds.low + 0.5, str(bounds.low + 0.5)))
+        cases += [(key, value, shown) for value, shown in values]
+    return cases
+
+
+@pytest.mark.parametrize(("key", "value", "shown"), _bad_numbers())
+def test_a_number_out_of_its_range_is_named(key: str, value: object, shown: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config({key: value}, origin=".benchsync.toml")
+    assert info.value.message == f".benchsync.toml: {_range_of(key)}, got {shown}"
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("key", sorted(NUMBERS))
+def test_the_ends_of_each_range_are_taken(key: str) -> None:
+    bounds = NUMBERS[key]
+    for value in (bounds.low, bounds.high, *(() if bounds.integer else (bounds.low + 0.5,))):
+        got = getattr(parse_config({key: value}), key)
+        assert got == value and isinstance(got, int if bounds.integer else float)
+
+
+def test_readme_documents_each_range() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `")]
+    for key, bounds in NUMBERS.items():
+        [row] = [r for r in rows if r.startswith(f"| `{key}`")] or [
+            r for r in rows if f"`{key}`" in r.split("|")[1]
+        ]
+        assert f"{bounds.low:,} to {bounds.high:,}" in row, (key, row)
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "command", "message"),
+    [
+        (
+            ".benchsync.toml",
+            "lock_timeout = nan\n",
+            "apply",
+            f"{_range_of('lock_timeout')}, got nan",
+        ),
+        (
+            ".benchsync.toml",
+            "lock_timeout = inf\n",
+            "apply",
+            f"{_range_of('lock_timeout')}, got inf",
+        ),
+        (
+            "pyproject.toml",
+            "[tool.benchsync]\nmax_file_size = 99999999999999999999999\n",
+            "apply",
+            f"{_range_of('max_file_size')}, got 99999999999999999999999",
+        ),
+        (
+            "pyproject.toml",
+            "[tool.benchsync]\nmax_file_size = 99999999999999999999999\n",
+            "schema",
+            f"{_range_of('max_file_size')}, got 99999999999999999999999",
+        ),
+        (
+            ".benchsync.toml",
+            "max_file_size = 99999999999999999999999\n",
+            "layout",
+            f"{_range_of('max_file_size')}, got 99999999999999999999999",
+        ),
+        (".benchsync.toml", "max_depth = true\n", "check", f"{_range_of('max_depth')}, got true"),
+        (
+            ".benchsync.toml",
+            "api_retries = -inf\n",
+            "manifest",
+            f"{_range_of('api_retries')}, got -inf",
+        ),
+    ],
+)
+def test_a_bad_number_stops_the_command_in_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    file: str,
+    text: str,
+    command: str,
+    message: str,
+) -> None:
+    """The file, the key and the range; exit 2, no traceback, nothing written."""
+    for key in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(key, raising=False)
+    pair = Pair(tmp_path, capsys)
+    pair.publish(*RUNS)
+    where = pair.site if command == "apply" else pair.bench.root
+    (where / file).write_text(text)
+    monkeypatch.chdir(where)
+    before = pair.snapshot()
+    argv = ["apply", "--source", str(pair.bench.root)] if command == "apply" else [command]
+    if command in ("schema", "layout"):
+        argv.append(RUNS[0].source)
+    code, out, err = run_cli(capsys, *argv)
+    origin = "pyproject.toml [tool.benchsync]" if file == "pyproject.toml" else file
+    assert (code, out, err) == (2, "", f"benchsync {command}: {origin}: {message}\n")
+    assert pair.snapshot() == before
+    assert pair.bench.git("status", "--porcelain", "--untracked-files=no") == ""
 
 
 def test_both_config_files_is_an_error(tmp_path: Path) -> None:

@@ -188,6 +188,44 @@ def _roots(pair: Pair) -> None:
     pair.tamper(lambda d: d.update(source_root="results"))
 
 
+def _format_is(value: Any) -> Callable[[Pair], None]:
+    return lambda pair: pair.tamper(lambda d: d.update(format=value))
+
+
+def _no_format(pair: Pair) -> None:
+    pair.tamper(lambda d: d.pop("format"))
+
+
+def _manifest_is(doc: Any) -> Callable[[Pair], None]:
+    """The committed manifest replaced by ``doc`` (any JSON value)."""
+
+    def setup(pair: Pair) -> None:
+        pair.bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=2) + "\n")
+        pair.bench.stage()
+        pair.bench.commit("another manifest")
+
+    return setup
+
+
+#: A result whose path is fine on disk (a 247-byte file name) in a workload the
+#: configuration does not restrict, but whose website name would be 267 bytes.
+LONG = f"outputs/cpu/gpt2/custom_20260201_001/{'a' * 230}_leaderboard.json"
+
+
+def _long_name(pair: Pair) -> None:
+    _commit_raw(pair, LONG, _good_doc())
+
+
+def _id_twice_in_one_file(pair: Pair) -> None:
+    """An array of two results with one entry_id, arrays allowed on both sides."""
+    for root in (pair.bench.root, pair.site):
+        (root / ".benchsync.toml").write_text('disable = ["layout-single-result"]\n')
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "arrays allowed")
+    doc = json.loads(_good_doc())
+    _commit_raw(pair, EVIL, samples.dumps([doc, doc]).encode())
+
+
 # (case, setup, exit code, where the line is, text the line must hold)
 CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
     ("source with ../", _claim(source="outputs/../../etc/passwd"), 1, "err", "manifest-schema"),
@@ -262,6 +300,16 @@ CASES: list[tuple[str, Callable[[Pair], None], int, str, str]] = [
     ("case-colliding folders", _case_clash_folder, 1, "out", "target-unique"),
     ("config.json over 1 MiB", _oversized_config, 1, "out", "config-json"),
     ("case-colliding with the website", _case_clash_website, 1, "out", "target-unique"),
+    ("format is an array", _format_is([]), 1, "err", "manifest-format"),
+    ("format is an object", _format_is({}), 1, "err", "manifest-format"),
+    ("format is a number", _format_is(2), 1, "err", "manifest-format"),
+    ("format is null", _format_is(None), 1, "err", "manifest-format"),
+    ("no format", _no_format, 1, "err", "manifest-format"),
+    ("an empty object as manifest", _manifest_is({}), 1, "err", "manifest-format"),
+    ("an array as manifest", _manifest_is([]), 1, "err", "manifest-schema"),
+    ("a string as manifest", _manifest_is("benchsync-manifest/v2"), 1, "err", "manifest-schema"),
+    ("a website name over 255 bytes", _long_name, 1, "out", "layout-name"),
+    ("an entry_id twice in one file", _id_twice_in_one_file, 1, "out", "entry-id-unique"),
 ]
 
 
@@ -416,6 +464,55 @@ EXACT: dict[str, str] = {
         "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:79:1: json-syntax "
         "invalid JSON: Expecting ',' delimiter; fix the syntax there"
     ),
+    "format is an array": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
+        "an array, not a string (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
+        "regenerate it with 'benchsync manifest' in the benchmark repo"
+    ),
+    "format is an object": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
+        "an object, not a string (expected one of benchsync-manifest/v1, "
+        "benchsync-manifest/v2); regenerate it with 'benchsync manifest' in the benchmark repo"
+    ),
+    "format is a number": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
+        "a number, not a string (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
+        "regenerate it with 'benchsync manifest' in the benchmark repo"
+    ),
+    "format is null": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
+        "null, not a string (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
+        "regenerate it with 'benchsync manifest' in the benchmark repo"
+    ),
+    "no format": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-format format is "
+        "missing (expected one of benchsync-manifest/v1, benchsync-manifest/v2); regenerate it "
+        "with 'benchsync manifest' in the benchmark repo"
+    ),
+    "an empty object as manifest": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-format format is "
+        "missing (expected one of benchsync-manifest/v1, benchsync-manifest/v2); regenerate it "
+        "with 'benchsync manifest' in the benchmark repo"
+    ),
+    "an array as manifest": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-schema is an "
+        "array, not a manifest (a JSON object with format, roots and files); regenerate it "
+        "with 'benchsync manifest' in the benchmark repo"
+    ),
+    "a string as manifest": (
+        "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-schema is a "
+        "string, not a manifest (a JSON object with format, roots and files); regenerate it "
+        "with 'benchsync manifest' in the benchmark repo"
+    ),
+    "a website name over 255 bytes": (
+        f"{LONG}: layout-name its file name on the website, <run_id>_<name>_leaderboard.json, "
+        "would be 267 bytes, over the 255 a file system allows; shorten <name> to at most 218 "
+        "characters"
+    ),
+    "an entry_id twice in one file": (
+        f"{EVIL}: entry-id-unique entry_id 00000000-0000-4000-8000-0000000000aa is used by 2 "
+        "results in this file; give each result its own entry_id (a new UUID)"
+    ),
     "white space only": (
         "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json: json-empty file "
         "is empty; write the result object"
@@ -486,6 +583,8 @@ def test_hostile_input_is_rejected_cleanly(
             "differs",
             "is not",
             "align",
+            "shorten",
+            "give each",
         )
     ), line
     assert pair.snapshot() == before, case
@@ -704,3 +803,29 @@ def _refused_as_taken(pair: Pair, source: str, entry_id: str, holder: str) -> No
         "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
     )
     assert pair.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("setup", "source", "rule"),
+    [
+        (_long_name, LONG, "layout-name"),
+        (_id_twice_in_one_file, EVIL, "entry-id-unique"),
+    ],
+    ids=["a website name over 255 bytes", "an entry_id twice in one file"],
+)
+def test_a_file_the_website_cannot_take_is_refused_alone(
+    pair: Pair, setup: Callable[[Pair], None], source: str, rule: str
+) -> None:
+    """Refused as a file, not as the manifest: with --skip-invalid the rest is applied."""
+    pair.publish(*RUNS)
+    setup(pair)
+    code, out, err = run_cli(
+        pair.capsys, "apply", "--source", str(pair.bench.root), "--skip-invalid"
+    )
+    assert (code, err) == (0, ""), out
+    assert out.splitlines()[1] == (
+        "plan: 4 new, 0 updated, 0 unchanged, 1 rejected; 0 website files kept"
+    )
+    assert f"  rejected {source}: {rule} " in out
+    written = pair.site_git("ls-tree", "-r", "--name-only", BRANCH, "data/results").split()
+    assert written == sorted(r.target for r in RUNS)

@@ -51,7 +51,11 @@ def test_the_table_is_laid_over_the_defaults(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ({"regression_threshold": -1}, "regression_threshold must be a percentage of zero or more"),
+        (
+            {"regression_threshold": -1},
+            "regression_threshold must be a percentage from 0 to 10,000 (10 means 10%), got -1",
+        ),
+        ({"regression_threshold": 10_001}, "regression_threshold must be a percentage from 0"),
         ({"regression_threshold": float("nan")}, "regression_threshold must be a percentage"),
         ({"regression_threshold": float("inf")}, "regression_threshold must be a percentage"),
         ({"regression_threshold": "10%"}, "regression_threshold must be a percentage"),
@@ -72,7 +76,7 @@ def test_the_table_is_laid_over_the_defaults(tmp_path: Path) -> None:
         ),
         (
             {"regression_metrics": {"ttft_ms": {"threshold": -5}}},
-            "regression_metrics.ttft_ms.threshold must be a percentage of zero or more",
+            "regression_metrics.ttft_ms.threshold must be a percentage from 0 to 10,000",
         ),
         (
             {"regression_metrics": {"p99_ms": {"threshold": 5}}},

@@ -22,7 +22,7 @@ MAX_ENTRIES = 200_000
 #: The largest manifest read: MAX_ENTRIES entries of 2 KiB (a real entry is ~560 bytes).
 MAX_MANIFEST_BYTES = MAX_ENTRIES * 2_048
 #: Bump when a rule changes what passes: the manifest's ``rules`` digest changes with it.
-RULES_REVISION = "2"
+RULES_REVISION = "3"
 
 
 class ManifestFile(NamedTuple):

@@ -118,16 +118,7 @@ def load(data: bytes | str, display: str) -> tuple[Manifest, ManifestText]:
         if isinstance(data, str)
         else ManifestText(display, data)
     )
-    fmt = value.get("format") if isinstance(value, dict) else None
-    if fmt not in FORMATS:
-        shown = json.dumps(fmt)[:60] if isinstance(fmt, str) else "missing"
-        raise _fail(
-            display,
-            "manifest-format",
-            f"format {shown} is not one this benchsync reads ({', '.join(FORMATS)})",
-            at=found.position("/format"),
-            fix="use the same benchsync-hooks version on both sides",
-        )
+    fmt = _format_of(value, found)
     _validate(value, FORMATS[fmt], found)
     items = value["files"]
     for n, f in enumerate(items):  # in place: each dict is freed as its tuple is made
@@ -135,7 +126,7 @@ def load(data: bytes | str, display: str) -> tuple[Manifest, ManifestText]:
             f["source"],
             f["target"],
             f["sha256"],
-            f["size"],
+            int(f["size"]),  # (JSON Schema's integer takes 12.0 too)
             f.get("blob"),
             f.get("config_blob"),
             f.get("target_blob"),
@@ -148,6 +139,47 @@ def load(data: bytes | str, display: str) -> tuple[Manifest, ManifestText]:
     items.clear()
     rules = value.get("rules", "")
     return Manifest(fmt, value["source_root"], value["target_root"], rules, files), found
+
+
+def _format_of(value: Any, found: ManifestText) -> str:
+    """The manifest's ``format``, one this version reads; else one line that says what
+    it holds instead (nothing of another type is looked up, compared or sliced)."""
+    if not isinstance(value, dict):
+        raise _fail(
+            found.display,
+            "manifest-schema",
+            f"is {_kind(value)}, not a manifest (a JSON object with format, roots and files)",
+            at=(1, 1),
+        )
+    fmt = value.get("format")
+    if isinstance(fmt, str) and fmt in FORMATS:
+        return fmt
+    if isinstance(fmt, str):
+        raise _fail(
+            found.display,
+            "manifest-format",
+            f"format {json.dumps(fmt)[:60]} is not one this benchsync reads ({', '.join(FORMATS)})",
+            at=found.position("/format"),
+            fix="use the same benchsync-hooks version on both sides",
+        )
+    what = "is missing" if "format" not in value else f"is {_kind(fmt)}, not a string"
+    raise _fail(
+        found.display,
+        "manifest-format",
+        f"format {what} (expected one of {', '.join(FORMATS)})",
+        at=found.position("/format"),  # (the object's start when it is missing)
+    )
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, for a message: ``an array``, ``a number``, ``null``..."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 _CHECKERS: dict[str, Any] = {}

@@ -16,10 +16,11 @@ from ..report import Problem
 from . import jsondoc
 from .canonical import blob_id, canonical
 from .consistency import consistency
-from .convention import Locate, ResultPath, parse_source, suggest_move
+from .convention import Locate, ResultPath, parse_source, too_long
 from .documented import documented_rules
 from .facts import Facts, RunConfig, facts_from_value, run_config_from_value
 from .jsondoc import JsonDoc
+from .moves import suggest_move
 from .schema import checker_for
 
 
@@ -94,6 +95,9 @@ def check_placement(
         fix = suggest_move(rel, facts, run_config, config=config)
         problems[0] = Problem(first.path, 0, 0, first.rule, f"{first.message}; {fix}")
         return None, problems
+    long = too_long(result, config)
+    if long is not None:
+        return None, [long]
     if facts is None:
         return result, []
     return result, consistency(result, facts, run_config, config=config, locate=locate)

@@ -10,20 +10,17 @@ import re
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from ..config import Config
 from ..report import Problem
-from .documented import parse_datetime
-from .facts import Facts, RunConfig
 
 SUFFIX = "_leaderboard.json"
 # Names are ASCII and matched whole (re.fullmatch, explicit classes: never \d, never $).
-_BACKEND = re.compile(r"[a-z0-9][a-z0-9_-]*")
+BACKEND = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _RUN_ID = re.compile(r"(?P<workload>[a-z0-9][a-z0-9_-]*?)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{3})")
-_STEM = re.compile(r"[a-z0-9][a-z0-9_-]*")
+STEM = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _TARGET_NAME = re.compile(
     r"(?P<run_id>[a-z0-9][a-z0-9_-]*?_[0-9]{8}_[0-9]{3})_(?P<name>[a-z0-9][a-z0-9_-]*)_leaderboard\.json"
 )
@@ -50,6 +47,49 @@ class ResultPath(NamedTuple):
 
 def _problem(rel: str, rule: str, message: str) -> Problem:
     return Problem(rel, 0, 0, rule, message)
+
+
+#: The longest file or folder name file systems take, and the longest path, in bytes.
+NAME_MAX = 255
+PATH_MAX = 4096
+
+
+def too_long(result: ResultPath, config: Config) -> Problem | None:
+    """A ``layout-name`` problem when the website could not write ``result``: a name of its
+    website path over NAME_MAX bytes (its file name there, ``<run_id>_<name>``, is longer
+    than the source's), or the whole path over PATH_MAX. Both sides ask it of each result."""
+    target = result.target(config.target_root)
+    if len(target) <= NAME_MAX and target.isascii():
+        return None  # (the common case: no name is longer than the whole path)
+    size = len(target.encode("utf-8", "surrogatepass"))
+    if size > PATH_MAX:
+        return _problem(
+            result.source,
+            "layout-name",
+            f"its website path would be {size:,} bytes, over the {PATH_MAX:,} a path may "
+            "have; shorten the names on the way",
+        )
+    *folders, name = target.split("/")
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size > NAME_MAX:
+        room = NAME_MAX - len(f"{result.run_id}_{SUFFIX}")
+        fix = f"<name> to at most {room} characters" if room > 0 else "the run folder's name"
+        return _problem(
+            result.source,
+            "layout-name",
+            f"its file name on the website, <run_id>_<name>{SUFFIX}, would be {size:,} "
+            f"bytes, over the {NAME_MAX} a file system allows; shorten {fix}",
+        )
+    for folder in folders:
+        size = len(folder.encode("utf-8", "surrogatepass"))
+        if size > NAME_MAX:
+            return _problem(
+                result.source,
+                "layout-name",
+                f"folder name {folder[:20]}… on the website would be {size:,} bytes, over "
+                f"the {NAME_MAX} a file system allows; shorten it",
+            )
+    return None
 
 
 #: A whole source path below the root, when it follows the convention (the common case).
@@ -129,7 +169,7 @@ def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Pro
         ]
     backend, model, run_id, filename = rest
     problems: list[Problem] = []
-    if not _BACKEND.fullmatch(backend):
+    if not BACKEND.fullmatch(backend):
         problems.append(
             _problem(
                 rel,
@@ -137,7 +177,7 @@ def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Pro
                 f"backend {backend!r} is not a lower-case slug (a-z, 0-9, _ and -)"
                 + (
                     f"; rename the folder to {backend.lower()!r}"
-                    if _BACKEND.fullmatch(backend.lower())
+                    if BACKEND.fullmatch(backend.lower())
                     else ""
                 ),
             )
@@ -191,7 +231,7 @@ def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Pro
                 _problem(rel, "layout-sequence", f"run sequence in {run_id!r} starts at 001")
             )
     stem = filename[: -len(SUFFIX)] if filename.endswith(SUFFIX) else ""
-    if not stem or not _STEM.fullmatch(stem):
+    if not stem or not STEM.fullmatch(stem):
         problems.append(
             _problem(
                 rel,
@@ -219,7 +259,7 @@ def parse_target(rel: str, config: Config) -> tuple[tuple[str, str, str, str] | 
         return None, f"is not {shape}"
     backend, model, filename = rest
     match = _TARGET_NAME.fullmatch(filename)
-    if not _BACKEND.fullmatch(backend):
+    if not BACKEND.fullmatch(backend):
         return None, f"backend {backend!r} is not a lower-case slug"
     if not _MODEL.fullmatch(model):
         return None, f"model directory {model!r} may hold only letters, digits, '.', '_' and '-'"
@@ -231,61 +271,7 @@ def parse_target(rel: str, config: Config) -> tuple[tuple[str, str, str, str] | 
     )
     if parsed is None:
         return None, problems[0].message
+    long = too_long(parsed, config)
+    if long is not None:
+        return None, long.message
     return (backend, model, match["run_id"], match["name"]), ""
-
-
-def _slug_or_none(value: str | None) -> str | None:
-    """A backend as given, or lower-cased when that makes it a slug (``CPU`` → ``cpu``)."""
-    if value is None:
-        return None
-    if _BACKEND.fullmatch(value):
-        return value
-    return value.lower() if _BACKEND.fullmatch(value.lower()) else None
-
-
-def suggest_move(
-    rel: str, facts: Facts | None, run_config: RunConfig | None, *, config: Config
-) -> str:
-    """The fix for a stray file: every change it needs (a ``git mv`` when enough is known,
-    else the target with its unknown parts, and the content the move would make wrong)."""
-    name = PurePosixPath(rel).name
-    stem = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else PurePosixPath(rel).stem
-    cfg = run_config
-    backend = _slug_or_none(cfg.backend if cfg else None)
-    model = cfg.model if cfg and cfg.model else None
-    if model is None and facts and facts.model_name and facts.model_name != "unknown":
-        model = facts.model_name
-    if model is None and cfg and cfg.model_path:
-        model = PurePosixPath(cfg.model_path.rstrip("/")).name or None
-    also = ""
-    if model and facts and facts.model_name is not None and facts.model_name != model:
-        also = f"; then set model.name to {model!r} (it is {facts.model_name!r})"
-    if cfg and backend and model and cfg.run_id:
-        dest = f"{config.source_root}/{backend}/{model}/{cfg.run_id}/{stem}{SUFFIX}"
-        if dest != rel:
-            folder = PurePosixPath(dest).parent
-            return f"move it: mkdir -p {folder} && git mv {rel} {dest}{also}"
-    workload = next((w for w, s in config.workloads.items() if s == (stem,)), None)
-    day_digits = None
-    if facts and facts.submitted_at:
-        stamp = parse_datetime(facts.submitted_at)
-        day_digits = f"{stamp:%Y%m%d}" if stamp else None
-    missing = [
-        label
-        for label, known in (
-            ("backend", backend),
-            ("model", model),
-            ("run_id", (cfg.run_id if cfg else None) or (workload and day_digits)),
-        )
-        if not known
-    ]
-    guess_run = (cfg.run_id if cfg else None) or (
-        f"{workload or '<workload>'}_{day_digits or '<YYYYMMDD>'}_<NNN>"
-    )
-    dest = (
-        f"{config.source_root}/{backend or '<backend>'}/"
-        f"{model or '<model>'}/{guess_run}/{stem}{SUFFIX}"
-    )
-    where = "no config.json beside it" if cfg is None else f"{cfg.path} lacks"
-    detail = f"{where} {', '.join(missing)}" if cfg is not None else where
-    return f"move it to {dest} ({detail}; fill in the unknown parts){also}"

@@ -42,11 +42,13 @@ def uniqueness(
         return []  # the common case, decided at C speed
     by_id: dict[str, list[str]] = {}
     by_target: dict[str, list[Placed]] = {}
+    problems: list[Problem] = []
     for item in items:
+        if focus is None or item.source in focus:
+            problems += repeated_ids(item.source, item.entry_ids)
         for entry_id in set(item.entry_ids):
             by_id.setdefault(entry_id, []).append(item.source)
         by_target.setdefault(item.target.casefold(), []).append(item)
-    problems: list[Problem] = []
     for entry_id, sources in by_id.items():
         if len(sources) < 2:
             continue
@@ -113,6 +115,25 @@ def _folder_clashes(items: list[Placed], focus: set[str] | None) -> list[Problem
                     )
                 )
     return problems
+
+
+def repeated_ids(source: str, entry_ids: tuple[str, ...]) -> list[Problem]:
+    """An ``entry-id-unique`` problem for each entry_id that one file (an array of results)
+    holds more than once: each result is a row of its own on the website."""
+    if len(set(entry_ids)) == len(entry_ids):
+        return []
+    twice = sorted({i for i in entry_ids if entry_ids.count(i) > 1})
+    return [
+        Problem(
+            source,
+            0,
+            0,
+            "entry-id-unique",
+            f"entry_id {entry_id} is used by {entry_ids.count(entry_id)} results in this "
+            f"file; {NEW_ID}",
+        )
+        for entry_id in twice
+    ]
 
 
 def placed_at(problems: Iterable[Problem], locate: Callable[[str], Locate | None]) -> list[Problem]:

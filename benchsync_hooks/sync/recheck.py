@@ -24,8 +24,9 @@ from ..check.content import (
     oversized_config,
     run_config_from_bytes,
 )
-from ..check.convention import Locate
+from ..check.convention import Locate, too_long
 from ..check.jsondoc import JsonDoc
+from ..check.uniqueness import repeated_ids
 from ..config import Config
 from ..files import too_big
 from ..git import GitRepo
@@ -122,6 +123,9 @@ def check_writes(
                 )
             )
             continue
+        long = too_long(claim.result, config)  # (a name the website cannot write)
+        if long is not None:
+            problems.append(long)
         if facts is not None:
             cfg_path = config_path_for(item.source)
             cfg = config_entries.get(cfg_path)
@@ -130,6 +134,7 @@ def check_writes(
                 found = config_data.get(cfg.blob)
                 run_config = run_config_from_bytes(cfg_path, found) or oversized_config(cfg_path)
             problems += consistency(claim.result, facts, run_config, config=config, locate=_at(doc))
+            problems += repeated_ids(item.source, facts.entry_ids)
         if problems or facts is None:
             rejected.extend(
                 Rejected(item.source, p.rule, p.message, p.line, p.column) for p in problems

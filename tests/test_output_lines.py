@@ -1,0 +1,112 @@
+"""One problem, one line: a file name or value with a line break (or another control
+character) in it is shown escaped, never as a new line of output that GitHub Actions would
+read as a workflow command (``::warning ...``) or a terminal as a control sequence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import RUN, BenchRepo, Pair, run_cli
+
+from benchsync_hooks import samples
+from benchsync_hooks.report import Problem, visible
+
+#: A file name that would start a workflow command and move the cursor, printed as it is.
+HOSTILE = "x\n::warning title=pwned::injected\r\x1b[2K\u2028_leaderboard.json"
+SHOWN = "x\\n::warning title=pwned::injected\\r\\x1b[2K\\u2028_leaderboard.json"
+FOLDER = "outputs/cpu/gpt2/short_20260128_001"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("plain ascii, é, р, → and 😀 stay", "plain ascii, é, р, → and 😀 stay"),
+        ("a\nb", "a\\nb"),
+        ("a\r\nb", "a\\r\\nb"),
+        ("tab\there", "tab\\there"),
+        ("nul\x00 esc\x1b del\x7f nel\x85", "nul\\x00 esc\\x1b del\\x7f nel\\x85"),
+        ("line\u2028paragraph\u2029", "line\\u2028paragraph\\u2029"),
+        ("bidi\u202e override, zero\u200bwidth", "bidi\\u202e override, zero\\u200bwidth"),
+        ("a backslash \\n stays as it is", "a backslash \\n stays as it is"),
+    ],
+)
+def test_visible(text: str, shown: str) -> None:
+    assert visible(text) == shown
+    assert len(visible(text).splitlines()) == 1
+
+
+def _hostile_result(bench: BenchRepo) -> str:
+    rel = f"{FOLDER}/{HOSTILE}"
+    bench.add_run(RUN)
+    bench.write(rel, samples.result(RUN, entry_id="00000000-0000-4000-8000-0000000000aa"))
+    bench.stage()
+    return rel
+
+
+def _assert_one_line_each(out: str, *, problems: int) -> None:
+    lines = out.splitlines()
+    assert "\r" not in out and "\x1b" not in out and "\u2028" not in out, out
+    assert not [line for line in lines if line.startswith("::") and " pwned" in line]
+    # (the ``file=`` of an annotation escapes ``:`` too)
+    assert sum(SHOWN.rsplit("::", maxsplit=1)[-1] in line for line in lines) == problems, out
+
+
+@pytest.mark.parametrize("fmt", ["text", "github", "actions"])
+@pytest.mark.parametrize("command", ["layout", "manifest", "check", "schema"])
+def test_a_file_name_with_a_line_break_stays_on_its_line(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    fmt: str,
+) -> None:
+    rel = _hostile_result(bench)
+    if command == "schema":
+        bench.write(rel, b"{")  # (a problem inside the file: PATH:LINE:COL)
+    argv = [command, *([rel] if command in ("layout", "schema") else [])]
+    if fmt == "actions":  # no --format under GitHub Actions: text, then annotations
+        monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    else:
+        argv.append(f"--format={fmt}")
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 1 and err == "", out
+    _assert_one_line_each(out, problems=2 if fmt == "actions" else 1)
+
+
+def test_the_line_says_what_to_do(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    rel = _hostile_result(bench)
+    assert run_cli(capsys, "layout", rel)[1].splitlines()[0] == (
+        f"{FOLDER}/{SHOWN}: layout-name file name {HOSTILE!r} is not <name>_leaderboard.json "
+        "with a lower-case slug name; rename the file"
+    )
+
+
+@pytest.mark.parametrize("command", ["layout", "manifest", "check"])
+def test_json_keeps_the_name_as_it_is(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    rel = _hostile_result(bench)
+    argv = [command, *([rel] if command == "layout" else []), "--format=json"]
+    code, out, _ = run_cli(capsys, *argv)
+    assert code == 1
+    doc = json.loads(out)
+    assert rel in {p["path"] for p in doc["problems"]}
+
+
+def test_problem_lines_escape_path_and_message() -> None:
+    problem = Problem("a\nb.json", 3, 4, "json-syntax", "bad\r\n::error::x")
+    assert problem.text() == "a\\nb.json:3:4: json-syntax bad\\r\\n::error::x"
+    assert problem.github() == (
+        "::error file=a\\nb.json,line=3,col=4,title=json-syntax::bad\\r\\n::error::x"
+    )
+
+
+def test_an_error_line_stays_one_line(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+    """A ref from a dispatch payload, with a line break, in apply's one error line."""
+    pair.publish(RUN)
+    ref = "main\n::warning title=pwned::injected"
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--ref", ref)
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith("benchsync apply: ") and "main\\n::warning title=pwned" in line
