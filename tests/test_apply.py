@@ -250,7 +250,8 @@ NOT_A_MANIFEST: list[tuple[str, Callable[[dict[str, Any]], None], str, str, str]
         lambda d: d.pop("format"),
         "manifest-format",
         "",
-        "use the same benchsync-hooks version on both sides",
+        "format is missing (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
+        "regenerate it",
     ),
     ("extra key", lambda d: d.update(extra=1), "manifest-schema", "", "regenerate it"),
     ("rules missing", lambda d: d.pop("rules"), "manifest-schema", "", "regenerate it"),

@@ -298,7 +298,7 @@ LOAD_ERRORS: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
     ),
     ("format missing", lambda d: {k: v for k, v in d.items() if k != "format"}, "manifest-format"),
     ("v1 with v2 fields", lambda d: d | {"format": "benchsync-manifest/v1"}, "manifest-schema"),
-    ("not an object", lambda d: [d], "manifest-format"),
+    ("not an object", lambda d: [d], "manifest-schema"),
     ("extra key", lambda d: d | {"extra": 1}, "manifest-schema"),
     ("rules missing", lambda d: {k: v for k, v in d.items() if k != "rules"}, "manifest-schema"),
     ("sha256 upper case", _entry(sha256="ABC"), "64 lower-case hex"),
