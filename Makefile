@@ -67,7 +67,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
-	$(BIN)/mypy --strict tools/release.py
+	$(BIN)/mypy --strict tools/release.py tools/testtmp.py
 
 # The tests start `benchsync` (and pre-commit's hooks) in many processes; where
 # PYTHONDONTWRITEBYTECODE is set, each would compile the package from source again. Compile it
@@ -75,11 +75,15 @@ typecheck: $(STAMP)
 # pytest's own temporary folders (/tmp/pytest-of-$USER/pytest-N) are shared by every pytest run
 # of the user, and each session ends by deleting the one three runs back, whoever made it (a
 # run of this suite leaves 75,000 files: 18 s to delete on this machine's disk). A run here has
-# a folder of its own instead, removed after the tests pass and kept (and named) if they fail.
+# a folder of its own instead, removed after the tests pass and kept (and named) if they fail,
+# in memory when the machine has room for it (tools/testtmp.py says where).
+# Most tests wait on git, pre-commit and benchsync processes (the SIGKILL trials sleep until
+# their kill): three workers per CPU (at most 8) keep the CPUs busy.
+WORKERS = $(shell $(BIN)/python -c 'import os; print(min(8, 3 * (os.cpu_count() or 1)))' 2>/dev/null || echo 2)
 unit: $(STAMP) $(ACTIONLINT) $(WHEELHOUSE)
 	$(BIN)/python -m compileall -q benchsync_hooks
-	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/benchsync-tests.XXXXXX") && \
-	if $(BIN)/python -m pytest -q -n auto --dist worksteal --basetemp="$$tmp"; \
+	tmp=$$(mktemp -d "$$($(BIN)/python tools/testtmp.py)/benchsync-tests.XXXXXX") && \
+	if $(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal --basetemp="$$tmp"; \
 	then rm -rf "$$tmp"; else code=$$?; echo "the tests' files: $$tmp"; exit $$code; fi
 
 test: lint typecheck unit
