@@ -173,6 +173,28 @@ def test_stray_gets_git_mv(bench: BenchRepo, capsys: pytest.CaptureFixture[str])
     assert run_cli(capsys, "layout", RUN.source)[:2] == (0, "")
 
 
+# (a path spelled another way, with no config.json beside it; the move its line gives)
+LOOSE_PATHS = [
+    ("outputs/CPU/gpt2/short_2026-01-28_1/short_input_leaderboard.json", RUN.source),
+    ("outputs/cpu/gpt2/Short-20260128-01/short_input_leaderboard.json", RUN.source),
+]
+
+
+@pytest.mark.parametrize(("loose", "dest"), LOOSE_PATHS, ids=["backend and date", "run folder"])
+def test_a_path_spelled_another_way_gets_its_git_mv(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], loose: str, dest: str
+) -> None:
+    bench.write(loose, samples.result(RUN))
+    code, out, _ = run_cli(capsys, "layout", loose)
+    assert code == 1
+    folder = dest.rpartition("/")[0]
+    assert f"move it: mkdir -p {folder} && git mv {loose} {dest}" in out
+    bench.git("add", "-A")
+    (bench.root / folder).mkdir(parents=True)
+    bench.git("mv", loose, dest)
+    assert run_cli(capsys, "layout", dest)[:2] == (0, "")
+
+
 def test_stray_without_config_says_what_is_missing(
     bench: BenchRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:

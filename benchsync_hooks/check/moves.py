@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from ..config import Config
@@ -19,6 +20,31 @@ def _slug_or_none(value: str | None) -> str | None:
     return value.lower() if BACKEND.fullmatch(value.lower()) else None
 
 
+#: A run folder written another way (``long_2026-01-28_1``, ``Long-20260128-01``).
+_LOOSE_RUN = re.compile(
+    r"(?P<workload>[A-Za-z0-9][A-Za-z0-9_-]*?)[_-](?P<y>[0-9]{4})-?(?P<m>[0-9]{2})-?"
+    r"(?P<d>[0-9]{2})[_-](?P<n>[0-9]{1,3})"
+)
+_MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _from_path(rel: str, config: Config) -> tuple[str | None, str | None, str | None]:
+    """(backend, model, run_id) as the path itself spells them, where a spelling of the
+    convention can be read from it (``CPU`` → ``cpu``, ``long_2026-01-28_1`` →
+    ``long_20260128_001``); None for a part it cannot give."""
+    parts = rel.split("/")
+    if len(parts) != 5 or parts[0] != config.source_root:
+        return None, None, None
+    backend = _slug_or_none(parts[1])
+    model = parts[2] if _MODEL.fullmatch(parts[2]) else None
+    run = _LOOSE_RUN.fullmatch(parts[3])
+    run_id = None
+    if run is not None and int(run["n"]) > 0 and BACKEND.fullmatch(run["workload"].lower()):
+        day = f"{run['y']}{run['m']}{run['d']}"
+        run_id = f"{run['workload'].lower()}_{day}_{int(run['n']):03d}"
+    return backend, model, run_id
+
+
 def suggest_move(
     rel: str, facts: Facts | None, run_config: RunConfig | None, *, config: Config
 ) -> str:
@@ -27,23 +53,28 @@ def suggest_move(
     name = PurePosixPath(rel).name
     stem = name[: -len(SUFFIX)] if name.endswith(SUFFIX) else PurePosixPath(rel).stem
     cfg = run_config
-    backend = _slug_or_none(cfg.backend if cfg else None)
+    path_backend, path_model, path_run = _from_path(rel, config)
+    backend = _slug_or_none(cfg.backend if cfg else None) or path_backend
     model = cfg.model if cfg and cfg.model else None
     if model is None and facts and facts.model_name and facts.model_name != "unknown":
         model = facts.model_name
     if model is None and cfg and cfg.model_path:
         model = PurePosixPath(cfg.model_path.rstrip("/")).name or None
+    model = model or path_model
+    run_id = (cfg.run_id if cfg else None) or path_run
     also = ""
     if model and facts and facts.model_name is not None and facts.model_name != model:
         also = f"; then set model.name to {model!r} (it is {facts.model_name!r})"
-    if cfg and backend and model and cfg.run_id:
-        dest = f"{config.source_root}/{backend}/{model}/{cfg.run_id}/{stem}{SUFFIX}"
+    if backend and model and run_id and STEM.fullmatch(stem):
+        dest = f"{config.source_root}/{backend}/{model}/{run_id}/{stem}{SUFFIX}"
         if dest != rel:
             folder = PurePosixPath(dest).parent
             return f"move it: mkdir -p {folder} && git mv {rel} {dest}{also}"
-        if not STEM.fullmatch(stem):  # (config.json gives this same path: the name is wrong)
-            return "rename the file"
+        if cfg is None:
+            return "fix the part of this path the message names"
         return f"fix this path and {cfg.path} together: it gives this same path"
+    if backend and model and run_id:
+        return "rename the file"  # (every folder is known: the file's name is wrong)
     workload = next((w for w, s in config.workloads.items() if s == (stem,)), None)
     day_digits = None
     if facts and facts.submitted_at:
@@ -54,13 +85,11 @@ def suggest_move(
         for label, known in (
             ("backend", backend),
             ("model", model),
-            ("run_id", (cfg.run_id if cfg else None) or (workload and day_digits)),
+            ("run_id", run_id or (workload and day_digits)),
         )
         if not known
     ]
-    guess_run = (cfg.run_id if cfg else None) or (
-        f"{workload or '<workload>'}_{day_digits or '<YYYYMMDD>'}_<NNN>"
-    )
+    guess_run = run_id or (f"{workload or '<workload>'}_{day_digits or '<YYYYMMDD>'}_<NNN>")
     dest = (
         f"{config.source_root}/{backend or '<backend>'}/"
         f"{model or '<model>'}/{guess_run}/{stem}{SUFFIX}"
