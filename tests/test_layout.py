@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -247,12 +248,51 @@ def test_case_colliding_folders(bench: BenchRepo, capsys: pytest.CaptureFixture[
     assert code == 1
     lines = [line for line in out.splitlines() if " target-unique " in line]
     assert [line.split(":")[0] for line in lines] == [upper.source, RUN.source]
+    moved = "outputs/cpu/gpt2/short_20260129_001/short_input_leaderboard.json"
     assert lines[0].endswith(
         "target-unique its website folder data/results/cpu/GPT2 differs only in case from "
-        f"data/results/cpu/gpt2 ({RUN.source}); use one spelling of the name"
+        f"data/results/cpu/gpt2 ({RUN.source}); use one spelling: mkdir -p "
+        f"outputs/cpu/gpt2/short_20260129_001 && git mv {upper.source} {moved}, and set "
+        "model.name to 'gpt2'"
     )
     code, out, _ = run_cli(capsys, "layout", upper.source)
     assert code == 1 and f"{upper.source}: target-unique its website folder" in out
+
+
+def _copy_of_the_first(bench: BenchRepo) -> str:
+    """A copy of a published result in a new run folder: the same entry_id."""
+    copy = samples.Run("cpu", "gpt2", "short", "20260128", 2, "short_input")
+    bench.write(copy.source, (bench.root / RUN.source).read_bytes())
+    return copy.source
+
+
+def _other_case_folder(bench: BenchRepo) -> str:
+    """A new run whose model folder differs from the published ones only in case."""
+    upper = samples.Run("cpu", "GPT2", "short", "20260130", 1, "short_input")
+    bench.add_run(upper, entry_id="00000000-0000-4000-8000-0000000000c1")
+    return upper.source
+
+
+@pytest.mark.parametrize("add", [_copy_of_the_first, _other_case_folder], ids=["copy", "case"])
+def test_a_new_clash_never_takes_a_published_result_out_of_the_manifest(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], add: Callable[[BenchRepo], str]
+) -> None:
+    """A clash between a result already published (in HEAD's manifest) and a new one is the
+    new one's alone: the manifest keeps the published results, and CI names only the new."""
+    first, second = RUN, samples.Run("cpu", "gpt2", "short", "20260129", 1, "short_input")
+    bench.publish(first, second)
+    before = [f["source"] for f in bench.manifest()["files"]]
+    assert before == [first.source, second.source]
+    new = add(bench)
+    bench.stage()
+    code, out, _ = run_cli(capsys, "manifest")  # the new result left out, the rest kept
+    assert (code, [f["source"] for f in bench.manifest()["files"]]) == (0, before)
+    assert f"{new}: manifest-left-out not in the manifest" in out
+    bench.stage()
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 1
+    named = {line.split(":")[0] for line in out.splitlines()[:-1]}
+    assert named == {new}, out
 
 
 def test_ignored_source_root(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:

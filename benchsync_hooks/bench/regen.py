@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
-from ..check.uniqueness import Placed, placed_at, uniqueness
+from ..check.uniqueness import Placed, placed_at
 from ..context import Context
 from ..git import GitRepo
 from ..git.listing import ignored
@@ -13,9 +14,11 @@ from ..report import Problem
 from .manifest import ManifestFile, block, render_blocks, rules_digest
 from .scan import (
     check_entries,
+    conflicts_of,
     index_locator,
     index_view,
     placed_of,
+    published,
     remembered,
     staged_manifest,
 )
@@ -79,7 +82,8 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
     verdicts = check_entries(repo, todo, view, config=config, schema_text=ctx.schema_text)
     placed = placed_of(verdicts, config)
     placed.extend(Placed(source, f.target, (f.entry_id,)) for source, f in memory.items())
-    conflicts = placed_at(uniqueness(placed), index_locator(repo, view, config))
+    clashes = conflicts_of(placed, partial(published, repo, config))
+    conflicts = placed_at(clashes, index_locator(repo, view, config))
     excluded = {p.path for p in conflicts}
     blocks = [(source, f.text) for source, f in memory.items() if source not in excluded]
     for verdict in verdicts:

@@ -8,6 +8,7 @@ is read from its blob and checked here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
@@ -24,13 +25,13 @@ from ..check.content import (
 from ..check.convention import Locate, parse_source, run_date
 from ..check.facts import RunConfig
 from ..check.selection import selected
-from ..check.uniqueness import Placed
+from ..check.uniqueness import Placed, uniqueness
 from ..config import Config
 from ..errors import GitError
 from ..files import too_big
 from ..git import GitRepo
-from ..git.listing import Entry, index_listing
-from ..git.objects import read_blobs
+from ..git.listing import Entry, entries_at, index_listing
+from ..git.objects import read_blob, read_blobs
 from ..report import Problem
 from .manifest import MAX_MANIFEST_BYTES, head
 from .pattern import TAIL, entry_pattern
@@ -162,6 +163,41 @@ def check_entries(
             )
         )
     return verdicts
+
+
+#: A source path as the manifest renders it (ASCII paths: no escapes).
+_SOURCE = re.compile(r'^      "source": "([^"\\\n]*)",$', re.MULTILINE)
+
+
+def published(repo: GitRepo, config: Config) -> frozenset[str]:
+    """The sources the manifest of HEAD lists: results already published (none before the
+    first commit, or when that manifest cannot be read)."""
+    try:
+        entry = entries_at(repo, "HEAD", [config.manifest]).get(config.manifest)
+        data = read_blob(repo, entry.blob, max_size=MAX_MANIFEST_BYTES) if entry else None
+    except GitError:
+        return frozenset()
+    if data is None:
+        return frozenset()
+    return frozenset(_SOURCE.findall(data.decode("utf-8", "replace")))
+
+
+def conflicts_of(
+    placed: list[Placed], published_now: Callable[[], frozenset[str]]
+) -> list[Problem]:
+    """The repo-wide clashes (:func:`..check.uniqueness.uniqueness`), where a result already
+    published wins: a clash between a published result and a new one is the new one's
+    alone, so adding a bad copy never takes the original out of the manifest. Clashes among
+    new results, or among published ones, name each of them. ``published_now`` is asked
+    only when there is a clash."""
+    found = uniqueness(placed)
+    if not found:
+        return found
+    old = published_now() & {p.source for p in placed}
+    new = {p.source for p in placed} - old
+    if not old or not new:
+        return found
+    return uniqueness(placed, focus=new) + uniqueness([p for p in placed if p.source in old])
 
 
 def placed_of(verdicts: Iterable[Verdict], config: Config) -> list[Placed]:

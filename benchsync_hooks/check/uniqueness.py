@@ -111,10 +111,23 @@ def _folder_clashes(items: list[Placed], focus: set[str] | None) -> list[Problem
                         0,
                         "target-unique",
                         f"its website folder {folder} differs only in case from {other} "
-                        f"({found[other][0]}); use one spelling of the name",
+                        f"({found[other][0]}); {_one_spelling(source, other)}",
                     )
                 )
     return problems
+
+
+def _one_spelling(source: str, other: str) -> str:
+    """The move that puts ``source`` under the other spelling of its model folder."""
+    parts = source.split("/")  # <root>/<backend>/<model>/<run_id>/<name>_leaderboard.json
+    model = other.rpartition("/")[2]
+    if len(parts) != 5:
+        return "use one spelling of the name"
+    dest = "/".join([*parts[:2], model, *parts[3:]])
+    return (
+        f"use one spelling: mkdir -p {dest.rpartition('/')[0]} && git mv {source} {dest}, "
+        f"and set model.name to {model!r}"
+    )
 
 
 def repeated_ids(source: str, entry_ids: tuple[str, ...]) -> list[Problem]:
