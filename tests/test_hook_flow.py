@@ -44,9 +44,11 @@ def test_a_commit_that_only_deletes_a_result_updates_the_manifest(
     assert [f["source"] for f in bench.manifest()["files"]] == [RUN.source]
 
 
-def test_a_commit_that_only_edits_a_config_json_updates_the_manifest(
+def test_a_commit_that_only_edits_a_config_json_cannot_drop_a_published_result(
     bench: BenchRepo, hooks_repo: tuple[Path, str, Path]
 ) -> None:
+    """No checking hook runs on a config.json: the manifest hook stops each commit that
+    would take a published result out of the manifest, and says why."""
     env = installed(bench, hooks_repo)
     bench.add_run(RUN)
     bench.stage()
@@ -54,9 +56,14 @@ def test_a_commit_that_only_edits_a_config_json_updates_the_manifest(
     config = str(Path(RUN.source).parent / "config.json")
     bench.write(config, {**samples.run_config(RUN), "backend": "cuda"})
     bench.stage()
-    output = _commit_with_manifest(bench, env)
-    assert "config-json" in output  # why the result left the manifest
-    assert bench.manifest()["files"] == []
+    for _attempt in range(2):  # with the rewritten manifest added too: stopped again
+        refused = commit(bench, env)
+        output = refused.stdout + refused.stderr
+        assert refused.returncode == 1, output
+        assert "is published (HEAD's manifest lists it) but now fails config-json" in output
+        bench.git("add", "outputs/sync-manifest.json")
+    assert [f["source"] for f in bench.manifest()["files"]] == []  # rewritten, never committed
+    assert bench.git("show", "HEAD:outputs/sync-manifest.json").count(RUN.source) == 1
 
 
 def test_an_ignored_manifest_gets_one_message_with_one_fix(

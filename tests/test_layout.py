@@ -295,6 +295,28 @@ def test_a_new_clash_never_takes_a_published_result_out_of_the_manifest(
     assert named == {new}, out
 
 
+def test_a_published_result_that_starts_failing_stops_every_commit(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only its config.json changed (no hook checks the result): the manifest hook says the
+    published result would leave the manifest, at every run, until it is fixed or removed."""
+    bench.publish(RUN)
+    config = "outputs/cpu/gpt2/short_20260128_001/config.json"
+    bench.write(config, samples.run_config(RUN) | {"backend": "cuda"})
+    bench.stage()
+    for _attempt in range(2):  # the rewritten manifest staged: still stopped
+        code, out, _ = run_cli(capsys, "manifest")
+        assert code == 1
+        assert (
+            f"{RUN.source}: manifest-left-out is published (HEAD's manifest lists it) but now "
+            in out
+        )
+        assert "so it would leave the manifest: fix it" in out
+        bench.stage()
+    bench.git("rm", "-q", "-r", "-f", "outputs/cpu/gpt2/short_20260128_001")
+    assert run_cli(capsys, "manifest")[:2] == (0, "")  # (the staged manifest lacks it)
+
+
 def test_ignored_source_root(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
     bench.write(".gitignore", "outputs/\n")
     bench.add_run(RUN)
