@@ -63,13 +63,13 @@ def not_a_file(display: str, mode: int) -> Problem:
     )
 
 
-def too_big(display: str, size: int, limit: int) -> Problem:
+def too_big(display: str, size: int, limit: int, *, what: str = "file") -> Problem:
     return Problem(
         display,
         0,
         0,
         "json-size",
-        f"file is {_human(size)}, over the {_human(limit)} limit (config max_file_size); "
+        f"{what} is {_human(size)}, over the {_human(limit)} limit (config max_file_size); "
         "a leaderboard result is a few KiB: keep raw traces out of it",
     )
 

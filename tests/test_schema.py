@@ -289,6 +289,24 @@ def test_a_name_that_is_no_regular_file_is_refused_without_waiting(
     ) in out.splitlines()
 
 
+def test_a_file_whose_canonical_form_is_over_the_limit_is_refused(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The website stores the canonical form (indented, non-ASCII escaped as \\uXXXX): a
+    file under max_file_size whose stored form is over it would fail the website's check."""
+    bench.write(".benchsync.toml", "max_file_size = 20000\n")
+    doc = _doc()
+    doc["hardware"]["chip_model"] = "\u00e9" * 5000  # 10 KB as UTF-8, 30 KB escaped
+    bench.write("r_leaderboard.json", json.dumps(doc, ensure_ascii=False).encode())
+    assert (bench.root / "r_leaderboard.json").stat().st_size < 20000
+    code, out, _ = run_cli(capsys, "schema", "r_leaderboard.json")
+    assert code == 1
+    assert (
+        "r_leaderboard.json: json-size its canonical form (what the website stores: indented, "
+        "non-ASCII escaped) is "
+    ) in out
+
+
 def test_one_bad_file_never_stops_the_others(
     bench: BenchRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ..config import Config
+from ..files import too_big
 from ..report import Problem
 from . import jsondoc
 from .canonical import blob_id, canonical
@@ -31,14 +32,18 @@ def check_content(
     doc, problems = jsondoc.parse(data, display, max_depth=config.max_depth)
     if doc is None:
         return None, None, problems
+    out = canonical(doc.value)
     facts = facts_from_value(
         doc.value,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
-        canonical_blob=blob_id(canonical(doc.value)),
+        canonical_blob=blob_id(out),
     )
     problems = checker_for(schema_text).problems(doc)
     problems.extend(documented_rules(doc, config))
+    if len(out) > config.max_file_size:  # (the website's check holds what it stores to it)
+        form = "its canonical form (what the website stores: indented, non-ASCII escaped)"
+        problems.append(too_big(display, len(out), config.max_file_size, what=form))
     return doc, facts, problems
 
 
