@@ -49,7 +49,7 @@ _KINDS = {
 
 
 def _unreadable(display: str, exc: OSError) -> Problem:
-    return Problem(display, 0, 0, "file-unreadable", f"cannot read: {exc.strerror}")
+    return Problem(display, 0, 0, "file-unreadable", f"cannot read: {exc.strerror}; check the path")
 
 
 def not_a_file(display: str, mode: int) -> Problem:

@@ -30,7 +30,7 @@ from benchsync_hooks import samples
 TRIALS = 20
 #: The trials run in batches that pytest-xdist spreads over the CPUs; every batch copies the
 #: one website that was made, and whose full apply was timed, once per test run.
-BATCHES = 10
+BATCHES = 5
 PER_BATCH = TRIALS // BATCHES
 
 

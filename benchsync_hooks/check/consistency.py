@@ -32,7 +32,8 @@ def consistency(
             "",
             "layout-single-result",
             f"a result file under {config.source_root}/ holds one result object, "
-            f"not {'an array' if facts.kind == 'array' else 'a ' + facts.kind}",
+            f"not {'an array' if facts.kind == 'array' else 'a ' + facts.kind}; write one file "
+            "per result",
         )
     if (
         config.enabled("model-name")
@@ -93,5 +94,6 @@ def _config_problems(result: ResultPath, run_config: RunConfig) -> Iterable[Prob
                 0,
                 0,
                 "config-json",
-                f"{run_config.path} says {key} {found!r} but the path says {expected!r}",
+                f"{run_config.path} says {key} {found!r} but the path says {expected!r}; "
+                "make them agree (fix config.json, or move the run)",
             )
