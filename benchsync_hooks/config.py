@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -206,12 +206,23 @@ def _coerce_workloads(value: Any, where: str) -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType(result)
 
 
+PATH_KEYS = ("source_root", "target_root", "manifest")
+PATH_RULE = (
+    "a relative path inside the repository: names joined by single '/' (none at either end), "
+    "no '.', '..' or '.git' name, no backslash or control character"
+)
+
+
+def path_problem(value: str) -> bool:
+    """Whether ``value`` is no relative POSIX path git can hold as a tree: an empty, ``.``,
+    ``..`` or ``.git`` (in any case) segment, a backslash or a control character."""
+    if not value or not value.isprintable() or "\\" in value:
+        return True
+    return any(part in ("", ".", "..") or part.casefold() == ".git" for part in value.split("/"))
+
+
 def _check_paths(config: Config, where: str) -> None:
-    for key in ("source_root", "target_root", "manifest"):
+    for key in PATH_KEYS:
         value = getattr(config, key)
-        path = PurePosixPath(value)
-        bad = not value or not value.isprintable() or "\\" in value
-        if bad or path.is_absolute() or ".." in path.parts:
-            raise ConfigError(
-                f"{where}: {key} must be a relative path inside the repository, got {value!r}"
-            )
+        if path_problem(value):
+            raise ConfigError(f"{where}: {key} must be {PATH_RULE}, got {value!r}")

@@ -266,3 +266,87 @@ def test_a_file_system_error_is_one_line(
     assert code == 2
     assert err.startswith("benchsync manifest: ") and "check permissions" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+_BAD_PATHS = [
+    "data/results/",
+    "./data/results",
+    "data//results",
+    "/data/results",
+    "data/./results",
+    "data/../results",
+    ".git/x",
+    "data/.GIT",
+    "data/.Git/x",
+    "data\\results",
+    "data/\x1bresults",
+    "data/\x00results",
+    ".",
+    "",
+]
+
+
+@pytest.mark.parametrize("key", ["source_root", "target_root", "manifest"])
+@pytest.mark.parametrize("value", _BAD_PATHS)
+def test_a_path_key_git_cannot_hold_is_named(key: str, value: str) -> None:
+    from benchsync_hooks.config import PATH_RULE
+
+    with pytest.raises(ConfigError) as info:
+        parse_config({key: value}, origin=".benchsync.toml")
+    assert info.value.message == f".benchsync.toml: {key} must be {PATH_RULE}, got {value!r}"
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("value", ["data/results", "results", "a.b/.github/x.json", "d/.gitx"])
+def test_a_plain_relative_path_is_taken(value: str) -> None:
+    assert parse_config({"target_root": value}).target_root == value
+
+
+def _toml_string(value: str) -> str:
+    return (
+        '"'
+        + "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}" for c in value)
+        + '"'
+    )
+
+
+@pytest.mark.parametrize("file", [".benchsync.toml", "pyproject.toml"])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("target_root", "data/results/"),
+        ("target_root", "./data/results"),
+        ("target_root", ".git/x"),
+        ("source_root", "outputs/"),
+        ("manifest", "./outputs/sync-manifest.json"),
+    ],
+)
+def test_apply_refuses_a_bad_path_key_before_writing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    file: str,
+    key: str,
+    value: str,
+) -> None:
+    """Both repositories agree on the spelling; apply still writes no tree git cannot hold."""
+    from benchsync_hooks.config import PATH_RULE
+
+    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    pair = Pair(tmp_path, capsys)
+    pair.publish(*RUNS)
+    line = f"{key} = {_toml_string(value)}\n"
+    text = line if file == ".benchsync.toml" else f"[tool.benchsync]\n{line}"
+    for root in (pair.bench.root, pair.site):
+        (root / file).write_text(text)
+    monkeypatch.chdir(pair.site)
+    before = pair.snapshot()
+    head = pair.site_git("rev-parse", "HEAD")
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    origin = "pyproject.toml [tool.benchsync]" if file == "pyproject.toml" else file
+    message = f"benchsync apply: {origin}: {key} must be {PATH_RULE}, got {value!r}\n"
+    assert (code, out, err) == (2, "", message)
+    assert pair.snapshot() == before
+    assert pair.site_git("rev-parse", "HEAD") == head
+    assert pair.site_git("fsck", "--no-progress") == ""
