@@ -145,6 +145,7 @@ def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:
         )
     values: dict[str, Any] = {}
     for key, value in table.items():
+        _refuse_control(key, value, where)
         values[key] = _coerce(key, value, where)
     config = Config()._replace(origin=origin, **values)
     _check_paths(config, where)
@@ -154,6 +155,32 @@ def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:
             "it is added and removed by the regression check, so name another label"
         )
     return config
+
+
+def _control(text: str) -> str | None:
+    """The first control character (C0, DEL or C1) in ``text``, if any."""
+    return next((c for c in text if c < " " or "\x7f" <= c <= "\x9f"), None)
+
+
+def _refuse_control(place: str, value: Any, where: str) -> None:
+    """Refuse a control character in any string of a key's value: in a string, in each item
+    of a list, in each key and value of a table, at any depth."""
+    texts: list[tuple[str, str]] = []
+    if isinstance(value, str):
+        texts.append((place, value))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_control(f"{place}[{index}]", item, where)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            texts.append((place, name))
+            _refuse_control(f"{place}.{name}" if name.isprintable() else place, item, where)
+    for at, text in texts:
+        found = _control(text)
+        if found is not None:
+            raise ConfigError(
+                f"{where}: {at}: {text!r} holds the control character {found!r}; remove it"
+            )
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:

@@ -35,7 +35,7 @@ def test_defaults_match_the_design() -> None:
         ({"workloads": {"short": "short_input"}}, "workloads.short must be a list"),
         ({"backends": ["CUDA"]}, "backends: 'CUDA' is not a lower-case slug"),
         ({"pr_title": 3}, "pr_title must be a string"),
-        ({"source_root": "out\nputs"}, "source_root must be a relative path"),
+        ({"source_root": "out\nputs"}, "source_root: 'out\\nputs' holds the control character"),
     ],
 )
 def test_bad_values_are_named(table: dict[str, object], message: str) -> None:
@@ -279,8 +279,6 @@ _BAD_PATHS = [
     "data/.GIT",
     "data/.Git/x",
     "data\\results",
-    "data/\x1bresults",
-    "data/\x00results",
     ".",
     "",
 ]
@@ -350,3 +348,73 @@ def test_apply_refuses_a_bad_path_key_before_writing(
     assert pair.snapshot() == before
     assert pair.site_git("rev-parse", "HEAD") == head
     assert pair.site_git("fsck", "--no-progress") == ""
+
+
+@pytest.mark.parametrize(
+    ("table", "place", "text", "char"),
+    [
+        ({"branch": "a\x00b"}, "branch", "a\x00b", "\x00"),
+        ({"target_root": "data/\x1bresults"}, "target_root", "data/\x1bresults", "\x1b"),
+        ({"schema": "s\x00.json"}, "schema", "s\x00.json", "\x00"),
+        ({"pr_title": "Sync\x1b[2J"}, "pr_title", "Sync\x1b[2J", "\x1b"),
+        ({"pr_title": "a\tb"}, "pr_title", "a\tb", "\t"),
+        ({"regression_label": "slow\x7f"}, "regression_label", "slow\x7f", "\x7f"),
+        ({"branch": "next\x85line"}, "branch", "next\x85line", "\x85"),
+        ({"pr_labels": ["ok", "bad\rlabel"]}, "pr_labels[1]", "bad\rlabel", "\r"),
+        ({"include": ["*\x00.json"]}, "include[0]", "*\x00.json", "\x00"),
+        ({"exclude": ["docs/\n"]}, "exclude[0]", "docs/\n", "\n"),
+        ({"disable": ["format\x00-date"]}, "disable[0]", "format\x00-date", "\x00"),
+        ({"backends": ["cpu\x00"]}, "backends[0]", "cpu\x00", "\x00"),
+        (
+            {"workloads": {"short": ["short\x00input"]}},
+            "workloads.short[0]",
+            "short\x00input",
+            "\x00",
+        ),
+        ({"regression_metrics": {"tok\x1bs": "higher"}}, "regression_metrics", "tok\x1bs", "\x1b"),
+    ],
+)
+def test_a_control_character_in_any_string_key_is_named(
+    table: dict[str, object], place: str, text: str, char: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(table, origin=".benchsync.toml")
+    assert info.value.message == (
+        f".benchsync.toml: {place}: {text!r} holds the control character {char!r}; remove it"
+    )
+    assert "\n" not in info.value.message and info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("command", "key", "value"),
+    [
+        ("apply", "branch", "a\x00b"),
+        ("check", "schema", "s\x00.json"),
+        ("apply", "schema", "s\x00.json"),
+    ],
+)
+def test_a_nul_in_the_config_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    key: str,
+    value: str,
+) -> None:
+    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    pair = Pair(tmp_path, capsys)
+    pair.publish(*RUNS)
+    where = pair.site if command == "apply" else pair.bench.root
+    (where / ".benchsync.toml").write_text(f"{key} = {_toml_string(value)}\n")
+    monkeypatch.chdir(where)
+    before = pair.snapshot()
+    argv = (
+        ["apply", "--dry-run", "--source", str(pair.bench.root)]
+        if command == "apply"
+        else [command]
+    )
+    code, out, err = run_cli(capsys, *argv)
+    message = f"{key}: {value!r} holds the control character '\\x00'; remove it"
+    assert (code, out, err) == (2, "", f"benchsync {command}: .benchsync.toml: {message}\n")
+    assert pair.snapshot() == before
