@@ -300,6 +300,11 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "apply":
         from .commands import apply
 
+        if args.open_pr:  # before any work is done
+            from .sync.github import require_pygithub
+
+            require_pygithub()
+
         return apply.run(
             apply.ApplyOptions(
                 source=args.source,
