@@ -149,7 +149,8 @@ class ApplyReport:
             )
             lines.append(self.pr_body.rstrip("\n"))
         elif self.no_commit:
-            lines.append(f"wrote {len(self.new) + len(self.updated)} files into the working tree")
+            written = counted(len(self.new) + len(self.updated), "file")
+            lines.append(f"wrote {written} into the working tree")
         elif self.changed:
             lines.append(f"committed {str(self.commit)[:12]} on {self.branch} (checked out)")
         else:

@@ -829,3 +829,12 @@ def test_publish_without_pygithub_says_how_to_install_it(monkeypatch: pytest.Mon
             config=Config(),
         )
     assert info.value.message == "--open-pr needs PyGithub: pip install 'benchsync-hooks[github]'"
+
+
+@pytest.mark.parametrize(("runs", "line"), [(1, "wrote 1 file"), (2, "wrote 2 files")])
+def test_no_commit_counts_the_files_it_wrote(pair: Pair, runs: int, line: str) -> None:
+    pair.publish(*RUNS[:runs])
+    pair.capsys.readouterr()
+    code, out, err = run_cli(pair.capsys, "apply", "--source", str(pair.bench.root), "--no-commit")
+    assert (code, err) == (0, "")
+    assert f"\n{line} into the working tree\n" in out
