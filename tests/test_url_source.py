@@ -248,6 +248,35 @@ def test_the_users_own_git_config_still_applies(
     }
 
 
+@pytest.mark.parametrize(
+    ("setting", "source"),
+    [
+        ("[safe]\n\tbareRepository = explicit\n", "url"),
+        ("[safe]\n\tbareRepository = explicit\n", "bare path"),
+        ("[safe]\n\tbareRepository = all\n", "url"),
+    ],
+)
+def test_a_hardened_git_config_still_fetches(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    urls: tuple[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    source: str,
+) -> None:
+    """``safe.bareRepository = explicit`` refuses a bare repository found from the current
+    folder: benchsync names its repositories explicitly."""
+    url, tmp = urls
+    location = url if source == "url" else str(tmp / "bench.git")
+    commit = git(tmp / "bench.git", "rev-parse", "main").strip()
+    config = tmp / "global.gitconfig"
+    config.write_text(setting)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    code, out, err = run_cli(capsys, "apply", "--source", location, "--dry-run", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["source"] == {"repo": location, "ref": "main", "commit": commit}
+
+
 def _alive(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
     try:
