@@ -129,23 +129,28 @@ class ApplyReport:
             f"unchanged, {len({p.path for p in self.rejected})} rejected; "
             f"{counted(self.kept, 'website file')} kept",
         ]
-        lines += [f"  new      {t}" for t in self.new]
-        lines += [f"  updated  {t}" for t in self.updated]
+        lines += [visible(f"  new      {t}") for t in self.new]
+        lines += [visible(f"  updated  {t}") for t in self.updated]
         lines += [f"  rejected {p.text()}" for p in self.rejected]
         if self.comparison.results:
             lines.append(f"performance: {verdict_line(self.comparison)}")
             lines += [
-                f"  regression {r.target} {c.metric} {number_text(c.before)} → "
-                f"{number_text(c.after)} ({change_text(c)}, vs {r.baseline})"
+                visible(
+                    f"  regression {r.target} {c.metric} {number_text(c.before)} → "
+                    f"{number_text(c.after)} ({change_text(c)}, vs {r.baseline})"
+                )
                 for r, c in self.comparison.regressions
             ]
         if not (self.new or self.updated):
             lines.append("nothing to sync")
         elif self.dry_run:
-            lines.append(f"dry run: nothing written. Pull request '{self.pr_title}':\n")
+            lines.append(
+                visible(f"dry run: nothing written. Pull request '{self.pr_title}':") + "\n"
+            )
             lines.append(self.pr_body.rstrip("\n"))
         elif self.no_commit:
-            lines.append(f"wrote {len(self.new) + len(self.updated)} files into the working tree")
+            written = counted(len(self.new) + len(self.updated), "file")
+            lines.append(f"wrote {written} into the working tree")
         elif self.changed:
             lines.append(f"committed {str(self.commit)[:12]} on {self.branch} (checked out)")
         else:

@@ -176,12 +176,77 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit code after SIGTERM (128 + its number), as a shell reports a process it ended.
+EXIT_TERMINATED = 128 + 15
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a CI job was cancelled): raised where Python was, so that every
+    ``finally`` and context manager runs (a lock is released, a temporary folder removed).
+    A :class:`BaseException`, so that no ``except Exception`` takes it for an error."""
+
+
+def _descendants(pid: int) -> list[int]:
+    """The processes below ``pid`` (children first), from ``/proc``; none where it is absent."""
+    import os
+
+    parents: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:  # ended meanwhile
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        if len(fields) > 1:
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def _on_sigterm(signum: int, _frame: object) -> None:
+    """End the git processes this run started (and theirs), then raise :class:`Terminated`."""
+    import contextlib
+    import os
+    import signal
+
+    signal.signal(signum, signal.SIG_IGN)  # a second SIGTERM does not cut the cleanup short
+    for child in _descendants(os.getpid()):
+        with contextlib.suppress(OSError):  # ended meanwhile
+            os.kill(child, signal.SIGTERM)
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import signal
+    import threading
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
+    try:
+        return _run(args)
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return dispatch(args)
     except BenchsyncError as exc:
@@ -189,6 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("benchsync: interrupted\n")
         return 130
+    except Terminated:
+        sys.stderr.write(f"benchsync {args.command}: stopped by SIGTERM\n")
+        return EXIT_TERMINATED
     except BrokenPipeError:
         return 1
     except OSError as exc:  # the file system said no: an environment error, not a bug
@@ -231,6 +299,11 @@ def dispatch(args: argparse.Namespace) -> int:
         return check.run(website=args.website, fmt=args.format)
     if command == "apply":
         from .commands import apply
+
+        if args.open_pr:  # before any work is done
+            from .sync.github import require_pygithub
+
+            require_pygithub()
 
         return apply.run(
             apply.ApplyOptions(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -145,6 +145,7 @@ def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:
         )
     values: dict[str, Any] = {}
     for key, value in table.items():
+        _refuse_control(key, value, where)
         values[key] = _coerce(key, value, where)
     config = Config()._replace(origin=origin, **values)
     _check_paths(config, where)
@@ -154,6 +155,32 @@ def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:
             "it is added and removed by the regression check, so name another label"
         )
     return config
+
+
+def _control(text: str) -> str | None:
+    """The first control character (C0, DEL or C1) in ``text``, if any."""
+    return next((c for c in text if c < " " or "\x7f" <= c <= "\x9f"), None)
+
+
+def _refuse_control(place: str, value: Any, where: str) -> None:
+    """Refuse a control character in any string of a key's value: in a string, in each item
+    of a list, in each key and value of a table, at any depth."""
+    texts: list[tuple[str, str]] = []
+    if isinstance(value, str):
+        texts.append((place, value))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_control(f"{place}[{index}]", item, where)
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            texts.append((place, name))
+            _refuse_control(f"{place}.{name}" if name.isprintable() else place, item, where)
+    for at, text in texts:
+        found = _control(text)
+        if found is not None:
+            raise ConfigError(
+                f"{where}: {at}: {text!r} holds the control character {found!r}; remove it"
+            )
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:
@@ -206,12 +233,23 @@ def _coerce_workloads(value: Any, where: str) -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType(result)
 
 
+PATH_KEYS = ("source_root", "target_root", "manifest")
+PATH_RULE = (
+    "a relative path inside the repository: names joined by single '/' (none at either end), "
+    "no '.', '..' or '.git' name, no backslash or control character"
+)
+
+
+def path_problem(value: str) -> bool:
+    """Whether ``value`` is no relative POSIX path git can hold as a tree: an empty, ``.``,
+    ``..`` or ``.git`` (in any case) segment, a backslash or a control character."""
+    if not value or not value.isprintable() or "\\" in value:
+        return True
+    return any(part in ("", ".", "..") or part.casefold() == ".git" for part in value.split("/"))
+
+
 def _check_paths(config: Config, where: str) -> None:
-    for key in ("source_root", "target_root", "manifest"):
+    for key in PATH_KEYS:
         value = getattr(config, key)
-        path = PurePosixPath(value)
-        bad = not value or not value.isprintable() or "\\" in value
-        if bad or path.is_absolute() or ".." in path.parts:
-            raise ConfigError(
-                f"{where}: {key} must be a relative path inside the repository, got {value!r}"
-            )
+        if path_problem(value):
+            raise ConfigError(f"{where}: {key} must be {PATH_RULE}, got {value!r}")

@@ -133,10 +133,11 @@ def step_summary(markdown: str) -> None:
 
 
 def md_cell(text: str) -> str:
-    """A table cell that shows ``text`` as text: no column break, HTML, mention or image."""
-    out = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    """A table cell that shows ``text`` as text: no column break, HTML, mention or image, and
+    every character that is not printable (a line break, an escape) shown as its escape."""
+    out = visible(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
     out = out.replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u200b")
-    out = out.replace("![", "!\u200b[").replace("\r", " ").replace("\n", " ")
+    out = out.replace("![", "!\u200b[")
     return out
 
 

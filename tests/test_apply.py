@@ -780,3 +780,61 @@ def test_apply_uses_the_website_schema(pair: Pair, capsys: pytest.CaptureFixture
     assert code == 1, out
     assert f"{RUNS[0].source}:1:1: schema-required missing required key 'benchmark_owner'" in out
     assert pair.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--open-pr", "--repo", "o/site"],
+        ["--open-pr", "--repo", "o/site", "--push"],
+        ["--open-pr", "--repo", "o/site", "--dry-run"],
+    ],
+)
+def test_open_pr_without_pygithub_says_how_to_install_it(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    """The wheel without its [github] extra: one line, before anything is done."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "github", None)  # import github fails
+    monkeypatch.setenv("GITHUB_TOKEN", "t0ken")
+    pair.publish(*RUNS)
+    before, head = pair.snapshot(), pair.site_git("rev-parse", "HEAD")
+    code, out, err = run_cli(pair.capsys, "apply", "--source", str(pair.bench.root), *argv)
+    message = "--open-pr needs PyGithub: pip install 'benchsync-hooks[github]'"
+    assert (code, out, err) == (2, "", f"benchsync apply: {message}\n")
+    assert pair.snapshot() == before and pair.site_git("rev-parse", "HEAD") == head
+    assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+def test_publish_without_pygithub_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from benchsync_hooks.config import Config
+    from benchsync_hooks.errors import UsageError
+    from benchsync_hooks.sync import github
+    from benchsync_hooks.sync.prbody import PullRequest
+
+    monkeypatch.setitem(sys.modules, "github", None)
+    with pytest.raises(UsageError) as info:
+        github.publish(
+            api_url="https://api.github.com",
+            token="t0ken",
+            repo_name="o/site",
+            branch=BRANCH,
+            base="main",
+            pr=PullRequest("t", (), "body"),
+            changed=True,
+            something=True,
+            config=Config(),
+        )
+    assert info.value.message == "--open-pr needs PyGithub: pip install 'benchsync-hooks[github]'"
+
+
+@pytest.mark.parametrize(("runs", "line"), [(1, "wrote 1 file"), (2, "wrote 2 files")])
+def test_no_commit_counts_the_files_it_wrote(pair: Pair, runs: int, line: str) -> None:
+    pair.publish(*RUNS[:runs])
+    pair.capsys.readouterr()
+    code, out, err = run_cli(pair.capsys, "apply", "--source", str(pair.bench.root), "--no-commit")
+    assert (code, err) == (0, "")
+    assert f"\n{line} into the working tree\n" in out

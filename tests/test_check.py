@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -199,5 +200,49 @@ def test_check_is_cold_a_hand_edited_manifest_is_stale(
     bench.commit("edited by hand")
     code, out, _ = run_cli(capsys, "check")
     assert code == 1
-    assert "outputs/sync-manifest.json: manifest-stale is stale" in out
+    assert "outputs/sync-manifest.json: manifest-stale the manifest is stale: run" in out
     assert out.splitlines()[-1] == "2 files checked, 1 problem"
+
+
+_FIX = "run 'benchsync manifest' (or pre-commit) and commit it"
+
+
+@pytest.mark.parametrize(
+    ("breaks", "what"),
+    [
+        (lambda b: (b.root / "outputs/sync-manifest.json").unlink(), "the manifest is missing"),
+        (lambda b: b.add_run(RUN, metrics__ttft_ms=9.0), "the manifest is stale"),
+        (
+            lambda b: (
+                b.add_run(RUN, metrics__ttft_ms=9.0),
+                b.stage(RUN.source),
+                run_cli_quiet(b, "manifest"),
+            ),
+            "the manifest in the index is stale",
+        ),
+    ],
+)
+def test_a_stale_manifest_reads_as_a_sentence(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    breaks: Callable[[BenchRepo], object],
+    what: str,
+) -> None:
+    _ready(bench, capsys)
+    breaks(bench)
+    bench.stage(RUN.source)
+    capsys.readouterr()
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 1
+    assert f"outputs/sync-manifest.json: manifest-stale {what}: {_FIX}\n" in out
+
+
+def run_cli_quiet(bench: BenchRepo, *argv: str) -> None:
+    """Run a command in ``bench``, its output dropped."""
+    import contextlib
+    import io
+
+    from benchsync_hooks.cli import main
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        main(list(argv))

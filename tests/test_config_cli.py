@@ -35,7 +35,7 @@ def test_defaults_match_the_design() -> None:
         ({"workloads": {"short": "short_input"}}, "workloads.short must be a list"),
         ({"backends": ["CUDA"]}, "backends: 'CUDA' is not a lower-case slug"),
         ({"pr_title": 3}, "pr_title must be a string"),
-        ({"source_root": "out\nputs"}, "source_root must be a relative path"),
+        ({"source_root": "out\nputs"}, "source_root: 'out\\nputs' holds the control character"),
     ],
 )
 def test_bad_values_are_named(table: dict[str, object], message: str) -> None:
@@ -266,3 +266,155 @@ def test_a_file_system_error_is_one_line(
     assert code == 2
     assert err.startswith("benchsync manifest: ") and "check permissions" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+_BAD_PATHS = [
+    "data/results/",
+    "./data/results",
+    "data//results",
+    "/data/results",
+    "data/./results",
+    "data/../results",
+    ".git/x",
+    "data/.GIT",
+    "data/.Git/x",
+    "data\\results",
+    ".",
+    "",
+]
+
+
+@pytest.mark.parametrize("key", ["source_root", "target_root", "manifest"])
+@pytest.mark.parametrize("value", _BAD_PATHS)
+def test_a_path_key_git_cannot_hold_is_named(key: str, value: str) -> None:
+    from benchsync_hooks.config import PATH_RULE
+
+    with pytest.raises(ConfigError) as info:
+        parse_config({key: value}, origin=".benchsync.toml")
+    assert info.value.message == f".benchsync.toml: {key} must be {PATH_RULE}, got {value!r}"
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize("value", ["data/results", "results", "a.b/.github/x.json", "d/.gitx"])
+def test_a_plain_relative_path_is_taken(value: str) -> None:
+    assert parse_config({"target_root": value}).target_root == value
+
+
+def _toml_string(value: str) -> str:
+    return (
+        '"'
+        + "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}" for c in value)
+        + '"'
+    )
+
+
+@pytest.mark.parametrize("file", [".benchsync.toml", "pyproject.toml"])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("target_root", "data/results/"),
+        ("target_root", "./data/results"),
+        ("target_root", ".git/x"),
+        ("source_root", "outputs/"),
+        ("manifest", "./outputs/sync-manifest.json"),
+    ],
+)
+def test_apply_refuses_a_bad_path_key_before_writing(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    file: str,
+    key: str,
+    value: str,
+) -> None:
+    """Both repositories agree on the spelling; apply still writes no tree git cannot hold."""
+    from benchsync_hooks.config import PATH_RULE
+
+    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    pair = Pair(tmp_path, capsys)
+    pair.publish(*RUNS)
+    line = f"{key} = {_toml_string(value)}\n"
+    text = line if file == ".benchsync.toml" else f"[tool.benchsync]\n{line}"
+    for root in (pair.bench.root, pair.site):
+        (root / file).write_text(text)
+    monkeypatch.chdir(pair.site)
+    before = pair.snapshot()
+    head = pair.site_git("rev-parse", "HEAD")
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    origin = "pyproject.toml [tool.benchsync]" if file == "pyproject.toml" else file
+    message = f"benchsync apply: {origin}: {key} must be {PATH_RULE}, got {value!r}\n"
+    assert (code, out, err) == (2, "", message)
+    assert pair.snapshot() == before
+    assert pair.site_git("rev-parse", "HEAD") == head
+    assert pair.site_git("fsck", "--no-progress") == ""
+
+
+@pytest.mark.parametrize(
+    ("table", "place", "text", "char"),
+    [
+        ({"branch": "a\x00b"}, "branch", "a\x00b", "\x00"),
+        ({"target_root": "data/\x1bresults"}, "target_root", "data/\x1bresults", "\x1b"),
+        ({"schema": "s\x00.json"}, "schema", "s\x00.json", "\x00"),
+        ({"pr_title": "Sync\x1b[2J"}, "pr_title", "Sync\x1b[2J", "\x1b"),
+        ({"pr_title": "a\tb"}, "pr_title", "a\tb", "\t"),
+        ({"regression_label": "slow\x7f"}, "regression_label", "slow\x7f", "\x7f"),
+        ({"branch": "next\x85line"}, "branch", "next\x85line", "\x85"),
+        ({"pr_labels": ["ok", "bad\rlabel"]}, "pr_labels[1]", "bad\rlabel", "\r"),
+        ({"include": ["*\x00.json"]}, "include[0]", "*\x00.json", "\x00"),
+        ({"exclude": ["docs/\n"]}, "exclude[0]", "docs/\n", "\n"),
+        ({"disable": ["format\x00-date"]}, "disable[0]", "format\x00-date", "\x00"),
+        ({"backends": ["cpu\x00"]}, "backends[0]", "cpu\x00", "\x00"),
+        (
+            {"workloads": {"short": ["short\x00input"]}},
+            "workloads.short[0]",
+            "short\x00input",
+            "\x00",
+        ),
+        ({"regression_metrics": {"tok\x1bs": "higher"}}, "regression_metrics", "tok\x1bs", "\x1b"),
+    ],
+)
+def test_a_control_character_in_any_string_key_is_named(
+    table: dict[str, object], place: str, text: str, char: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(table, origin=".benchsync.toml")
+    assert info.value.message == (
+        f".benchsync.toml: {place}: {text!r} holds the control character {char!r}; remove it"
+    )
+    assert "\n" not in info.value.message and info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("command", "key", "value"),
+    [
+        ("apply", "branch", "a\x00b"),
+        ("check", "schema", "s\x00.json"),
+        ("apply", "schema", "s\x00.json"),
+    ],
+)
+def test_a_nul_in_the_config_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    key: str,
+    value: str,
+) -> None:
+    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(name, raising=False)
+    pair = Pair(tmp_path, capsys)
+    pair.publish(*RUNS)
+    where = pair.site if command == "apply" else pair.bench.root
+    (where / ".benchsync.toml").write_text(f"{key} = {_toml_string(value)}\n")
+    monkeypatch.chdir(where)
+    before = pair.snapshot()
+    argv = (
+        ["apply", "--dry-run", "--source", str(pair.bench.root)]
+        if command == "apply"
+        else [command]
+    )
+    code, out, err = run_cli(capsys, *argv)
+    message = f"{key}: {value!r} holds the control character '\\x00'; remove it"
+    assert (code, out, err) == (2, "", f"benchsync {command}: .benchsync.toml: {message}\n")
+    assert pair.snapshot() == before

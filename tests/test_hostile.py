@@ -829,3 +829,36 @@ def test_a_file_the_website_cannot_take_is_refused_alone(
     assert f"  rejected {source}: {rule} " in out
     written = pair.site_git("ls-tree", "-r", "--name-only", BRANCH, "data/results").split()
     assert written == sorted(r.target for r in RUNS)
+
+
+@pytest.mark.parametrize(
+    "chip",
+    [
+        "A100\x1b[2K\x1b[1A\rFAKE: all good",
+        "A100\x0b::notice::x\u2028y",
+        "A100\x07\x08\x7f\x85\x9b31m",
+        "A100\u202eevil\u2066",
+    ],
+)
+@pytest.mark.parametrize("as_json", [False, True])
+def test_control_characters_of_a_result_stay_out_of_the_output_and_summary(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, chip: str, as_json: bool
+) -> None:
+    """The PR body (printed by --dry-run, in --json and in the step summary) shows each
+    control character of a result's text as its escape, on the line it belongs to."""
+    run = RUNS[0]
+    doc = samples.result(run)
+    doc["hardware"]["chip_model"] = chip
+    pair.bench.add_run(run)
+    pair.bench.write(run.source, doc)
+    pair.publish()
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    argv = ["apply", "--dry-run", "--source", str(pair.bench.root)]
+    code, out, err = run_cli(pair.capsys, *argv, *(["--json"] if as_json else []))
+    assert (code, err) == (0, "")
+    body = json.loads(out)["pr"]["body"] if as_json else out
+    for text in (body, summary.read_text("utf-8")):
+        assert all(line.isprintable() for line in text.split("\n")), text
+        [row] = [line for line in text.split("\n") if line.startswith("| new")]
+        assert "A100" in row and row.count(" | ") == 10

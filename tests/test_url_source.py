@@ -246,3 +246,102 @@ def test_the_users_own_git_config_still_applies(
         "ref": "main",
         "commit": git(tmp / "bench.git", "rev-parse", "main").strip(),
     }
+
+
+@pytest.mark.parametrize(
+    ("setting", "source"),
+    [
+        ("[safe]\n\tbareRepository = explicit\n", "url"),
+        ("[safe]\n\tbareRepository = explicit\n", "bare path"),
+        ("[safe]\n\tbareRepository = all\n", "url"),
+    ],
+)
+def test_a_hardened_git_config_still_fetches(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    urls: tuple[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    source: str,
+) -> None:
+    """``safe.bareRepository = explicit`` refuses a bare repository found from the current
+    folder: benchsync names its repositories explicitly."""
+    url, tmp = urls
+    location = url if source == "url" else str(tmp / "bench.git")
+    commit = git(tmp / "bench.git", "rev-parse", "main").strip()
+    config = tmp / "global.gitconfig"
+    config.write_text(setting)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    code, out, err = run_cli(capsys, "apply", "--source", location, "--dry-run", "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out)["source"] == {"repo": location, "ref": "main", "commit": commit}
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, ended but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rfind(")") + 2] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigterm_during_a_slow_fetch_cleans_up(
+    pair: Pair, urls: tuple[str, Path], tmp_path: Path
+) -> None:
+    """CI cancellation sends SIGTERM: the git processes end, the temporary repository is
+    removed, one line says why, and nothing is written."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url, _ = urls
+    wrapper, temp = tmp_path / "bin", tmp_path / "tmp"
+    wrapper.mkdir()
+    temp.mkdir()
+    pids = tmp_path / "pids"
+    real = shutil.which("git")
+    assert real is not None
+    (wrapper / "git").write_text(
+        "#!/bin/sh\n"
+        'for arg in "$@"; do if [ "$arg" = fetch ]; then\n'
+        f"  sleep 600 & echo \"$$ $!\" > '{pids}.part' && mv '{pids}.part' '{pids}'; wait\n"
+        "fi; done\n"
+        f"exec '{real}' \"$@\"\n"
+    )
+    (wrapper / "git").chmod(0o755)
+    env = {**os.environ, "PATH": f"{wrapper}{os.pathsep}{os.environ['PATH']}", "TMPDIR": str(temp)}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    before, head = pair.snapshot(), pair.site_git("rev-parse", "HEAD")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchsync_hooks", "apply", "--source", url],
+        cwd=pair.site,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pids.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pids.exists(), proc.communicate()
+        assert [p.name[:17] for p in temp.iterdir()] == ["benchsync-source-"]
+        started = [int(p) for p in pids.read_text().split()]
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert (proc.returncode, out, err) == (143, "", "benchsync apply: stopped by SIGTERM\n")
+    deadline = time.monotonic() + 10
+    while any(map(_alive, started)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in started if _alive(pid)]
+    for pid in left:  # the wrapper and its sleep, should they be left running
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+    assert list(temp.iterdir()) == []
+    assert pair.snapshot() == before and pair.site_git("rev-parse", "HEAD") == head

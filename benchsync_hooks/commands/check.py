@@ -52,9 +52,9 @@ def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
             "run 'benchsync check --website'"
         )
     if state.stale or (state.unstaged and not state.ignored_by):
-        what = "is missing" if state.current is None else "is stale"
+        what = "the manifest is missing" if state.current is None else "the manifest is stale"
         if not state.stale:
-            what = "in the index is stale"
+            what = "the manifest in the index is stale"
         problems.append(
             Problem(
                 state.rel,

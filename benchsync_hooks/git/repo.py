@@ -133,9 +133,18 @@ def open_repo(start: Path) -> GitRepo:
     return GitRepo(Path(repo.working_tree_dir).resolve(), Path(repo.common_dir).resolve(), repo)
 
 
+def _name_git_dir(repo: git.Repo) -> None:
+    """Make every git command of a bare repository's handle name it (``GIT_DIR``) rather
+    than find it from its folder, which ``safe.bareRepository = explicit`` refuses (and
+    which a ``GIT_DIR`` of the caller's environment would send elsewhere)."""
+    if repo.bare:
+        repo.git.update_environment(GIT_DIR=str(Path(repo.git_dir).resolve()))
+
+
 def open_any(path: Path) -> GitRepo:
     """A repository at ``path``: a checkout (any folder inside it) or a bare repository."""
     repo = _open(path, search=True)
+    _name_git_dir(repo)
     root = Path(repo.working_tree_dir or repo.git_dir).resolve()
     return GitRepo(root, Path(repo.common_dir).resolve(), repo)
 
@@ -156,10 +165,13 @@ def scratch_bare() -> Iterator[GitRepo]:
     try:
         bare, no_hooks = folder / "source.git", folder / "no-hooks"
         no_hooks.mkdir()
-        status, _out, err = run_in(folder, "init", "-q", "--bare", "--template=", str(bare))
+        status, _out, err = run_in(
+            folder, f"--git-dir={bare}", "init", "-q", "--bare", "--template="
+        )
         if status:
             raise GitError(f"cannot create a repository in {folder}: {last_line(err)}")
         repo = git.Repo(bare)
+        _name_git_dir(repo)
         found = GitRepo(bare, bare, repo)
         found.out("config", "--local", "core.hooksPath", str(no_hooks))
         yield found

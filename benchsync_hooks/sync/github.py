@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from ..config import Config
-from ..errors import PublishError
+from ..errors import PublishError, UsageError
 from .api import RetryPolicy, call, status_of
 from .prbody import PullRequest
 
@@ -25,6 +25,18 @@ class PrResult:
     number: int | None
     url: str | None
     operation: str  # created | updated | closed | none
+
+
+#: What ``--open-pr`` says when the package was installed without its ``[github]`` extra.
+NEEDS_PYGITHUB = "--open-pr needs PyGithub: pip install 'benchsync-hooks[github]'"
+
+
+def require_pygithub() -> None:
+    """A :class:`UsageError` (exit 2) unless PyGithub can be imported."""
+    try:
+        import github  # noqa: F401
+    except ImportError:
+        raise UsageError(NEEDS_PYGITHUB) from None
 
 
 def client(api_url: str, token: str, write_interval: float) -> Any:
@@ -103,6 +115,7 @@ def _publish(
     if "/" not in repo_name:
         raise PublishError(f"--repo must be OWNER/NAME, got {repo_name!r}")
     owner = repo_name.split("/", 1)[0]
+    require_pygithub()
     try:
         repo = client(api_url, token, config.api_write_interval).get_repo(repo_name)
     except Exception as exc:  # PyGithub refuses the address itself (scheme, host)

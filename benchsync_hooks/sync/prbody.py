@@ -109,8 +109,9 @@ def _row(item: PlannedFile, metrics: dict[str, Any], verdict: ResultVerdict) -> 
         change += f"{', '.join(p for p in parts if p) or '–'} (vs {md_cell(verdict.baseline)})"
     hardware = md_cell(item.facts.hardware) if item.facts.hardware else "–"
     return (
-        f"| {item.status} | {claim.backend} | {claim.model} | {claim.run_id} "
-        f"| {result.workload} | {result.name} | {hardware} "
+        f"| {item.status} | {md_cell(claim.backend)} | {md_cell(claim.model)} "
+        f"| {md_cell(claim.run_id)} | {md_cell(result.workload)} | {md_cell(result.name)} "
+        f"| {hardware} "
         f"| {_number(metrics.get('ttft_ms'), 1)} | {_number(metrics.get('throughput_tps'), 1)} "
         f"| {_number(metrics.get('error_rate'), 3)} | {change} |"
     )
