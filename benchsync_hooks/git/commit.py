@@ -139,8 +139,11 @@ def switch_adding(repo: GitRepo, branch: str, paths: list[str]) -> None:
 def detach_at(repo: GitRepo, commit: str) -> list[str]:
     """Check ``commit`` out on a detached HEAD as ``git checkout`` does, never forced: the
     user's changes are carried over, and nothing at all is touched when one would be
-    overwritten. The paths in the way (empty: done)."""
-    status, _out, err = repo.run("checkout", "-q", "--detach", commit, "--")
+    overwritten, a git-ignored file included (``--no-overwrite-ignore``). The paths in
+    the way (empty: done)."""
+    status, _out, err = repo.run(
+        "checkout", "-q", "--no-overwrite-ignore", "--detach", commit, "--"
+    )
     if not status:
         return []
     lines = err.splitlines()

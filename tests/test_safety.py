@@ -1,0 +1,37 @@
+"""The website's own files and branches survive every apply: ignored, hidden or in the way."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BRANCH, RUNS, Pair, run_cli
+
+
+def _commit(pair: Pair, message: str) -> None:
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", message)
+
+
+@pytest.mark.parametrize("ignore_in", [".gitignore", ".git/info/exclude"])
+def test_a_git_ignored_file_the_checkout_would_replace_is_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str], ignore_in: str
+) -> None:
+    """The detach path (HEAD is not the base) never overwrites a git-ignored file, as git
+    checkout does by default; the refusal names the file."""
+    (pair.site / ignore_in).write_text("secrets.env\n")
+    if ignore_in == ".gitignore":
+        _commit(pair, "ignore")
+    pair.site_git("checkout", "-q", "-b", "staging")
+    (pair.site / "secrets.env").write_text("PLACEHOLDER=1\n")
+    pair.site_git("add", "-f", "secrets.env")
+    pair.site_git("commit", "-q", "-m", "template")
+    pair.site_git("checkout", "-q", "main")
+    (pair.site / "secrets.env").write_text("API_KEY=mine\n")
+    pair.publish(RUNS[0])
+    head = pair.site_git("rev-parse", "HEAD")
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--base", "staging")
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert "would overwrite (secrets.env)" in line
+    assert (pair.site / "secrets.env").read_text() == "API_KEY=mine\n"
+    assert pair.site_git("rev-parse", "HEAD") == head
+    assert pair.site_git("branch", "--list", BRANCH) == ""
