@@ -35,3 +35,30 @@ def test_a_git_ignored_file_the_checkout_would_replace_is_refused(
     assert (pair.site / "secrets.env").read_text() == "API_KEY=mine\n"
     assert pair.site_git("rev-parse", "HEAD") == head
     assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+@pytest.mark.parametrize("flag", ["--skip-worktree", "--assume-unchanged"])
+def test_a_result_hidden_from_git_is_refused_before_anything_moves(
+    pair: Pair, capsys: pytest.CaptureFixture[str], flag: str
+) -> None:
+    """A result the index marks skip-worktree or assume-unchanged holds changes git does not
+    show: the sync would overwrite them (and leave the index holding the old blob)."""
+    pair.publish(RUNS[0])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    pair.site_git("checkout", "-q", "main")
+    pair.site_git("merge", "-q", "--ff-only", BRANCH)
+    pair.publish(RUNS[0], seed=7)
+    local = pair.site_file(RUNS[0])
+    local.write_text('{"my": "notes"}\n')
+    pair.site_git("update-index", flag, RUNS[0].target)
+    before = (pair.site_git("rev-parse", "HEAD", BRANCH), pair.site_git("ls-files", "-v"))
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert f"{RUNS[0].target} is marked {flag[2:]} in the index" in line
+    assert line.endswith(
+        f"run git update-index --no-skip-worktree --no-assume-unchanged {RUNS[0].target}, "
+        "then run again"
+    )
+    assert local.read_text() == '{"my": "notes"}\n'
+    assert (pair.site_git("rev-parse", "HEAD", BRANCH), pair.site_git("ls-files", "-v")) == before

@@ -1,8 +1,8 @@
 """Before anything is written: the website's state must allow it, and so must the remote.
 
 Refused with one line each: an operation in progress, the sync branch checked out in
-another worktree, a folder or a git-ignored file at a target, staged changes or changes
-under the target root, and a remote sync branch whose tip benchsync did not make.
+another worktree, a folder, a git-ignored file or one hidden from git (skip-worktree,
+assume-unchanged) at a target, staged changes or changes under the target root, and a remote sync branch whose tip benchsync did not make.
 """
 
 from __future__ import annotations
@@ -77,6 +77,14 @@ def ensure_writable(
             "changed since); the sync would reset it: pass another --branch, or move that "
             "work elsewhere and delete the branch"
         )
+    hidden = _hidden_from_git(website, target_root, {i.target for i in plan.writes})
+    if hidden is not None:
+        path, flag = hidden
+        raise UsageError(
+            f"{path} is marked {flag} in the index, so git hides your changes to it and the "
+            "sync would overwrite them: run git update-index --no-skip-worktree "
+            f"--no-assume-unchanged {path}, then run again"
+        )
     for item in plan.new:
         local = website.root / item.target
         if not (local.exists() or local.is_symlink()) or _sha256_of(local) == item.sha256:
@@ -112,6 +120,24 @@ def ensure_writable(
             f"the website working tree has uncommitted changes ({shown}); "
             "commit or stash them, then run again"
         )
+
+
+def _hidden_from_git(
+    website: GitRepo, target_root: str, targets: set[str]
+) -> tuple[str, str] | None:
+    """The first of ``targets`` the index marks skip-worktree or assume-unchanged
+    (``git ls-files -v``: ``S``, or a lower-case tag), and which mark; None when none is."""
+    if not targets:
+        return None
+    out = website.out("--literal-pathspecs", "ls-files", "-v", "-z", "--", target_root)
+    for record in out.split(b"\0"):
+        tag, _, raw = record.partition(b" ")
+        if len(tag) != 1 or not (tag == b"S" or tag.islower()):
+            continue
+        path = raw.decode("utf-8", "surrogateescape")
+        if path in targets:
+            return path, "skip-worktree" if tag in (b"S", b"s") else "assume-unchanged"
+    return None
 
 
 def _sha256_of(path: Path) -> str | None:
