@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BRANCH, RUNS, Pair, run_cli
+from conftest import BRANCH, RUNS, Pair, canonical_bytes, run_cli
 
 
 def _commit(pair: Pair, message: str) -> None:
@@ -62,3 +62,42 @@ def test_a_result_hidden_from_git_is_refused_before_anything_moves(
     )
     assert local.read_text() == '{"my": "notes"}\n'
     assert (pair.site_git("rev-parse", "HEAD", BRANCH), pair.site_git("ls-files", "-v")) == before
+
+
+@pytest.mark.parametrize(
+    ("local", "refused"),
+    [
+        (None, None),  # tracked at HEAD, unchanged: the rerun replaces it
+        ("edited", "uncommitted changes ( M {target})"),
+        ("untracked", "{target} is in the work tree but not in git"),
+    ],
+    ids=["unchanged", "modified", "untracked"],
+)
+def test_a_rerun_on_the_sync_branch_replaces_a_result_only_it_committed(
+    pair: Pair, capsys: pytest.CaptureFixture[str], local: str | None, refused: str | None
+) -> None:
+    """A result new to the base and in the open PR (the sync branch, where apply leaves the
+    website) that the benchmark corrected: a rerun brings the correction in. A change of
+    the user's there, or an untracked file at a new target, is still refused."""
+    pair.publish(RUNS[0])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    run = RUNS[1] if local == "untracked" else RUNS[0]
+    pair.publish(run, seed=5)
+    target = pair.site_file(run)
+    if local is not None:
+        target.write_text('{"my": "edit"}\n')
+    before = target.read_bytes()
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    if refused is None:
+        assert code == 0, err
+        assert target.read_bytes() == canonical_bytes(
+            pair.bench.root.joinpath(run.source).read_bytes()
+        )
+        assert target.read_bytes() != before
+        assert pair.site_git("status", "--porcelain") == ""
+        assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == BRANCH
+    else:
+        assert (code, out) == (2, "")
+        [line] = err.splitlines()
+        assert refused.format(target=run.target) in line
+        assert target.read_bytes() == before

@@ -2,7 +2,8 @@
 
 Refused with one line each: an operation in progress, the sync branch checked out in
 another worktree, a folder, a git-ignored file or one hidden from git (skip-worktree,
-assume-unchanged) at a target, staged changes or changes under the target root, and a remote sync branch whose tip benchsync did not make.
+assume-unchanged) at a target, staged changes or changes under the target root, and a
+remote sync branch whose tip benchsync did not make.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..git.commit import (
     has_commit,
     made_by_benchsync,
     operation_in_progress,
+    resolve_or_none,
     stale_locks,
     worktree_holding,
 )
@@ -85,9 +87,19 @@ def ensure_writable(
             "sync would overwrite them: run git update-index --no-skip-worktree "
             f"--no-assume-unchanged {path}, then run again"
         )
-    for item in plan.new:
-        local = website.root / item.target
-        if not (local.exists() or local.is_symlink()) or _sha256_of(local) == item.sha256:
+    lines = status.result() if status is not None else status_lines(website)
+    in_the_way = [
+        item
+        for item in plan.new
+        if _present(website.root / item.target)
+        and _sha256_of(website.root / item.target) != item.sha256
+    ]
+    # A result tracked at HEAD (the sync branch of a rerun) is no file of the user's: the
+    # checkout of the new commit replaces it, as git checkout would, if it is unchanged;
+    # a change to it is refused with the others, below.
+    tracked = _tracked_at_head(website, [i.target for i in in_the_way])
+    for item in in_the_way:
+        if item.target in tracked:
             continue
         inside = item.target + "/"
         if any(path.startswith(inside) for path in plan.website):
@@ -103,7 +115,7 @@ def ensure_writable(
         )
     planned = {i.target: i.sha256 for i in plan.writes}
     foreign = []
-    for line in status.result() if status is not None else status_lines(website):
+    for line in lines:
         path = line[3:]
         staged = line[0] not in " ?"
         if not staged and not path.startswith(target_root + "/"):
@@ -138,6 +150,18 @@ def _hidden_from_git(
         if path in targets:
             return path, "skip-worktree" if tag in (b"S", b"s") else "assume-unchanged"
     return None
+
+
+def _present(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _tracked_at_head(website: GitRepo, paths: list[str]) -> set[str]:
+    """Which of ``paths`` HEAD's tree holds (none on an unborn HEAD)."""
+    if not paths or resolve_or_none(website, "HEAD") is None:
+        return set()
+    out = website.out("--literal-pathspecs", "ls-tree", "-z", "--name-only", "HEAD", "--", *paths)
+    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
 
 def _sha256_of(path: Path) -> str | None:
