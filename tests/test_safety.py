@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BRANCH, RUNS, Pair, canonical_bytes, run_cli
+from conftest import BRANCH, RUNS, Pair, canonical_bytes, git, run_cli
 
 
 def _commit(pair: Pair, message: str) -> None:
@@ -101,3 +101,83 @@ def test_a_rerun_on_the_sync_branch_replaces_a_result_only_it_committed(
         [line] = err.splitlines()
         assert refused.format(target=run.target) in line
         assert target.read_bytes() == before
+
+
+class Killed(BaseException):
+    """A SIGKILL at that moment: nothing after it runs, no handler, no rollback."""
+
+
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        ("benchsync", None),  # a run killed just after its checkout: the rerun converges
+        ("user", "the website has a detached HEAD; pass --base BRANCH"),
+    ],
+)
+def test_a_detached_head_at_a_commit_benchsync_made_takes_its_recorded_base(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    at: str,
+    expected: str | None,
+) -> None:
+    from benchsync_hooks.git import commit as git_commit
+    from benchsync_hooks.git.repo import GitRepo
+    from benchsync_hooks.sync import write
+
+    pair.publish(RUNS[0])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    pair.publish(RUNS[1])
+    if at == "benchsync":
+        def killed_after(repo: GitRepo, commit: str) -> list[str]:
+            git_commit.detach_at(repo, commit)
+            raise Killed
+
+        with monkeypatch.context() as patch:
+            patch.setattr(write, "detach_at", killed_after)
+            with pytest.raises(Killed):
+                run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    else:
+        pair.site_git("checkout", "-q", "--detach")
+        (pair.site / "mine.md").write_text("mine\n")
+        _commit(pair, "mine")
+    assert git(pair.site, "symbolic-ref", "-q", "HEAD", check=False) == ""
+    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    if expected is None:
+        assert code == 0, err
+        assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == BRANCH
+        assert (
+            pair.site_git("rev-parse", f"{BRANCH}~1").strip()
+            == pair.site_git("rev-parse", "main").strip()
+        )
+        assert pair.site_file(RUNS[1]).is_file()
+        assert pair.site_git("status", "--porcelain") == ""
+    else:
+        assert code == 2
+        assert err.splitlines() == [f"benchsync apply: {expected}"]
+
+
+@pytest.mark.parametrize(
+    ("website", "base", "expected"),
+    [
+        ("site", "nope", "base 'nope' does not exist in {root}; check --base"),
+        (
+            "empty",
+            None,
+            "base 'main' does not exist in {root}: the repository has no commit yet; make a "
+            "first commit, then run again",
+        ),
+    ],
+    ids=["unknown", "no-commit"],
+)
+def test_a_missing_base_says_what_to_do(
+    pair: Pair, capsys: pytest.CaptureFixture[str], website: str, base: str | None, expected: str
+) -> None:
+    from conftest import init_repo
+
+    pair.publish(RUNS[0])
+    root = pair.site if website == "site" else init_repo(pair.site.parent / website)
+    argv = ["apply", "--source", str(pair.bench.root), "--website", str(root)]
+    code, out, err = run_cli(capsys, *argv, *(["--base", base] if base else []))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [f"benchsync apply: {expected.format(root=root)}"]

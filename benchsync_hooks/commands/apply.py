@@ -19,7 +19,9 @@ from ..git.commit import (
     check_branch_name,
     commit_info,
     current_branch,
+    made_by_benchsync,
     resolve_commit,
+    resolve_or_none,
 )
 from ..git.listing import status_lines
 from ..git.remote import check_remote_name, push, remote_branch
@@ -88,9 +90,14 @@ def _publish_settings(options: ApplyOptions) -> Publish | None:
 
 
 def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
+    """The base: ``--base``, else the checked-out branch; on the sync branch, or on a
+    detached HEAD at a commit benchsync made (a run killed after its checkout), the base
+    that commit's ``Benchsync-Base:`` trailer records."""
     if given:
         return given
     current = current_branch(website)
+    if current is not None and current != branch:
+        return current
     if current is None:
         from ..git.commit import operation_in_progress
 
@@ -100,16 +107,27 @@ def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
                 f"the website is in the middle of a {operation}; finish it "
                 f"(git {operation} --continue) or abort it (git {operation} --abort) first"
             )
+        head = resolve_or_none(website, "HEAD")
+        if head is not None and made_by_benchsync(website, head):
+            recorded = _recorded_base(website, head)
+            if recorded:
+                return recorded
         raise UsageError("the website has a detached HEAD; pass --base BRANCH")
-    if current != branch:
-        return current
     head = branch_commit(website, branch)
     if head is not None:
-        _tree, _parents, message = commit_info(website, head)
-        for line in message.splitlines():
-            if line.startswith("Benchsync-Base: "):
-                return line.split(": ", 1)[1].strip()
+        recorded = _recorded_base(website, head)
+        if recorded:
+            return recorded
     raise UsageError(f"the website is on the sync branch {branch}; pass --base BRANCH")
+
+
+def _recorded_base(website: GitRepo, commit: str) -> str | None:
+    """The base a benchsync commit's ``Benchsync-Base:`` trailer names, if any."""
+    _tree, _parents, message = commit_info(website, commit)
+    for line in message.splitlines():
+        if line.startswith("Benchsync-Base: "):
+            return line.split(": ", 1)[1].strip() or None
+    return None
 
 
 def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:

@@ -16,7 +16,15 @@ def resolve_commit(repo: GitRepo, ref: str, *, what: str = "ref") -> str:
     kind = repo.text("cat-file", "-t", "--", ref) if not ref.startswith("-") else ""
     if kind in ("tree", "blob"):
         raise GitError(f"{what} {ref!r} names a {kind}, not a commit; pass a branch, tag or commit")
-    raise GitError(f"{what} {ref!r} does not exist in {repo.root}; check --ref")
+    if resolve_or_none(repo, "HEAD") is None and not repo.text(
+        "for-each-ref", "--count=1", "--format=%(refname)"
+    ):
+        raise GitError(
+            f"{what} {ref!r} does not exist in {repo.root}: the repository has no commit "
+            "yet; make a first commit, then run again"
+        )
+    option = "--base" if what == "base" else "--ref"
+    raise GitError(f"{what} {ref!r} does not exist in {repo.root}; check {option}")
 
 
 def resolve_or_none(repo: GitRepo, ref: str) -> str | None:
