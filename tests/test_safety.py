@@ -129,6 +129,7 @@ def test_a_detached_head_at_a_commit_benchsync_made_takes_its_recorded_base(
     assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
     pair.publish(RUNS[1])
     if at == "benchsync":
+
         def killed_after(repo: GitRepo, commit: str) -> list[str]:
             git_commit.detach_at(repo, commit)
             raise Killed
