@@ -182,3 +182,54 @@ def test_a_missing_base_says_what_to_do(
     code, out, err = run_cli(capsys, *argv, *(["--base", base] if base else []))
     assert (code, out) == (2, "")
     assert err.splitlines() == [f"benchsync apply: {expected.format(root=root)}"]
+
+
+def _legacy_sync_commit(pair: Pair, change: str | None) -> str:
+    """The sync branch at what 0.3.0 made (no ``Benchsync-Tree:`` trailer), then changed
+    by the user as ``change`` says; the branch's new tip."""
+    assert run_cli(pair.capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    message = pair.site_git("log", "-1", "--format=%B")
+    legacy = "".join(
+        line + "\n" for line in message.splitlines() if not line.startswith("Benchsync-Tree: ")
+    )
+    pair.site_git("reset", "-q", "--soft", "HEAD~1")
+    pair.site_git("commit", "-q", "-m", legacy)
+    if change == "amend-outside":
+        (pair.site / "FIX.md").write_text("a fix of mine\n")
+        pair.site_git("add", "FIX.md")
+        pair.site_git("commit", "-q", "--amend", "--no-edit")
+    elif change == "merge":
+        tip = pair.site_git("rev-parse", "HEAD").strip()
+        pair.site_git("checkout", "-q", "-b", "side", "main")
+        (pair.site / "side.md").write_text("side\n")
+        _commit(pair, "side")
+        pair.site_git("checkout", "-q", BRANCH)
+        pair.site_git("merge", "-q", "--no-edit", "side")
+        assert pair.site_git("rev-parse", "HEAD~1").strip() == tip
+        pair.site_git("commit", "-q", "--amend", "-m", legacy)
+    pair.site_git("checkout", "-q", "main")
+    return pair.site_git("rev-parse", BRANCH).strip()
+
+
+@pytest.mark.parametrize(
+    ("change", "ours"),
+    [(None, True), ("amend-outside", False), ("merge", False)],
+    ids=["as-made", "amended-outside-results", "merge"],
+)
+def test_a_legacy_sync_commit_is_ours_only_as_made(
+    pair: Pair, capsys: pytest.CaptureFixture[str], change: str | None, ours: bool
+) -> None:
+    """A 0.3.0 sync commit names no tree: it is benchsync's only with one parent and
+    changes under the target root alone; otherwise the branch is not reset over it."""
+    pair.publish(RUNS[0])
+    tip = _legacy_sync_commit(pair, change)
+    pair.publish(RUNS[1])
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    if ours:
+        assert code == 0, err
+        assert pair.site_git("rev-parse", BRANCH).strip() != tip
+    else:
+        assert (code, out) == (2, "")
+        [line] = err.splitlines()
+        assert f"the branch {BRANCH} is at {tip[:12]}, a commit benchsync did not make" in line
+        assert pair.site_git("rev-parse", BRANCH).strip() == tip

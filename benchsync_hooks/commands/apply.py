@@ -89,7 +89,7 @@ def _publish_settings(options: ApplyOptions) -> Publish | None:
     return Publish(api_url, token, repo)
 
 
-def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
+def _base_of(website: GitRepo, branch: str, given: str | None, *, target_root: str) -> str:
     """The base: ``--base``, else the checked-out branch; on the sync branch, or on a
     detached HEAD at a commit benchsync made (a run killed after its checkout), the base
     that commit's ``Benchsync-Base:`` trailer records."""
@@ -108,7 +108,7 @@ def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
                 f"(git {operation} --continue) or abort it (git {operation} --abort) first"
             )
         head = resolve_or_none(website, "HEAD")
-        if head is not None and made_by_benchsync(website, head):
+        if head is not None and made_by_benchsync(website, head, target_root=target_root):
             recorded = _recorded_base(website, head)
             if recorded:
                 return recorded
@@ -213,7 +213,7 @@ def _locked(
     stream: TextIO,
     publish: Publish | None,
 ) -> int:
-    base = _base_of(website, branch, options.base)
+    base = _base_of(website, branch, options.base, target_root=config.target_root)
     base_commit = resolve_commit(website, base, what="base")
     remote_at_start = None
     if options.push:
@@ -251,7 +251,13 @@ def _locked(
     pushed = False
     if options.push and outcome.commit and remote_at_start != outcome.commit:
         if remote_at_start is not None:
-            ensure_ours(website, remote=options.remote, branch=branch, commit=remote_at_start)
+            ensure_ours(
+                website,
+                remote=options.remote,
+                branch=branch,
+                commit=remote_at_start,
+                target_root=config.target_root,
+            )
         push(website, options.remote, branch, commit=outcome.commit, expected=remote_at_start)
         pushed = True
     result = None

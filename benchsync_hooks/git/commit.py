@@ -184,10 +184,12 @@ def restore_paths(repo: GitRepo, paths: list[str], *, at: str) -> None:
 TREE_TRAILER = "Benchsync-Tree: "
 
 
-def made_by_benchsync(repo: GitRepo, commit: str) -> bool:
+def made_by_benchsync(repo: GitRepo, commit: str, *, target_root: str) -> bool:
     """Whether ``commit`` is one benchsync made, as it made it: its message has the source
-    trailer, and the tree it names is its tree (commits of 0.3 and older name none)."""
-    tree, _parents, message = commit_info(repo, commit)
+    trailer, and the tree it names is its tree. Commits of 0.3 and older name none: such a
+    commit must have one parent and change nothing outside ``target_root`` (an amend that
+    adds a file elsewhere is the user's)."""
+    tree, parents, message = commit_info(repo, commit)
     if "\nBenchsync-Source-Commit: " not in message:
         return False
     named = [
@@ -195,7 +197,18 @@ def made_by_benchsync(repo: GitRepo, commit: str) -> bool:
         for line in message.splitlines()
         if line.startswith(TREE_TRAILER)
     ]
-    return not named or named == [tree]
+    if named:
+        return named == [tree]
+    if len(parents) != 1:
+        return False
+    status, out, _err = repo.run(
+        "diff-tree", "-r", "-z", "--no-renames", "--name-only", parents[0], commit, "--"
+    )
+    if status:
+        return False
+    inside = target_root.strip("/") + "/"
+    changed = [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+    return all(path.startswith(inside) for path in changed)
 
 
 def check_branch_name(repo: GitRepo, branch: str) -> None:

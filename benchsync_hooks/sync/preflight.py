@@ -28,11 +28,13 @@ from ..git.repo import Background
 from .values import Plan
 
 
-def ensure_ours(website: GitRepo, *, remote: str, branch: str, commit: str) -> None:
+def ensure_ours(
+    website: GitRepo, *, remote: str, branch: str, commit: str, target_root: str
+) -> None:
     """Refuse to push over a remote sync branch whose tip benchsync did not make."""
     if not has_commit(website, commit):
         fetch_branch_objects(website, remote, branch)
-    if not made_by_benchsync(website, commit):
+    if not made_by_benchsync(website, commit, target_root=target_root):
         raise PushError(
             f"{remote}/{branch} is at {commit[:12]}, a commit benchsync did not make (or one "
             "changed since); merge or move that work elsewhere (or delete the remote "
@@ -73,7 +75,7 @@ def ensure_writable(
             "worktree to another branch, or pass --branch"
         )
     tip = branch_commit(website, branch)
-    if tip is not None and not made_by_benchsync(website, tip):
+    if tip is not None and not made_by_benchsync(website, tip, target_root=target_root):
         raise UsageError(
             f"the branch {branch} is at {tip[:12]}, a commit benchsync did not make (or one "
             "changed since); the sync would reset it: pass another --branch, or move that "
