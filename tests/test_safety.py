@@ -233,3 +233,73 @@ def test_a_legacy_sync_commit_is_ours_only_as_made(
         [line] = err.splitlines()
         assert f"the branch {BRANCH} is at {tip[:12]}, a commit benchsync did not make" in line
         assert pair.site_git("rev-parse", BRANCH).strip() == tip
+
+
+@pytest.mark.parametrize("base", [None, "other"], ids=["head-is-base", "detach"])
+@pytest.mark.parametrize("existing", ["benchsync", f"{BRANCH}/old"], ids=["above", "below"])
+def test_a_branch_in_the_way_of_the_sync_branch_is_refused_before_anything_moves(
+    pair: Pair, capsys: pytest.CaptureFixture[str], existing: str, base: str | None
+) -> None:
+    """git keeps refs as files: a branch ``benchsync`` rules out ``benchsync/sync-results``,
+    and one under ``benchsync/sync-results/`` rules it out too."""
+    pair.site_git("branch", "other")
+    pair.site_git("branch", existing)
+    pair.publish(RUNS[0])
+    before = (pair.snapshot(), pair.site_git("status", "--porcelain", "--untracked-files=all"))
+    argv = ["apply", "--source", str(pair.bench.root), *(["--base", base] if base else [])]
+    code, out, err = run_cli(capsys, *argv)
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert f"the branch {existing} exists, so git cannot make the sync branch {BRANCH}" in line
+    assert line.endswith(
+        "pass another --branch (or rename the branch " + existing + "), then run again"
+    )
+    assert (
+        pair.snapshot(),
+        pair.site_git("status", "--porcelain", "--untracked-files=all"),
+    ) == before
+    assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == "main"
+
+
+@pytest.mark.parametrize(
+    ("argv", "on"),
+    [([], "main"), (["--base", "other"], "main"), ([], BRANCH)],
+    ids=["head-is-base", "base-elsewhere", "rerun-on-sync-branch"],
+)
+def test_a_failure_after_the_files_moved_leaves_the_website_as_it_was(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    on: str,
+) -> None:
+    """The branch ref cannot move (another process moved it, a disk error): the files
+    placed are put back, and HEAD is on the branch the user was on, not detached."""
+    from benchsync_hooks.errors import GitError
+    from benchsync_hooks.sync import write
+
+    pair.site_git("branch", "other")
+    if on == BRANCH:
+        pair.publish(RUNS[0])
+        assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    pair.publish(RUNS[1])
+    (pair.site / "README.md").write_text("# site\n\nmy unsaved edit\n")
+    before = (
+        pair.snapshot(),
+        pair.site_git("status", "--porcelain", "--untracked-files=all"),
+        pair.site_git("rev-parse", "HEAD"),
+    )
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise GitError("cannot move branch: refused")
+
+    monkeypatch.setattr(write, "update_branch", refused)
+    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), *argv)
+    assert code == 2 and "cannot move branch" in err
+    after = (
+        pair.snapshot(),
+        pair.site_git("status", "--porcelain", "--untracked-files=all"),
+        pair.site_git("rev-parse", "HEAD"),
+    )
+    assert after == before
+    assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == on

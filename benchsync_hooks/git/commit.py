@@ -158,6 +158,15 @@ def detach_at(repo: GitRepo, commit: str) -> list[str]:
     return [line.strip() for line in lines if line.startswith("\t")] or [last_line(err)]
 
 
+def checkout_branch(repo: GitRepo, branch: str) -> list[str]:
+    """Check ``branch`` out as ``git checkout`` does, never forced (see :func:`detach_at`)."""
+    status, _out, err = repo.run("checkout", "-q", "--no-overwrite-ignore", branch, "--")
+    if not status:
+        return []
+    lines = err.splitlines()
+    return [line.strip() for line in lines if line.startswith("\t")] or [last_line(err)]
+
+
 def attach(repo: GitRepo, branch: str) -> None:
     """Put HEAD on ``branch``, which points at the commit checked out (files as they are)."""
     repo.out("symbolic-ref", "HEAD", f"refs/heads/{branch}")
@@ -209,6 +218,20 @@ def made_by_benchsync(repo: GitRepo, commit: str, *, target_root: str) -> bool:
     inside = target_root.strip("/") + "/"
     changed = [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
     return all(path.startswith(inside) for path in changed)
+
+
+def ref_in_the_way(repo: GitRepo, branch: str) -> str | None:
+    """A branch whose name makes ``branch`` impossible to create (git keeps refs as files:
+    ``a`` rules out ``a/b``, and ``a/b`` rules out ``a``); None when there is none."""
+    parts = branch.split("/")
+    for depth in range(1, len(parts)):
+        prefix = "/".join(parts[:depth])
+        if repo.text("rev-parse", "--verify", "--quiet", f"refs/heads/{prefix}"):
+            return prefix
+    under = repo.text(
+        "for-each-ref", "--count=1", "--format=%(refname:short)", f"refs/heads/{branch}/"
+    )
+    return under or None
 
 
 def check_branch_name(repo: GitRepo, branch: str) -> None:

@@ -18,6 +18,7 @@ from ..git.commit import (
     has_commit,
     made_by_benchsync,
     operation_in_progress,
+    ref_in_the_way,
     resolve_or_none,
     stale_locks,
     worktree_holding,
@@ -75,6 +76,12 @@ def ensure_writable(
             "worktree to another branch, or pass --branch"
         )
     tip = branch_commit(website, branch)
+    clash = ref_in_the_way(website, branch) if tip is None else None
+    if clash is not None:
+        raise UsageError(
+            f"the branch {clash} exists, so git cannot make the sync branch {branch} beside "
+            f"it; pass another --branch (or rename the branch {clash}), then run again"
+        )
     if tip is not None and not made_by_benchsync(website, tip, target_root=target_root):
         raise UsageError(
             f"the branch {branch} is at {tip[:12]}, a commit benchsync did not make (or one "
