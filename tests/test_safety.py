@@ -303,3 +303,32 @@ def test_a_failure_after_the_files_moved_leaves_the_website_as_it_was(
     )
     assert after == before
     assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == on
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "data/results//a.json",
+        "/data/results/a.json",
+        "data/results/",
+        "data/./results/a.json",
+        "data/results/../../a.json",
+        ".git/hooks/post-checkout",
+        "data/.GIT/config",
+        "data/results/.Git",
+    ],
+)
+def test_a_tree_never_gets_a_name_git_or_a_file_system_reads_otherwise(
+    pair: Pair, path: str
+) -> None:
+    from benchsync_hooks.errors import IntegrityError
+    from benchsync_hooks.git import open_repo
+    from benchsync_hooks.git.objects import store, tree_with
+
+    website = open_repo(pair.site)
+    blob = store(website, "blob", b"{}\n")
+    head = pair.site_git("rev-parse", "HEAD").strip()
+    with pytest.raises(IntegrityError) as raised:
+        tree_with(website, head, {path: blob})
+    [line] = str(raised.value).splitlines()
+    assert repr(path) in line
