@@ -19,7 +19,9 @@ from ..git.commit import (
     check_branch_name,
     commit_info,
     current_branch,
+    made_by_benchsync,
     resolve_commit,
+    resolve_or_none,
 )
 from ..git.listing import status_lines
 from ..git.remote import check_remote_name, push, remote_branch
@@ -87,10 +89,15 @@ def _publish_settings(options: ApplyOptions) -> Publish | None:
     return Publish(api_url, token, repo)
 
 
-def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
+def _base_of(website: GitRepo, branch: str, given: str | None, *, target_root: str) -> str:
+    """The base: ``--base``, else the checked-out branch; on the sync branch, or on a
+    detached HEAD at a commit benchsync made (a run killed after its checkout), the base
+    that commit's ``Benchsync-Base:`` trailer records."""
     if given:
         return given
     current = current_branch(website)
+    if current is not None and current != branch:
+        return current
     if current is None:
         from ..git.commit import operation_in_progress
 
@@ -100,16 +107,27 @@ def _base_of(website: GitRepo, branch: str, given: str | None) -> str:
                 f"the website is in the middle of a {operation}; finish it "
                 f"(git {operation} --continue) or abort it (git {operation} --abort) first"
             )
+        head = resolve_or_none(website, "HEAD")
+        if head is not None and made_by_benchsync(website, head, target_root=target_root):
+            recorded = _recorded_base(website, head)
+            if recorded:
+                return recorded
         raise UsageError("the website has a detached HEAD; pass --base BRANCH")
-    if current != branch:
-        return current
     head = branch_commit(website, branch)
     if head is not None:
-        _tree, _parents, message = commit_info(website, head)
-        for line in message.splitlines():
-            if line.startswith("Benchsync-Base: "):
-                return line.split(": ", 1)[1].strip()
+        recorded = _recorded_base(website, head)
+        if recorded:
+            return recorded
     raise UsageError(f"the website is on the sync branch {branch}; pass --base BRANCH")
+
+
+def _recorded_base(website: GitRepo, commit: str) -> str | None:
+    """The base a benchsync commit's ``Benchsync-Base:`` trailer names, if any."""
+    _tree, _parents, message = commit_info(website, commit)
+    for line in message.splitlines():
+        if line.startswith("Benchsync-Base: "):
+            return line.split(": ", 1)[1].strip() or None
+    return None
 
 
 def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
@@ -195,7 +213,7 @@ def _locked(
     stream: TextIO,
     publish: Publish | None,
 ) -> int:
-    base = _base_of(website, branch, options.base)
+    base = _base_of(website, branch, options.base, target_root=config.target_root)
     base_commit = resolve_commit(website, base, what="base")
     remote_at_start = None
     if options.push:
@@ -233,7 +251,13 @@ def _locked(
     pushed = False
     if options.push and outcome.commit and remote_at_start != outcome.commit:
         if remote_at_start is not None:
-            ensure_ours(website, remote=options.remote, branch=branch, commit=remote_at_start)
+            ensure_ours(
+                website,
+                remote=options.remote,
+                branch=branch,
+                commit=remote_at_start,
+                target_root=config.target_root,
+            )
         push(website, options.remote, branch, commit=outcome.commit, expected=remote_at_start)
         pushed = True
     result = None

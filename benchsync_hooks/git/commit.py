@@ -16,7 +16,15 @@ def resolve_commit(repo: GitRepo, ref: str, *, what: str = "ref") -> str:
     kind = repo.text("cat-file", "-t", "--", ref) if not ref.startswith("-") else ""
     if kind in ("tree", "blob"):
         raise GitError(f"{what} {ref!r} names a {kind}, not a commit; pass a branch, tag or commit")
-    raise GitError(f"{what} {ref!r} does not exist in {repo.root}; check --ref")
+    if resolve_or_none(repo, "HEAD") is None and not repo.text(
+        "for-each-ref", "--count=1", "--format=%(refname)"
+    ):
+        raise GitError(
+            f"{what} {ref!r} does not exist in {repo.root}: the repository has no commit "
+            "yet; make a first commit, then run again"
+        )
+    option = "--base" if what == "base" else "--ref"
+    raise GitError(f"{what} {ref!r} does not exist in {repo.root}; check {option}")
 
 
 def resolve_or_none(repo: GitRepo, ref: str) -> str | None:
@@ -139,8 +147,20 @@ def switch_adding(repo: GitRepo, branch: str, paths: list[str]) -> None:
 def detach_at(repo: GitRepo, commit: str) -> list[str]:
     """Check ``commit`` out on a detached HEAD as ``git checkout`` does, never forced: the
     user's changes are carried over, and nothing at all is touched when one would be
-    overwritten. The paths in the way (empty: done)."""
-    status, _out, err = repo.run("checkout", "-q", "--detach", commit, "--")
+    overwritten, a git-ignored file included (``--no-overwrite-ignore``). The paths in
+    the way (empty: done)."""
+    status, _out, err = repo.run(
+        "checkout", "-q", "--no-overwrite-ignore", "--detach", commit, "--"
+    )
+    if not status:
+        return []
+    lines = err.splitlines()
+    return [line.strip() for line in lines if line.startswith("\t")] or [last_line(err)]
+
+
+def checkout_branch(repo: GitRepo, branch: str) -> list[str]:
+    """Check ``branch`` out as ``git checkout`` does, never forced (see :func:`detach_at`)."""
+    status, _out, err = repo.run("checkout", "-q", "--no-overwrite-ignore", branch, "--")
     if not status:
         return []
     lines = err.splitlines()
@@ -173,10 +193,12 @@ def restore_paths(repo: GitRepo, paths: list[str], *, at: str) -> None:
 TREE_TRAILER = "Benchsync-Tree: "
 
 
-def made_by_benchsync(repo: GitRepo, commit: str) -> bool:
+def made_by_benchsync(repo: GitRepo, commit: str, *, target_root: str) -> bool:
     """Whether ``commit`` is one benchsync made, as it made it: its message has the source
-    trailer, and the tree it names is its tree (commits of 0.3 and older name none)."""
-    tree, _parents, message = commit_info(repo, commit)
+    trailer, and the tree it names is its tree. Commits of 0.3 and older name none: such a
+    commit must have one parent and change nothing outside ``target_root`` (an amend that
+    adds a file elsewhere is the user's)."""
+    tree, parents, message = commit_info(repo, commit)
     if "\nBenchsync-Source-Commit: " not in message:
         return False
     named = [
@@ -184,7 +206,32 @@ def made_by_benchsync(repo: GitRepo, commit: str) -> bool:
         for line in message.splitlines()
         if line.startswith(TREE_TRAILER)
     ]
-    return not named or named == [tree]
+    if named:
+        return named == [tree]
+    if len(parents) != 1:
+        return False
+    status, out, _err = repo.run(
+        "diff-tree", "-r", "-z", "--no-renames", "--name-only", parents[0], commit, "--"
+    )
+    if status:
+        return False
+    inside = target_root.strip("/") + "/"
+    changed = [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
+    return all(path.startswith(inside) for path in changed)
+
+
+def ref_in_the_way(repo: GitRepo, branch: str) -> str | None:
+    """A branch whose name makes ``branch`` impossible to create (git keeps refs as files:
+    ``a`` rules out ``a/b``, and ``a/b`` rules out ``a``); None when there is none."""
+    parts = branch.split("/")
+    for depth in range(1, len(parts)):
+        prefix = "/".join(parts[:depth])
+        if repo.text("rev-parse", "--verify", "--quiet", f"refs/heads/{prefix}"):
+            return prefix
+    under = repo.text(
+        "for-each-ref", "--count=1", "--format=%(refname:short)", f"refs/heads/{branch}/"
+    )
+    return under or None
 
 
 def check_branch_name(repo: GitRepo, branch: str) -> None:

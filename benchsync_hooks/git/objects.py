@@ -11,7 +11,7 @@ import re
 import stat
 from collections.abc import Iterable, Iterator
 
-from ..errors import GitError
+from ..errors import GitError, IntegrityError
 from .repo import GitRepo
 
 _CHUNK = 1 << 16
@@ -128,10 +128,19 @@ def tree_with(repo: GitRepo, base: str, changes: dict[str, str]) -> str:
     Only the folders on the way to a changed file are read and written, so the cost
     grows with those folders, not with the whole tree. Tree objects are built in git's
     canonical form (entries sorted by name, a folder compared as if it ended in ``/``).
+    A path with an empty, ``.``, ``..`` or ``.git`` part (any case) is refused.
     """
     folders: set[str] = {""}
     for path in changes:
         parts = path.split("/")
+        bad = next((p for p in parts if p in ("", ".", "..") or p.lower() == ".git"), None)
+        if bad is not None:
+            raise IntegrityError(
+                f"refusing to write {path!r} into a tree: {bad!r} is no name a file of "
+                "the website can have"
+                if bad
+                else f"refusing to write {path!r} into a tree: it has an empty folder name"
+            )
         folders.update("/".join(parts[:depth]) for depth in range(1, len(parts)))
     files: dict[str, dict[bytes, bytes]] = {}
     for path, blob in changes.items():

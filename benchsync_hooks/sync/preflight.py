@@ -1,8 +1,9 @@
 """Before anything is written: the website's state must allow it, and so must the remote.
 
 Refused with one line each: an operation in progress, the sync branch checked out in
-another worktree, a folder or a git-ignored file at a target, staged changes or changes
-under the target root, and a remote sync branch whose tip benchsync did not make.
+another worktree, a folder, a git-ignored file or one hidden from git (skip-worktree,
+assume-unchanged) at a target, staged changes or changes under the target root, and a
+remote sync branch whose tip benchsync did not make.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from ..git.commit import (
     has_commit,
     made_by_benchsync,
     operation_in_progress,
+    ref_in_the_way,
+    resolve_or_none,
     stale_locks,
     worktree_holding,
 )
@@ -26,11 +29,13 @@ from ..git.repo import Background
 from .values import Plan
 
 
-def ensure_ours(website: GitRepo, *, remote: str, branch: str, commit: str) -> None:
+def ensure_ours(
+    website: GitRepo, *, remote: str, branch: str, commit: str, target_root: str
+) -> None:
     """Refuse to push over a remote sync branch whose tip benchsync did not make."""
     if not has_commit(website, commit):
         fetch_branch_objects(website, remote, branch)
-    if not made_by_benchsync(website, commit):
+    if not made_by_benchsync(website, commit, target_root=target_root):
         raise PushError(
             f"{remote}/{branch} is at {commit[:12]}, a commit benchsync did not make (or one "
             "changed since); merge or move that work elsewhere (or delete the remote "
@@ -71,15 +76,39 @@ def ensure_writable(
             "worktree to another branch, or pass --branch"
         )
     tip = branch_commit(website, branch)
-    if tip is not None and not made_by_benchsync(website, tip):
+    clash = ref_in_the_way(website, branch) if tip is None else None
+    if clash is not None:
+        raise UsageError(
+            f"the branch {clash} exists, so git cannot make the sync branch {branch} beside "
+            f"it; pass another --branch (or rename the branch {clash}), then run again"
+        )
+    if tip is not None and not made_by_benchsync(website, tip, target_root=target_root):
         raise UsageError(
             f"the branch {branch} is at {tip[:12]}, a commit benchsync did not make (or one "
             "changed since); the sync would reset it: pass another --branch, or move that "
             "work elsewhere and delete the branch"
         )
-    for item in plan.new:
-        local = website.root / item.target
-        if not (local.exists() or local.is_symlink()) or _sha256_of(local) == item.sha256:
+    hidden = _hidden_from_git(website, target_root, {i.target for i in plan.writes})
+    if hidden is not None:
+        path, flag = hidden
+        raise UsageError(
+            f"{path} is marked {flag} in the index, so git hides your changes to it and the "
+            "sync would overwrite them: run git update-index --no-skip-worktree "
+            f"--no-assume-unchanged {path}, then run again"
+        )
+    lines = status.result() if status is not None else status_lines(website)
+    in_the_way = [
+        item
+        for item in plan.new
+        if _present(website.root / item.target)
+        and _sha256_of(website.root / item.target) != item.sha256
+    ]
+    # A result tracked at HEAD (the sync branch of a rerun) is no file of the user's: the
+    # checkout of the new commit replaces it, as git checkout would, if it is unchanged;
+    # a change to it is refused with the others, below.
+    tracked = _tracked_at_head(website, [i.target for i in in_the_way])
+    for item in in_the_way:
+        if item.target in tracked:
             continue
         inside = item.target + "/"
         if any(path.startswith(inside) for path in plan.website):
@@ -95,7 +124,7 @@ def ensure_writable(
         )
     planned = {i.target: i.sha256 for i in plan.writes}
     foreign = []
-    for line in status.result() if status is not None else status_lines(website):
+    for line in lines:
         path = line[3:]
         staged = line[0] not in " ?"
         if not staged and not path.startswith(target_root + "/"):
@@ -112,6 +141,36 @@ def ensure_writable(
             f"the website working tree has uncommitted changes ({shown}); "
             "commit or stash them, then run again"
         )
+
+
+def _hidden_from_git(
+    website: GitRepo, target_root: str, targets: set[str]
+) -> tuple[str, str] | None:
+    """The first of ``targets`` the index marks skip-worktree or assume-unchanged
+    (``git ls-files -v``: ``S``, or a lower-case tag), and which mark; None when none is."""
+    if not targets:
+        return None
+    out = website.out("--literal-pathspecs", "ls-files", "-v", "-z", "--", target_root)
+    for record in out.split(b"\0"):
+        tag, _, raw = record.partition(b" ")
+        if len(tag) != 1 or not (tag == b"S" or tag.islower()):
+            continue
+        path = raw.decode("utf-8", "surrogateescape")
+        if path in targets:
+            return path, "skip-worktree" if tag in (b"S", b"s") else "assume-unchanged"
+    return None
+
+
+def _present(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _tracked_at_head(website: GitRepo, paths: list[str]) -> set[str]:
+    """Which of ``paths`` HEAD's tree holds (none on an unborn HEAD)."""
+    if not paths or resolve_or_none(website, "HEAD") is None:
+        return set()
+    out = website.out("--literal-pathspecs", "ls-tree", "-z", "--name-only", "HEAD", "--", *paths)
+    return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
 
 
 def _sha256_of(path: Path) -> str | None:

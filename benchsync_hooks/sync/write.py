@@ -14,6 +14,7 @@ from ..git.commit import (
     TREE_TRAILER,
     attach,
     branch_commit,
+    checkout_branch,
     commit_info,
     commit_tree,
     current_branch,
@@ -74,11 +75,16 @@ def discard(temps: list[Path]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def place_files(website: GitRepo, items: Sequence[Item], temps: list[Path]) -> None:
+#: What :func:`place_files` did: (each file placed, with its old bytes or None), folders made.
+Placed = tuple[list[tuple[Path, bytes | None]], list[Path]]
+
+
+def place_files(website: GitRepo, items: Sequence[Item], temps: list[Path]) -> Placed:
     """Rename staged temp files into place: each file is either old or complete.
 
     A failure part-way (a full disk, a file where a directory should be) puts back
     what was already placed and removes the directories made, so the tree is as it was.
+    What was done is returned, for :func:`_roll_back` should a later step fail.
     """
     placed: list[tuple[Path, bytes | None]] = []
     made: list[Path] = []
@@ -100,6 +106,7 @@ def place_files(website: GitRepo, items: Sequence[Item], temps: list[Path]) -> N
         _roll_back(placed, made)
         discard(temps)
         raise UsageError(f"cannot write into the website: {exc.strerror or exc}") from None
+    return placed, made
 
 
 def _roll_back(placed: list[tuple[Path, bytes | None]], made: list[Path]) -> None:
@@ -191,7 +198,8 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
             message = commit_message(plan, tree=tree)
             commit = commit_tree(website, tree, plan.base_commit, message=message)
         head = resolve_or_none(website, "HEAD")
-        on_branch = current_branch(website) == branch
+        was_on = current_branch(website)
+        on_branch = was_on == branch
     except BaseException:
         discard(temps)
         raise
@@ -200,13 +208,18 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
         switch_to(website, branch)  # also repairs an index left by a killed run
         return Outcome(branch, commit, False)
     if head == plan.base_commit and not on_branch:
-        place_files(website, items, temps)
-        if changed:
-            update_branch(website, branch, commit, old=existing)
-        if index_matches_head(website):
-            switch_adding(website, branch, [i.target for i in items])
-        else:
-            switch_to(website, branch)
+        placed = place_files(website, items, temps)
+        try:
+            if changed:
+                update_branch(website, branch, commit, old=existing)
+            if index_matches_head(website):
+                switch_adding(website, branch, [i.target for i in items])
+            else:
+                switch_to(website, branch)
+        except BaseException:
+            if resolve_or_none(website, "HEAD") == head:  # (HEAD on the base still)
+                _roll_back(*placed)
+            raise
         return Outcome(branch, commit, changed)
     discard(temps)
     _switch(website, items, head=head, commit=commit)
@@ -214,8 +227,11 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
         if changed:
             update_branch(website, branch, commit, old=existing)
     except BaseException:
-        if head is not None:
-            detach_at(website, head)  # (the files as they were: the switch carried the rest)
+        # Back where the user was (the files as they were: the switch carried the rest).
+        if was_on is not None:
+            checkout_branch(website, was_on)
+        elif head is not None:
+            detach_at(website, head)
         raise
     attach(website, branch)
     return Outcome(branch, commit, changed)
