@@ -100,11 +100,16 @@ def _row(item: PlannedFile, metrics: dict[str, Any], verdict: ResultVerdict) -> 
     change = "no earlier run of this configuration"
     if verdict.baseline is not None:
         changes = {c.metric: c for c in verdict.changes}
-        parts = [
-            _change("throughput", changes.get("throughput_tps")),
-            _change("TTFT", changes.get("ttft_ms")),
-        ]
-        regressed = len(verdict.having(REGRESSION))
+        worse = verdict.having(REGRESSION)
+        parts = (  # the metrics that regressed, else the two headline ones
+            [_change(md_cell(c.metric), c) for c in worse]
+            if worse
+            else [
+                _change("throughput", changes.get("throughput_tps")),
+                _change("TTFT", changes.get("ttft_ms")),
+            ]
+        )
+        regressed = len(worse)
         change = f"{counted(regressed, 'regression')}: " if regressed else ""
         change += f"{', '.join(p for p in parts if p) or '–'} (vs {md_cell(verdict.baseline)})"
     hardware = md_cell(item.facts.hardware) if item.facts.hardware else "–"
