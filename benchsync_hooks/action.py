@@ -11,15 +11,13 @@ text) and runs this file twice:
   neither the package's folders nor the user's ``PYTHONPATH`` shadow a module.
 - ``$VENV/bin/python -I -m benchsync_hooks.action run`` inside that environment: checks
   the inputs again and runs ``benchsync apply`` (or ``check``) in this process, so that
-  ``apply`` writes the step outputs and the step summary itself.
+  ``apply`` writes the step outputs and the step summary itself (:mod:`.action_run`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
-import shlex
 import shutil
 import subprocess
 import sys
@@ -240,7 +238,7 @@ def install(*, project: Path, venv: Path) -> int:
         for what, command in commands:
             done = subprocess.run(command, env=env, check=False)
             if done.returncode:
-                _error(
+                error_line(
                     f"installing benchsync from {project} failed: {what} exited "
                     f"{done.returncode} (its lines are above)"
                 )
@@ -256,45 +254,7 @@ def install(*, project: Path, venv: Path) -> int:
     return 0
 
 
-# --- run: inside the venv -----------------------------------------------------------------
-
-
-def run(inputs: Inputs, *, runner_temp: Path) -> int:
-    """``benchsync`` for ``inputs`` in this process (it writes outputs and summary)."""
-    from benchsync_hooks.cli import main as benchsync
-
-    sync = inputs.mode == "sync"
-    if sync and inputs.open_pr and not inputs.dry_run and not os.environ.get("GITHUB_TOKEN"):
-        raise InputError(
-            "input token is empty: open-pr needs a token with contents: write and "
-            "pull-requests: write (the default is github.token)"
-        )
-    report = None
-    if sync and inputs.website_report:
-        report = runner_temp / WEBSITE_REPORT
-        _say(["check", "--website", "--format=json"], f" > {report}")
-        with report.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out):
-            code = benchsync(["check", "--website", "--format=json"])
-        if code == EXIT_USAGE:  # e.g. no data/results/ yet: apply says it if it matters
-            print(
-                "::warning title=benchsync::the website check did not run (the line above "
-                "says why); syncing without its report",
-                flush=True,
-            )
-            report = None
-    argv = benchsync_argv(inputs, website_report=report)
-    _say(argv)
-    return benchsync(argv)
-
-
-def _say(argv: Sequence[str], tail: str = "") -> None:
-    """Echo the benchsync command line, on one line whatever its values hold."""
-    from benchsync_hooks.git.repo import redact_urls
-
-    print(one_line(redact_urls(shlex.join(["benchsync", *argv])) + tail), flush=True)
-
-
-def _error(message: str) -> None:
+def error_line(message: str) -> None:
     """One line; under GitHub Actions an error annotation as well."""
     message = one_line(message).replace("%", "%25")
     print(f"::error title=benchsync::{message}", file=sys.stderr, flush=True)
@@ -308,16 +268,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args not in (["install"], ["run"]):
         print(USAGE, file=sys.stderr)
         return EXIT_USAGE
+    if args == ["run"]:  # inside the venv, where the package is (its own InputError class)
+        from benchsync_hooks.action_run import main as run
+
+        return run()
     try:
-        inputs = read_inputs(os.environ)
-        if args == ["install"]:
-            venv = os.environ.get("BENCHSYNC_VENV", "")
-            if not venv:
-                raise InputError("BENCHSYNC_VENV is not set (action.yml sets it)")
-            return install(project=Path(__file__).resolve().parents[1], venv=Path(venv))
-        return run(inputs, runner_temp=Path(os.environ.get("RUNNER_TEMP") or tempfile.gettempdir()))
+        read_inputs(os.environ)
+        venv = os.environ.get("BENCHSYNC_VENV", "")
+        if not venv:
+            raise InputError("BENCHSYNC_VENV is not set (action.yml sets it)")
+        return install(project=Path(__file__).resolve().parents[1], venv=Path(venv))
     except InputError as exc:
-        _error(str(exc))
+        error_line(str(exc))
         return EXIT_USAGE
 
 

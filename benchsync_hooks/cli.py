@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import EXIT_USAGE, BenchsyncError
 from .report import FORMATS, visible
+from .stopping import EXIT_TERMINATED, Terminated, sigterm_ends_cleanly
 
 EPILOG = """exit codes: 0 all good / nothing to do, 1 problems found (or files written),
 2 usage or environment error. Docs: https://github.com/benchsync/benchsync-hooks#readme"""
@@ -176,74 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: The exit code after SIGTERM (128 + its number), as a shell reports a process it ended.
-EXIT_TERMINATED = 128 + 15
-
-
-class Terminated(BaseException):
-    """SIGTERM arrived (a CI job was cancelled): raised where Python was, so that every
-    ``finally`` and context manager runs (a lock is released, a temporary folder removed).
-    A :class:`BaseException`, so that no ``except Exception`` takes it for an error."""
-
-
-def _descendants(pid: int) -> list[int]:
-    """The processes below ``pid`` (children first), from ``/proc``; none where it is absent."""
-    import os
-
-    parents: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:  # ended meanwhile
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if len(fields) > 1:
-            parents.setdefault(int(fields[1]), []).append(int(entry))
-    found: list[int] = []
-    todo = [pid]
-    while todo:
-        children = parents.get(todo.pop(), [])
-        found += children
-        todo += children
-    return found
-
-
-def _on_sigterm(signum: int, _frame: object) -> None:
-    """End the git processes this run started (and theirs), then raise :class:`Terminated`."""
-    import contextlib
-    import os
-    import signal
-
-    signal.signal(signum, signal.SIG_IGN)  # a second SIGTERM does not cut the cleanup short
-    for child in _descendants(os.getpid()):
-        with contextlib.suppress(OSError):  # ended meanwhile
-            os.kill(child, signal.SIGTERM)
-    raise Terminated
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    import signal
-    import threading
-
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
-    try:
+    with sigterm_ends_cleanly():
         return _run(args)
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _run(args: argparse.Namespace) -> int:

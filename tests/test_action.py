@@ -44,7 +44,7 @@ if sys.version_info >= (3, 11):
 else:
     import tomli as tomllib
 
-from benchsync_hooks import action, samples
+from benchsync_hooks import action, action_run, samples
 from benchsync_hooks.action import (
     LOCK,
     UV_LOCK,
@@ -336,8 +336,8 @@ def test_a_bad_input_is_one_line_before_anything_is_installed(
 def test_what_the_action_echoes_stays_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     """The command line it prints and its error lines: a value with a line break in it
     cannot start a line GitHub Actions reads as a workflow command."""
-    action._say(["apply", "--ref=main\n::warning title=pwned::injected"], " > r\r.json")
-    action._error("bad\n::warning::x 100%0A")
+    action_run.say(["apply", "--ref=main\n::warning title=pwned::injected"], " > r\r.json")
+    action.error_line("bad\n::warning::x 100%0A")
     out, err = capsys.readouterr()
     assert out == "benchsync apply '--ref=main\\n::warning title=pwned::injected' > r\\r.json\n"
     assert err == "::error title=benchsync::bad\\n::warning::x 100%250A\n"

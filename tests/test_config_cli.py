@@ -320,7 +320,7 @@ def _toml_string(value: str) -> str:
     ],
 )
 def test_apply_refuses_a_bad_path_key_before_writing(
-    tmp_path: Path,
+    pair: Pair,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     file: str,
@@ -330,9 +330,6 @@ def test_apply_refuses_a_bad_path_key_before_writing(
     """Both repositories agree on the spelling; apply still writes no tree git cannot hold."""
     from benchsync_hooks.config import PATH_RULE
 
-    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-    pair = Pair(tmp_path, capsys)
     pair.publish(*RUNS)
     line = f"{key} = {_toml_string(value)}\n"
     text = line if file == ".benchsync.toml" else f"[tool.benchsync]\n{line}"
@@ -394,16 +391,13 @@ def test_a_control_character_in_any_string_key_is_named(
     ],
 )
 def test_a_nul_in_the_config_is_one_line(
-    tmp_path: Path,
+    pair: Pair,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     command: str,
     key: str,
     value: str,
 ) -> None:
-    for name in ("GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
-        monkeypatch.delenv(name, raising=False)
-    pair = Pair(tmp_path, capsys)
     pair.publish(*RUNS)
     where = pair.site if command == "apply" else pair.bench.root
     (where / ".benchsync.toml").write_text(f"{key} = {_toml_string(value)}\n")

@@ -15,19 +15,15 @@ from ..context import read_schema
 from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, RegressionsFound, UsageError
 from ..git import GitRepo, open_repo, require_sha1
 from ..git.commit import (
-    branch_commit,
     check_branch_name,
-    commit_info,
-    current_branch,
-    made_by_benchsync,
     resolve_commit,
-    resolve_or_none,
 )
 from ..git.listing import status_lines
 from ..git.remote import check_remote_name, push, remote_branch
 from ..git.repo import Background
 from ..report import Problem, counted, emit
 from ..sync import prbody
+from ..sync.base import base_of
 from ..sync.plan import build_plan
 from ..sync.preflight import ensure_ours, ensure_writable
 from ..sync.progress import progress_bar
@@ -87,47 +83,6 @@ def _publish_settings(options: ApplyOptions) -> Publish | None:
         raise UsageError("--open-pr needs the repository: pass --repo OWNER/NAME")
     api_url = os.environ.get("GITHUB_API_URL") or "https://api.github.com"
     return Publish(api_url, token, repo)
-
-
-def _base_of(website: GitRepo, branch: str, given: str | None, *, target_root: str) -> str:
-    """The base: ``--base``, else the checked-out branch; on the sync branch, or on a
-    detached HEAD at a commit benchsync made (a run killed after its checkout), the base
-    that commit's ``Benchsync-Base:`` trailer records."""
-    if given:
-        return given
-    current = current_branch(website)
-    if current is not None and current != branch:
-        return current
-    if current is None:
-        from ..git.commit import operation_in_progress
-
-        operation = operation_in_progress(website)
-        if operation is not None:
-            raise UsageError(
-                f"the website is in the middle of a {operation}; finish it "
-                f"(git {operation} --continue) or abort it (git {operation} --abort) first"
-            )
-        head = resolve_or_none(website, "HEAD")
-        if head is not None and made_by_benchsync(website, head, target_root=target_root):
-            recorded = _recorded_base(website, head)
-            if recorded:
-                return recorded
-        raise UsageError("the website has a detached HEAD; pass --base BRANCH")
-    head = branch_commit(website, branch)
-    if head is not None:
-        recorded = _recorded_base(website, head)
-        if recorded:
-            return recorded
-    raise UsageError(f"the website is on the sync branch {branch}; pass --base BRANCH")
-
-
-def _recorded_base(website: GitRepo, commit: str) -> str | None:
-    """The base a benchsync commit's ``Benchsync-Base:`` trailer names, if any."""
-    _tree, _parents, message = commit_info(website, commit)
-    for line in message.splitlines():
-        if line.startswith("Benchsync-Base: "):
-            return line.split(": ", 1)[1].strip() or None
-    return None
 
 
 def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
@@ -213,7 +168,7 @@ def _locked(
     stream: TextIO,
     publish: Publish | None,
 ) -> int:
-    base = _base_of(website, branch, options.base, target_root=config.target_root)
+    base = base_of(website, branch, options.base, target_root=config.target_root)
     base_commit = resolve_commit(website, base, what="base")
     remote_at_start = None
     if options.push:

@@ -1,0 +1,54 @@
+"""BASE, the commit the sync branch starts from, when ``--base`` does not name it."""
+
+from __future__ import annotations
+
+from ..errors import UsageError
+from ..git import GitRepo
+from ..git.commit import (
+    branch_commit,
+    commit_info,
+    current_branch,
+    made_by_benchsync,
+    resolve_or_none,
+)
+
+
+def base_of(website: GitRepo, branch: str, given: str | None, *, target_root: str) -> str:
+    """The base: ``--base``, else the checked-out branch; on the sync branch, or on a
+    detached HEAD at a commit benchsync made (a run killed after its checkout), the base
+    that commit's ``Benchsync-Base:`` trailer records."""
+    if given:
+        return given
+    current = current_branch(website)
+    if current is not None and current != branch:
+        return current
+    if current is None:
+        from ..git.commit import operation_in_progress
+
+        operation = operation_in_progress(website)
+        if operation is not None:
+            raise UsageError(
+                f"the website is in the middle of a {operation}; finish it "
+                f"(git {operation} --continue) or abort it (git {operation} --abort) first"
+            )
+        head = resolve_or_none(website, "HEAD")
+        if head is not None and made_by_benchsync(website, head, target_root=target_root):
+            recorded = recorded_base(website, head)
+            if recorded:
+                return recorded
+        raise UsageError("the website has a detached HEAD; pass --base BRANCH")
+    head = branch_commit(website, branch)
+    if head is not None:
+        recorded = recorded_base(website, head)
+        if recorded:
+            return recorded
+    raise UsageError(f"the website is on the sync branch {branch}; pass --base BRANCH")
+
+
+def recorded_base(website: GitRepo, commit: str) -> str | None:
+    """The base a benchsync commit's ``Benchsync-Base:`` trailer names, if any."""
+    _tree, _parents, message = commit_info(website, commit)
+    for line in message.splitlines():
+        if line.startswith("Benchsync-Base: "):
+            return line.split(": ", 1)[1].strip() or None
+    return None
