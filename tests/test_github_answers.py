@@ -74,6 +74,15 @@ def test_an_odd_answer_is_one_line(
     assert TOKEN not in err
 
 
+def _colleague(pair: Pair, remote: Path) -> Path:
+    """A colleague's clone of the website's remote."""
+    other = pair.site.parent / "colleague"
+    git(pair.site.parent, "clone", "-q", str(remote), str(other))
+    git(other, "config", "user.email", "c@example.invalid")
+    git(other, "config", "user.name", "colleague")
+    return other
+
+
 def _own_commit(other: Path) -> None:
     git(other, "checkout", "-q", "-b", BRANCH)
     (other / "notes.md").write_text("work in progress\n")
@@ -89,10 +98,56 @@ def _amended_sync_commit(other: Path) -> None:
     git(other, "commit", "-q", "--amend", "--no-edit")
 
 
+def _update_branch(other: Path, *, push_base: bool = True) -> None:
+    """GitHub's *Update branch*: the base got a commit, and was merged into the sync branch."""
+    git(other, "checkout", "-q", "main")
+    docs = other / "docs.md"
+    docs.write_text((docs.read_text() if docs.exists() else "") + "a page of the website\n")
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "-m", "docs")
+    if push_base:
+        git(other, "push", "-q", "origin", "main")
+    git(other, "checkout", "-q", BRANCH)
+    git(other, "merge", "-q", "--no-ff", "--no-edit", "main")
+
+
+def _update_branch_then(edit: str) -> Callable[[Path], None]:
+    """*Update branch*, its merge commit then amended with ``edit``: a file elsewhere, a
+    result's bytes changed, or a result of the base deleted."""
+
+    def change(other: Path) -> None:
+        _update_branch(other)
+        if edit == "a file elsewhere":
+            (other / "FIX.md").write_text("mine\n")
+        else:
+            [result] = sorted((other / "data" / "results").rglob("*.json"))[:1]
+            if edit == "a result edited":
+                result.write_text(result.read_text().replace("{", "{ ", 1))
+            else:
+                result.unlink()
+        git(other, "add", "-A")
+        git(other, "commit", "-q", "--amend", "--no-edit")
+
+    return change
+
+
+def _merge_of_a_side_branch(other: Path) -> None:
+    """A branch the base does not hold, merged into the sync branch."""
+    git(other, "checkout", "-q", "-b", "side", "origin/main")
+    (other / "side.md").write_text("side work\n")
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "-m", "side")
+    git(other, "checkout", "-q", BRANCH)
+    git(other, "merge", "-q", "--no-ff", "--no-edit", "side")
+
+
 # (case, what the colleague does to the remote sync branch, a first sync pushed before)
 FOREIGN: list[tuple[str, Callable[[Path], None], bool]] = [
     ("a commit of their own", _own_commit, False),
     ("benchsync's commit amended", _amended_sync_commit, True),
+    ("Update branch, then a file added", _update_branch_then("a file elsewhere"), True),
+    ("Update branch, then a result edited", _update_branch_then("a result edited"), True),
+    ("Update branch, then a result deleted", _update_branch_then("a result deleted"), True),
 ]
 
 
@@ -109,10 +164,7 @@ def test_a_foreign_commit_on_the_remote_sync_branch_is_not_overwritten(
     if synced:
         assert publish(capsys, pair)[0] == 0
         pair.publish(RUNS[1])
-    other = pair.site.parent / "colleague"
-    git(pair.site.parent, "clone", "-q", str(remote), str(other))
-    git(other, "config", "user.email", "c@example.invalid")
-    git(other, "config", "user.name", "colleague")
+    other = _colleague(pair, remote)
     change(other)
     git(other, "push", "-q", "-f", "origin", BRANCH)
     theirs = git(other, "rev-parse", "HEAD").strip()
@@ -120,3 +172,65 @@ def test_a_foreign_commit_on_the_remote_sync_branch_is_not_overwritten(
     assert code == 1, case
     assert f"is at {theirs[:12]}, a commit benchsync did not make" in err
     assert git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip() == theirs
+
+
+@pytest.mark.parametrize("clicks", [1, 2], ids=["once", "twice"])
+def test_githubs_update_branch_merge_is_replaced_by_the_next_sync(
+    site: tuple[Pair, State, Path], capsys: pytest.CaptureFixture[str], clicks: int
+) -> None:
+    """*Update branch* merges the base into the open sync PR: that merge holds nothing but
+    the base and benchsync's results, so the next sync resets the branch over it (onto the
+    base, which now holds the merged commit), where it used to refuse every day."""
+    pair, _state, remote = site
+    pair.publish(RUNS[0])
+    assert publish(capsys, pair)[0] == 0
+    other = _colleague(pair, remote)
+    for _ in range(clicks):
+        _update_branch(other)
+    git(other, "push", "-q", "origin", BRANCH)
+    merged = git(other, "rev-parse", "HEAD").strip()
+    assert len(git(other, "rev-parse", "HEAD^@").split()) == 2
+    pair.site_git("fetch", "-q", "origin", "main:main")  # the workflow's checkout of the base
+    pair.publish(RUNS[1])
+    code, report, err = publish(capsys, pair)
+    assert code == 0, err
+    tip = git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip()
+    assert tip == report["commit"] != merged
+    assert git(remote, "rev-parse", f"{tip}^@").split() == [
+        git(remote, "rev-parse", "refs/heads/main").strip()
+    ]
+    files = set(git(remote, "ls-tree", "-r", "--name-only", tip).split())
+    before = set(git(remote, "ls-tree", "-r", "--name-only", merged).split())
+    assert report["new"]
+    assert files == before | set(report["new"])  # docs.md and the first results kept
+
+
+@pytest.mark.parametrize(
+    "change", [_update_branch, _merge_of_a_side_branch], ids=["base not fetched", "side branch"]
+)
+def test_a_merge_of_what_the_base_does_not_hold_is_not_overwritten(
+    site: tuple[Pair, State, Path],
+    capsys: pytest.CaptureFixture[str],
+    change: Callable[[Path], None],
+) -> None:
+    """A merge into the sync branch of a commit the website's base does not hold: GitHub's
+    *Update branch* seen from a stale checkout, or someone's side branch. One line says
+    what to do in either case, and the remote branch stays."""
+    pair, _state, remote = site
+    pair.publish(RUNS[0])
+    assert publish(capsys, pair)[0] == 0
+    other = _colleague(pair, remote)
+    change(other)
+    git(other, "push", "-q", "origin", BRANCH)
+    merged = git(other, "rev-parse", "HEAD").strip()
+    theirs = git(other, "rev-parse", "HEAD^2").strip()
+    pair.publish(RUNS[1])
+    code, _report, err = publish(capsys, pair)
+    assert code == 1
+    assert err == (
+        f"benchsync apply: origin/{BRANCH} is at {merged[:12]}, a merge of {theirs[:12]}, "
+        f"which the base ({pair.site_git('rev-parse', 'main')[:12]}) does not hold; after "
+        "GitHub's Update branch, update the base (git pull; fetch-depth: 0 in "
+        "actions/checkout) and run again; otherwise move that work elsewhere\n"
+    )
+    assert git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip() == merged

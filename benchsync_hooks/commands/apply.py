@@ -212,6 +212,7 @@ def _locked(
                 branch=branch,
                 commit=remote_at_start,
                 target_root=config.target_root,
+                base_commit=base_commit,
             )
         push(website, options.remote, branch, commit=outcome.commit, expected=remote_at_start)
         pushed = True

@@ -189,37 +189,6 @@ def restore_paths(repo: GitRepo, paths: list[str], *, at: str) -> None:
             (repo.root / path).unlink(missing_ok=True)
 
 
-#: The trailer of a benchsync commit that names the tree it made (an amend changes it).
-TREE_TRAILER = "Benchsync-Tree: "
-
-
-def made_by_benchsync(repo: GitRepo, commit: str, *, target_root: str) -> bool:
-    """Whether ``commit`` is one benchsync made, as it made it: its message has the source
-    trailer, and the tree it names is its tree. Commits of 0.3 and older name none: such a
-    commit must have one parent and change nothing outside ``target_root`` (an amend that
-    adds a file elsewhere is the user's)."""
-    tree, parents, message = commit_info(repo, commit)
-    if "\nBenchsync-Source-Commit: " not in message:
-        return False
-    named = [
-        line[len(TREE_TRAILER) :].strip()
-        for line in message.splitlines()
-        if line.startswith(TREE_TRAILER)
-    ]
-    if named:
-        return named == [tree]
-    if len(parents) != 1:
-        return False
-    status, out, _err = repo.run(
-        "diff-tree", "-r", "-z", "--no-renames", "--name-only", parents[0], commit, "--"
-    )
-    if status:
-        return False
-    inside = target_root.strip("/") + "/"
-    changed = [p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p]
-    return all(path.startswith(inside) for path in changed)
-
-
 def ref_in_the_way(repo: GitRepo, branch: str) -> str | None:
     """A branch whose name makes ``branch`` impossible to create (git keeps refs as files:
     ``a`` rules out ``a/b``, and ``a/b`` rules out ``a``); None when there is none."""

@@ -8,9 +8,9 @@ from ..git.commit import (
     branch_commit,
     commit_info,
     current_branch,
-    made_by_benchsync,
     resolve_or_none,
 )
+from ..git.ownership import made_by_benchsync
 
 
 def base_of(website: GitRepo, branch: str, given: str | None, *, target_root: str) -> str:

@@ -16,7 +16,6 @@ from ..git import GitRepo
 from ..git.commit import (
     branch_commit,
     has_commit,
-    made_by_benchsync,
     operation_in_progress,
     ref_in_the_way,
     resolve_or_none,
@@ -24,22 +23,33 @@ from ..git.commit import (
     worktree_holding,
 )
 from ..git.listing import ignored, status_lines
+from ..git.ownership import foreign_tip
 from ..git.remote import fetch_branch_objects
 from ..git.repo import Background
 from .values import Plan
 
 
 def ensure_ours(
-    website: GitRepo, *, remote: str, branch: str, commit: str, target_root: str
+    website: GitRepo,
+    *,
+    remote: str,
+    branch: str,
+    commit: str,
+    target_root: str,
+    base_commit: str,
 ) -> None:
-    """Refuse to push over a remote sync branch whose tip benchsync did not make."""
+    """Refuse to push over a remote sync branch whose tip benchsync did not make (GitHub's
+    *Update branch* merges of the base into it excepted: they hold nothing else)."""
     if not has_commit(website, commit):
         fetch_branch_objects(website, remote, branch)
-    if not made_by_benchsync(website, commit, target_root=target_root):
+    taken = foreign_tip(website, commit, target_root=target_root, base_commit=base_commit)
+    if taken is not None:
         raise PushError(
-            f"{remote}/{branch} is at {commit[:12]}, a commit benchsync did not make (or one "
-            "changed since); merge or move that work elsewhere (or delete the remote "
-            "branch), then run again"
+            f"{remote}/{branch} is at {commit[:12]}, {taken.why}; "
+            + (
+                taken.fix
+                or "merge or move that work elsewhere (or delete the remote branch), then run again"
+            )
         )
 
 
@@ -82,12 +92,17 @@ def ensure_writable(
             f"the branch {clash} exists, so git cannot make the sync branch {branch} beside "
             f"it; pass another --branch (or rename the branch {clash}), then run again"
         )
-    if tip is not None and not made_by_benchsync(website, tip, target_root=target_root):
-        raise UsageError(
-            f"the branch {branch} is at {tip[:12]}, a commit benchsync did not make (or one "
-            "changed since); the sync would reset it: pass another --branch, or move that "
-            "work elsewhere and delete the branch"
-        )
+    if tip is not None:
+        taken = foreign_tip(website, tip, target_root=target_root, base_commit=plan.base_commit)
+        if taken is not None:
+            raise UsageError(
+                f"the branch {branch} is at {tip[:12]}, {taken.why}; "
+                + (
+                    taken.fix
+                    or "the sync would reset it: pass another --branch, or move that work "
+                    "elsewhere and delete the branch"
+                )
+            )
     hidden = _hidden_from_git(website, target_root, {i.target for i in plan.writes})
     if hidden is not None:
         path, flag = hidden

@@ -11,7 +11,6 @@ from pathlib import Path
 from ..errors import IntegrityError, UsageError
 from ..git import GitRepo
 from ..git.commit import (
-    TREE_TRAILER,
     attach,
     branch_commit,
     checkout_branch,
@@ -27,6 +26,7 @@ from ..git.commit import (
     update_branch,
 )
 from ..git.objects import store, tree_with
+from ..git.ownership import TREE_TRAILER
 from .state import TEMP, real_folder, replace_file
 from .values import Plan, PlannedFile
 
