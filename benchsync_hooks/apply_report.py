@@ -57,6 +57,19 @@ def changes_json(
     ]
 
 
+#: Paths of a list shown in the text output (``--json`` and the PR body hold more).
+SHOWN = 10
+
+
+def unlisted_line(count: int) -> str:
+    """What the source's result files outside its manifest mean, and what to do."""
+    return (
+        f"{counted(count, 'result file')} of the source {'is' if count == 1 else 'are'} not in "
+        "its manifest, so not synced: left out by its checks, or committed without its hooks; "
+        "'benchsync check' in the benchmark repository says why"
+    )
+
+
 @dataclass(frozen=True)
 class ApplyReport:
     """What ``benchsync apply`` did, as plain values: every output is rendered from it."""
@@ -84,6 +97,7 @@ class ApplyReport:
     pr_url: str | None = None
     pr_operation: str | None = None
     fail_on_regression: bool = False
+    unlisted: tuple[str, ...] = ()  # result files of the source its manifest leaves out
 
     @property
     def failed(self) -> bool:
@@ -108,6 +122,7 @@ class ApplyReport:
             "unchanged": self.unchanged,
             "rejected": [problem_json(p) for p in self.rejected],
             "kept": self.kept,
+            "unlisted": list(self.unlisted),
             "branch": self.branch,
             "commit": self.commit,
             "changed": self.changed,
@@ -132,6 +147,11 @@ class ApplyReport:
         lines += [visible(f"  new      {t}") for t in self.new]
         lines += [visible(f"  updated  {t}") for t in self.updated]
         lines += [f"  rejected {p.text()}" for p in self.rejected]
+        if self.unlisted:
+            lines.append(f"warning: {unlisted_line(len(self.unlisted))}")
+            lines += [visible(f"  unlisted {path}") for path in self.unlisted[:SHOWN]]
+            if len(self.unlisted) > SHOWN:
+                lines.append(f"  … and {len(self.unlisted) - SHOWN} more (--json lists them)")
         if self.comparison.results:
             lines.append(f"performance: {verdict_line(self.comparison)}")
             lines += [

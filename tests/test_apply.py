@@ -48,6 +48,7 @@ def test_first_sync_counts_existing_files_unchanged(
         "unchanged",
         "rejected",
         "kept",
+        "unlisted",
         "branch",
         "commit",
         "changed",

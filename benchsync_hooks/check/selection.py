@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from ..config import Config
@@ -23,6 +23,14 @@ def _matcher(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[st
         return exc is None or not exc.match_file(rel)
 
     return matches
+
+
+def selected_of(paths: Iterable[str], config: Config) -> list[str]:
+    """The leaderboard files among ``paths`` (the default pattern as one C-speed filter)."""
+    if config.include == DEFAULT_INCLUDE and not config.exclude:
+        return [p for p in paths if p.endswith("_leaderboard.json")]
+    matches = _matcher(config.include, config.exclude)
+    return [p for p in paths if matches(p)]
 
 
 def selected(rel: str, config: Config) -> bool:

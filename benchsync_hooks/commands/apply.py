@@ -242,6 +242,7 @@ def _locked(
             Problem(r.source, r.line, r.column, r.rule, r.message) for r in plan.rejected
         ),
         kept=plan.kept,
+        unlisted=plan.unlisted,
         branch=outcome.branch,
         commit=outcome.commit,
         changed=outcome.changed,

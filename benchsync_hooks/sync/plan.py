@@ -8,12 +8,14 @@ written. Nothing outside git is consulted.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from functools import partial
 from types import MappingProxyType
 
 from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES
 from ..bench.reading import ManifestText, load
+from ..check.selection import selected_of
 from ..config import Config
 from ..errors import IntegrityError, UsageError
 from ..git import GitRepo
@@ -78,11 +80,13 @@ def build_plan(
     listing.add(manifest_entry)
     swept = _swept(ascii_text, listing=listing, site=site, config=config)
     found: tuple[ManifestText, Sorted] | None = None
+    named: Callable[[], set[str]]  # the sources the manifest names (asked for when some lack)
     if swept is not None and swept.holds:
         found = (
             ManifestText(display, b"", text=swept.text),
             sort_entries(swept, listing=listing),
         )
+        named = partial(_rendered_sources, swept.text)
     elif swept is not None:
         problems = false_claims(
             swept, listing=listing, config=config, short=source.short, display=display
@@ -99,8 +103,10 @@ def build_plan(
         if problems:
             return _replace(empty, integrity=tuple(problems))
         found = (text, _sort_claims(claims, site))
+        named = partial(_claimed_sources, claims)
     text, entries = found
     writes, unchanged = entries.writes, entries.unchanged
+    unlisted = _unlisted(listing, config=config, listed=len(writes) + unchanged, named=named)
     claimed = {c.file.entry_id for c, _ in writes}
     searched = (  # the website's bytes, not the manifest, say who holds an id
         early
@@ -138,7 +144,32 @@ def build_plan(
         rejected=(*rejected, *checked.rejected, *clashes),
         integrity=checked.integrity,
         website=MappingProxyType(site),
+        unlisted=unlisted,
     )
+
+
+#: The source line of an entry in the rendered form (every entry proven by the sweep).
+_SOURCE_LINE = re.compile(r'^      "source": "([^"\n]*)",$', re.MULTILINE)
+
+
+def _rendered_sources(text: str) -> set[str]:
+    return set(_SOURCE_LINE.findall(text))
+
+
+def _claimed_sources(claims: list[Claim]) -> set[str]:
+    return {claim.file.source for claim in claims}
+
+
+def _unlisted(
+    listing: Listing, *, config: Config, listed: int, named: Callable[[], set[str]]
+) -> tuple[str, ...]:
+    """The source's result files that no entry names (every entry's source was checked
+    to be one of them): counted first, named only when some lack."""
+    results = selected_of(listing.keys(), config)
+    if len(results) <= listed:
+        return ()
+    names = named()
+    return tuple(sorted(p for p in results if p not in names))
 
 
 def _swept(text: str | None, *, listing: Listing, site: Listing, config: Config) -> Swept | None:

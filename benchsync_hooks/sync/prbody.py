@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from ..apply_report import change_text, number_text, verdict_line
+from ..apply_report import change_text, number_text, unlisted_line, verdict_line
 from ..config import Config
 from ..git import GitRepo
 from ..git.objects import read_blobs
@@ -163,6 +163,17 @@ def build(
         for rej in plan.rejected:
             where = f"{rej.source}:{rej.line}:{rej.column}" if rej.line else rej.source
             lines.append(f"| {md_cell(where)} | `{rej.rule}` | {md_cell(rej.message)} |")
+        lines.append("")
+    if plan.unlisted:
+        lines += [
+            f"### Not in the manifest ({len(plan.unlisted)})",
+            "",
+            unlisted_line(len(plan.unlisted)) + ":",
+            "",
+        ]
+        lines += [f"- {md_cell(path)}" for path in plan.unlisted[:50]]
+        if len(plan.unlisted) > 50:
+            lines.append(f"- … and {len(plan.unlisted) - 50} more")
         lines.append("")
     if website_problems:
         lines += [

@@ -61,6 +61,9 @@ class Plan:
     kept: int = 0
     rejected: tuple[Rejected, ...] = ()
     integrity: tuple[Problem, ...] = ()
+    #: result files of the source that no manifest entry names (left out by the
+    #: benchmark's checks, or committed past its hooks): never synced, and said so
+    unlisted: tuple[str, ...] = ()
     website: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}))
 
     @property

@@ -1,0 +1,77 @@
+"""Result files of the source that its manifest leaves out are never synced, and said so:
+in the text output, ``--json`` and the pull request body."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+from conftest import RUNS, Pair, run_cli
+
+LATE = RUNS[1]  # the result the manifest does not name
+
+
+def _past_the_hooks(pair: Pair) -> None:
+    """Committed with ``--no-verify``: the manifest was not regenerated."""
+    pair.bench.add_run(LATE)
+    pair.bench.stage()
+    pair.bench.commit("a result, past the hooks")
+
+
+def _left_out(pair: Pair) -> None:
+    """Regenerated, but the result fails the schema: the manifest hook leaves it out."""
+    pair.bench.publish(LATE, sagellm_version=7)
+
+
+def _re_indented(pair: Pair) -> None:
+    """Past the hooks, and the manifest re-indented by hand: read entry by entry."""
+    _past_the_hooks(pair)
+    doc = pair.bench.manifest()
+    pair.bench.write("outputs/sync-manifest.json", json.dumps(doc, indent=4) + "\n")
+    pair.bench.stage()
+    pair.bench.commit("manifest re-indented")
+
+
+CASES: list[tuple[str, Callable[[Pair], None]]] = [
+    ("committed past the hooks", _past_the_hooks),
+    ("left out by its checks", _left_out),
+    ("manifest not in the rendered form", _re_indented),
+]
+
+
+@pytest.mark.parametrize(("case", "change"), CASES, ids=[c[0] for c in CASES])
+def test_a_result_the_manifest_leaves_out_is_named_everywhere(
+    pair: Pair, capsys: pytest.CaptureFixture[str], case: str, change: Callable[[Pair], None]
+) -> None:
+    pair.publish(RUNS[0])
+    change(pair)
+    argv = ["apply", "--source", str(pair.bench.root), "--dry-run"]
+    code, out, err = run_cli(capsys, *argv, "--json")
+    assert code == 0, (case, err)
+    report = json.loads(out)
+    assert report["unlisted"] == [LATE.source], case
+    assert report["new"] == [RUNS[0].target]
+    body = report["pr"]["body"]
+    assert "### Not in the manifest (1)" in body
+    assert f"- {LATE.source}\n" in body
+    code, out, _err = run_cli(capsys, *argv)
+    assert code == 0
+    assert (
+        "warning: 1 result file of the source is not in its manifest, so not synced: left out "
+        "by its checks, or committed without its hooks; 'benchsync check' in the benchmark "
+        "repository says why\n"
+        f"  unlisted {LATE.source}\n"
+    ) in out
+
+
+def test_no_warning_when_the_manifest_names_every_result(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair.publish(RUNS[0], LATE)
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["unlisted"] == []
+    assert len(report["new"]) == 2
+    assert "Not in the manifest" not in report["pr"]["body"]
