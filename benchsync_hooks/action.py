@@ -18,36 +18,16 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MODES = ("sync", "check", "check-website")
 #: the spellings GitHub's own ``core.getBooleanInput`` accepts
 BOOLEANS = dict.fromkeys(("true", "True", "TRUE"), True)
 BOOLEANS.update(dict.fromkeys(("false", "False", "FALSE"), False))
-#: the lock files at the action's root: benchsync's dependencies, and the uv installing them
-LOCK = "constraints.txt"
-UV_LOCK = "constraints-uv.txt"
-#: the venv's path file that puts the action's checkout on ``sys.path``
-PTH = "benchsync-action.pth"
-#: uv settings (environment variables, by prefix) the install passes on to uv
-UV_PASSED = (
-    "UV_INDEX",  # UV_INDEX, UV_INDEX_URL, UV_INDEX_STRATEGY, UV_INDEX_<NAME>_USERNAME ...
-    "UV_DEFAULT_INDEX",
-    "UV_EXTRA_INDEX_URL",
-    "UV_FIND_LINKS",
-    "UV_OFFLINE",
-    "UV_HTTP_TIMEOUT",
-    "UV_NATIVE_TLS",
-    "UV_SYSTEM_CERTS",
-    "UV_INSECURE_HOST",
-    "UV_KEYRING_PROVIDER",
-)
 WEBSITE_REPORT = "benchsync-website-check.json"
 EXIT_USAGE = 2
 #: the true/false inputs, by their field names in :class:`Inputs` (``-`` for ``_`` in YAML)
@@ -172,86 +152,17 @@ def benchsync_argv(inputs: Inputs, *, website_report: Path | None = None) -> lis
     return argv
 
 
-# --- install: the runner's Python, standard library only ----------------------------------
-
-
-def uv_environment(env: Mapping[str, str]) -> dict[str, str]:
-    """``env`` for uv: of its own settings, only where packages come from (an index, a
-    mirror, a folder of wheels) and how to reach it; the others (a cache, a link mode,
-    overrides) are the install's to decide."""
-    return {
-        name: value
-        for name, value in env.items()
-        if not name.startswith("UV_") or name.startswith(UV_PASSED)
-    }
-
-
-def install_commands(
-    *, project: Path, venv: Path, work: Path, python: str, pip: str
-) -> list[tuple[str, list[str]]]:
-    """The install, each command with the name its error line gives it.
-
-    ``pip`` (an interpreter with pip) installs uv as ``constraints-uv.txt`` pins it into
-    ``work``; uv makes ``venv`` from ``python`` (no pip in it) and installs exactly what
-    ``constraints.txt`` locks. Both check every file against the lock's sha256 and take
-    wheels only (building an sdist would run code no hash covers). uv's cache is
-    ``work/cache``: new for this install, as uv does not check its cache against hashes.
-    """
-    uv = str(work / "uv" / "bin" / "uv")  # Linux and macOS runners
-    settings = ["--quiet", "--no-config", "--cache-dir", str(work / "cache")]
-    checked = ["--require-hashes", "--only-binary", ":all:"]
-    return [
-        (
-            "pip install uv",
-            [
-                *(pip, "-m", "pip", "install", "--quiet", "--no-input"),
-                *("--disable-pip-version-check", "--no-deps", "--no-compile", *checked),
-                *("--target", str(work / "uv"), "-r", str(project / UV_LOCK)),
-            ],
-        ),
-        ("uv venv", [uv, "venv", *settings, "--clear", "--python", python, str(venv)]),
-        (
-            "uv pip install",
-            [
-                *(uv, "pip", "install", *settings, *checked),
-                *("--python", str(venv / "bin" / "python"), "-r", str(project / LOCK)),
-            ],
-        ),
-    ]
-
-
-def install(*, project: Path, venv: Path) -> int:
-    """Run :func:`install_commands` in a folder of its own (removed after), then put the
-    action's checkout on the venv's path (a ``.pth`` file: nothing to build)."""
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{venv.name}-install-", dir=venv.parent))
-    env = uv_environment(os.environ)
-    env.setdefault("PIP_ROOT_USER_ACTION", "ignore")  # pip installs into `work` only
-    try:
-        pip, prepare = sys.executable, []
-        if importlib.util.find_spec("pip") is None:  # a bare system Python: a venv's pip
-            pip = str(work / "pip" / "bin" / "python")
-            prepare = [("python -m venv", [sys.executable, "-m", "venv", str(work / "pip")])]
-        commands = prepare + install_commands(
-            project=project, venv=venv, work=work, python=sys.executable, pip=pip
-        )
-        for what, command in commands:
-            done = subprocess.run(command, env=env, check=False)
-            if done.returncode:
-                error_line(
-                    f"installing benchsync from {project} failed: {what} exited "
-                    f"{done.returncode} (its lines are above)"
-                )
-                return done.returncode
-        [site] = venv.glob("lib/python*/site-packages")
-        (site / PTH).write_text(f"{project}\n", encoding="utf-8")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    print(
-        f"benchsync installed into {venv} (from {project}; each dependency checked "
-        f"against its sha256 in {LOCK})"
-    )
-    return 0
+def load_sibling(name: str) -> Any:
+    """The module ``name`` of this folder, loaded by path: this file runs as a script with
+    ``-I`` (no package, no ``sys.path`` entry of its folder), and another benchsync on the
+    runner's Python must not stand in for it. Standard library modules only."""
+    path = Path(__file__).resolve().with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"benchsync_action_{name}", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - a file of this folder
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def error_line(message: str) -> None:
@@ -277,7 +188,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         venv = os.environ.get("BENCHSYNC_VENV", "")
         if not venv:
             raise InputError("BENCHSYNC_VENV is not set (action.yml sets it)")
-        return install(project=Path(__file__).resolve().parents[1], venv=Path(venv))
+        step = load_sibling("action_install")
+        return int(
+            step.install(
+                project=Path(__file__).resolve().parents[1],
+                venv=Path(venv),
+                fetch_uv=load_sibling("uv_wheel").fetch_uv,
+                error=error_line,
+            )
+        )
     except InputError as exc:
         error_line(str(exc))
         return EXIT_USAGE

@@ -45,16 +45,8 @@ else:
     import tomli as tomllib
 
 from benchsync_hooks import action, action_run, samples
-from benchsync_hooks.action import (
-    LOCK,
-    UV_LOCK,
-    Inputs,
-    benchsync_argv,
-    install_commands,
-    one_line,
-    read_inputs,
-    uv_environment,
-)
+from benchsync_hooks.action import Inputs, benchsync_argv, one_line, read_inputs
+from benchsync_hooks.action_install import LOCK, UV_LOCK, install_commands, uv_environment
 from benchsync_hooks.report import visible
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -455,10 +447,12 @@ def test_install_step_installs_the_checkout_pinned(
 ) -> None:
     venv, ran = installed
     [step] = ran.steps
-    assert step.stdout.strip() == (
+    [uv_wheel] = (p.name for p in WHEELHOUSE.glob("uv-*.whl"))
+    assert step.stdout.splitlines() == [  # uv from its wheel, without pip
+        f"uv from {uv_wheel} (its sha256 locked in {UV_LOCK})",
         f"benchsync installed into {venv} (from {action_path}; each dependency checked "
-        f"against its sha256 in {LOCK})"
-    )
+        f"against its sha256 in {LOCK})",
+    ]
     _assert_installed(venv, action_path)
     # nothing but the venv is left (uv and its cache were this install's only)
     assert sorted(p.name for p in venv.parent.iterdir()) == ["_runner", VENV]
@@ -469,13 +463,16 @@ def test_install_step_installs_the_checkout_pinned(
 
 @pytest.mark.slow(15)
 def test_install_with_a_python_without_pip(action_path: Path, tmp_path: Path) -> None:
-    """A runner Python without pip (python-version: '' on a bare system): a throwaway
-    venv's pip fetches uv."""
+    """A runner Python without pip (python-version: '' on a bare system), and a pip setting
+    the fetch of uv's wheel does not follow (``PIP_TRUSTED_HOST``): a throwaway venv's pip
+    installs uv, as pip is configured."""
     bare = tmp_path / "bare-python"
     subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(bare)], check=True)
-    job = Job(action_path, tmp_path, tmp_path, str(bare / "bin/python"), env=_wheelhouse())
+    env = {**_wheelhouse(), "PIP_TRUSTED_HOST": "mirror.invalid"}
+    job = Job(action_path, tmp_path, tmp_path, str(bare / "bin/python"), env=env)
     ran = run_action(job, {"mode": "check"}, skip=frozenset({"benchsync"}))
     assert ran.code == 0, ran.steps[-1].stderr
+    assert ran.steps[0].stdout.startswith("uv through pip: pip is configured (PIP_TRUSTED_HOST)\n")
     _assert_installed(tmp_path / VENV, action_path)
 
 
@@ -493,29 +490,45 @@ def _poison(wheel: Path, module: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("wheel", "module", "what", "says"),
+    ("wheel", "module", "what", "says", "uv_line"),
     [
-        ("uv-*.whl", "uv/__init__.py", "pip install uv", "DO NOT MATCH THE HASHES"),
+        (
+            "uv-*.whl",
+            "uv/__init__.py",
+            "pip install uv",
+            "DO NOT MATCH THE HASHES",
+            "uv through pip: {wheel}: its sha256 is not one the lock names",
+        ),
         (
             "typing_extensions-*.whl",
             "typing_extensions.py",
             "uv pip install",
             "Hash mismatch for `typing-extensions==",
+            "uv from {uv} (its sha256 locked in constraints-uv.txt)",
         ),
     ],
 )
 def test_a_poisoned_wheel_is_refused(
-    action_path: Path, tmp_path: Path, wheel: str, module: str, what: str, says: str
+    action_path: Path,
+    tmp_path: Path,
+    wheel: str,
+    module: str,
+    what: str,
+    says: str,
+    uv_line: str,
 ) -> None:
     """A wheel whose bytes differ from the lock's hash (a restored cache, a mirror): the
-    install stops with the hash line and its own, and installs nothing from it."""
+    install stops with the hash line and its own, and installs nothing from it. A poisoned
+    uv wheel is never opened: pip is left to refuse it, with its own words."""
     folder = shutil.copytree(WHEELHOUSE, tmp_path / "wheels")
     [target] = folder.glob(wheel)
     _poison(target, module)
     job = Job(action_path, tmp_path, tmp_path, PYTHON, env=_wheelhouse(folder))
     ran = run_action(job, {"mode": "check"})
     [step] = ran.steps
-    assert step.code != 0 and step.stdout == ""
+    [uv] = folder.glob("uv-*.whl")
+    assert step.code != 0
+    assert step.stdout == uv_line.format(wheel=target.name, uv=uv.name) + "\n"
     assert says in " ".join(step.stderr.split())  # uv wraps its lines
     assert step.stderr.splitlines()[-1] == (
         f"::error title=benchsync::installing benchsync from {action_path} failed: {what} "
