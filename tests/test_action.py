@@ -99,7 +99,9 @@ def _install(action: Path, folder: Path) -> None:
     temp.mkdir()
     job = Job(action, temp, temp, PYTHON, env=_wheelhouse())
     ran = run_action(job, {"mode": "check"}, skip=frozenset({"benchsync"}))
+    compiled = sorted(p.name for p in (action / "benchsync_hooks" / "__pycache__").glob("*.pyc"))
     (folder / "run.json").write_text(json.dumps(dataclasses.asdict(ran)))
+    (folder / "compiled.json").write_text(json.dumps(compiled))
 
 
 @pytest.fixture(scope="session")
@@ -454,6 +456,10 @@ def test_install_step_installs_the_checkout_pinned(
         f"against its sha256 in {LOCK})",
     ]
     _assert_installed(venv, action_path)
+    # the action's own modules were compiled while uv installed (a job's checkout has none)
+    compiled = json.loads((venv.parent.parent / "compiled.json").read_text("utf-8"))
+    tag = sys.implementation.cache_tag
+    assert {f"cli.{tag}.pyc", f"action_run.{tag}.pyc"} <= set(compiled)
     # nothing but the venv is left (uv and its cache were this install's only)
     assert sorted(p.name for p in venv.parent.iterdir()) == ["_runner", VENV]
     # the interpreter it was made from (the user's Python) did not get benchsync
