@@ -24,13 +24,13 @@ from ..check.content import (
 )
 from ..check.convention import Locate, parse_source, run_date
 from ..check.facts import RunConfig
-from ..check.selection import selected
+from ..check.selection import selected_of
 from ..check.uniqueness import Placed, uniqueness
 from ..config import Config
 from ..errors import GitError
 from ..files import too_big
 from ..git import GitRepo
-from ..git.listing import Entry, entries_at, index_listing
+from ..git.listing import FILE_MODES, Entry, Listing, entries_at, index_listing
 from ..git.objects import read_blob, read_blobs
 from ..report import Problem
 from .manifest import MAX_MANIFEST_BYTES, head
@@ -41,21 +41,25 @@ class IndexView(NamedTuple):
     """What the index holds under the source root: results, config.json files, the manifest."""
 
     boards: tuple[Entry, ...]
-    configs: dict[str, Entry]
+    listing: Listing  # every index entry under the source root (and the manifest)
     manifest: Entry | None
 
     def config_blob(self, source: str) -> str | None:
-        found = self.configs.get(config_path_for(source))
-        return found.blob if found is not None else None
+        """The blob of the ``config.json`` beside ``source``, when that is a regular file."""
+        meta = self.listing.meta(config_path_for(source))
+        if meta is None or not meta.startswith(FILE_MODES):
+            return None
+        return meta.split()[2]
 
 
 def index_view(repo: GitRepo, config: Config) -> IndexView:
     listing = index_listing(repo, config.source_root)
     if config.manifest not in listing and not config.manifest.startswith(config.source_root + "/"):
-        listing.update(index_listing(repo, config.manifest))
-    boards = tuple(e for p, e in listing.items() if selected(p, config))
-    configs = {p: e for p, e in listing.items() if p.endswith("/config.json") and e.is_file}
-    return IndexView(boards, configs, listing.get(config.manifest))
+        outside = index_listing(repo, config.manifest)
+        for path in outside:
+            listing.add(outside[path])
+    boards = tuple(listing[path] for path in selected_of(listing.keys(), config))
+    return IndexView(boards, listing, listing.get(config.manifest))
 
 
 class Remembered(NamedTuple):
@@ -116,10 +120,11 @@ def remembered(
 
 def _run_configs(repo: GitRepo, view: IndexView, sources: Iterable[str]) -> dict[str, RunConfig]:
     """The config.json beside each of ``sources`` that has one, by config path."""
-    wanted = {config_path_for(s) for s in sources} & view.configs.keys()
     by_blob: dict[str, list[str]] = {}
-    for path in wanted:
-        by_blob.setdefault(view.configs[path].blob, []).append(path)
+    for path, source in {config_path_for(s): s for s in sources}.items():
+        blob = view.config_blob(source)
+        if blob is not None:
+            by_blob.setdefault(blob, []).append(path)
     found: dict[str, RunConfig] = {}
     for blob, data in read_blobs(repo, by_blob, max_size=MAX_CONFIG_BYTES):
         for path in by_blob[blob]:
