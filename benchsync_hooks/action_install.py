@@ -109,10 +109,10 @@ def install(
             lock_text=(project / UV_LOCK).read_text(encoding="utf-8"), into=work / "uv", env=env
         )
         pip, prepare = sys.executable, []
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in fetched.why)
         if fetched.uv is not None:
-            print(f"uv from {fetched.why} (its sha256 locked in {UV_LOCK})")
+            print(f"uv from {shown} (its sha256 locked in {UV_LOCK})")
         else:
-            shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in fetched.why)
             print(f"uv through pip: {shown}")
             if importlib.util.find_spec("pip") is None:  # a bare system Python: a venv's pip
                 pip = str(work / "pip" / "bin" / "python")
@@ -128,7 +128,14 @@ def install(
         compiling = _compile(project / "benchsync_hooks")
         try:
             for what, command in commands:
-                done = subprocess.run(command, env=env, check=False)
+                try:
+                    done = subprocess.run(command, env=env, check=False)
+                except OSError as exc:  # (a runner temp mounted noexec, say)
+                    error(
+                        f"installing benchsync from {project} failed: {what} could not start "
+                        f"({exc.strerror}); check that {work} allows running programs"
+                    )
+                    return 1
                 if done.returncode:
                     error(
                         f"installing benchsync from {project} failed: {what} exited "

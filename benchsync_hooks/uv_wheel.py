@@ -20,7 +20,9 @@ import json
 import os
 import platform
 import re
+import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 import zipfile
@@ -33,8 +35,12 @@ PROJECT = "uv"
 WEB = ("http://", "https://")
 #: The simple index pip uses when nothing else is configured.
 PYPI = "https://pypi.org/simple"
-#: Seconds to wait on the index before pip is left to try (with its own retries).
+#: Seconds to wait on one answer of the index, and on the whole fetch, before pip is left
+#: to try (with its own retries).
 TIMEOUT = 20
+BUDGET = 60
+#: The most files tried (each a download of up to MAX_BYTES).
+MAX_TRIES = 3
 #: The most bytes taken from the index for one page or one wheel (uv's wheel: ~18 MB).
 MAX_BYTES = 100 * 1024 * 1024
 #: pip's settings that change where packages come from, or how they are fetched, beyond the
@@ -119,6 +125,10 @@ def _numbers(version: str) -> tuple[int, int] | None:
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 
+#: A wheel's file name as an index may list it, and nothing else.
+_WHEEL_NAME = re.compile(r"[A-Za-z0-9_.+!-]+\.whl")
+
+
 def choose(offered: list[Offered], *, lock: Locked, runs: Callable[[str], bool]) -> list[Offered]:
     """The wheels of the locked version that run here, whose claimed hash (if any) is locked."""
     prefix = f"{PROJECT}-{lock.version}-"
@@ -129,10 +139,12 @@ def choose(offered: list[Offered], *, lock: Locked, runs: Callable[[str], bool])
             continue
         if item.sha256 is not None and item.sha256 not in lock.hashes:
             continue
+        if not _WHEEL_NAME.fullmatch(name):
+            continue  # (a name is printed: no control character, no odd spelling)
         tags = name[: -len(".whl")].split("-")[-1].split(".")
         if any(runs(tag) for tag in tags):
             chosen.append(item)
-    return sorted(chosen)
+    return sorted(chosen, key=lambda o: (o.filename, o.url))
 
 
 class _Links(HTMLParser):
@@ -159,30 +171,46 @@ class _Links(HTMLParser):
             self._href = None
 
 
-def _read(url: str, *, accept: str = "*/*", cafile: str | None = None) -> tuple[bytes, str]:
-    """The body of ``url`` and its content type (an error for anything but 200)."""
+def _read(
+    url: str, *, accept: str = "*/*", cafile: str | None = None, deadline: float
+) -> tuple[bytes, str]:
+    """The body of ``url`` and its content type (an error for anything but 200, for more
+    than :data:`MAX_BYTES`, and when ``deadline`` passes, however slowly bytes drip in)."""
     import ssl
 
     context = ssl.create_default_context(cafile=cafile) if url.startswith("https:") else None
     request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "benchsync"})
-    with urllib.request.urlopen(request, timeout=TIMEOUT, context=context) as answer:
-        body = answer.read(MAX_BYTES + 1)
-        if len(body) > MAX_BYTES:
-            raise OSError(f"{url} is over {MAX_BYTES} bytes")
-        return body, answer.headers.get_content_type()
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise TimeoutError(f"no answer within {BUDGET} s")
+    with urllib.request.urlopen(request, timeout=min(TIMEOUT, left), context=context) as answer:
+        chunks, size = [], 0
+        while chunk := answer.read1(1 << 20):  # (what has come: the deadline is checked)
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise OSError(f"an answer over {MAX_BYTES} bytes")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no whole answer within {BUDGET} s")
+        return b"".join(chunks), answer.headers.get_content_type()
 
 
-def index_files(index: str, *, cafile: str | None = None) -> list[Offered]:
+def index_files(index: str, *, cafile: str | None = None, deadline: float) -> list[Offered]:
     """The files the simple index at ``index`` offers for uv (PEP 691 JSON or PEP 503 HTML),
     at ``http:`` or ``https:`` addresses only (an index pointing at a local file, a pipe
     or a device, is not followed)."""
-    return [o for o in _index_files(index, cafile=cafile) if o.url.startswith(WEB)]
+    return [
+        o for o in _index_files(index, cafile=cafile, deadline=deadline) if o.url.startswith(WEB)
+    ]
 
 
-def _index_files(index: str, *, cafile: str | None) -> list[Offered]:
+def _index_files(index: str, *, cafile: str | None, deadline: float) -> list[Offered]:
     page = index.rstrip("/") + f"/{PROJECT}/"
     body, kind = _read(
-        page, accept="application/vnd.pypi.simple.v1+json, text/html;q=0.1", cafile=cafile
+        page,
+        accept="application/vnd.pypi.simple.v1+json, text/html;q=0.1",
+        cafile=cafile,
+        deadline=deadline,
     )
     if kind == "application/vnd.pypi.simple.v1+json":
         files = json.loads(body)["files"]
@@ -237,7 +265,9 @@ def pip_configured(env: Mapping[str, str]) -> str | None:
 
 
 def fetch_uv(*, lock_text: str, into: Path, env: Mapping[str, str]) -> Fetched:
-    """Put the locked uv's executable at ``into/bin/uv``, as ``pip install --target`` would."""
+    """Put the locked uv's executable at ``into/bin/uv``, as ``pip install --target`` would;
+    anything unexpected on the way (an odd page, a slow index) is a reason for pip, never a
+    traceback, and no reason shows the credentials of an address."""
     lock = locked(lock_text)
     if lock is None:
         return Fetched(None, "the lock names no uv with hashes")
@@ -247,33 +277,55 @@ def fetch_uv(*, lock_text: str, into: Path, env: Mapping[str, str]) -> Fetched:
     runs = machine_tags()
     if runs is None:
         return Fetched(None, f"no wheel tags known for {sys.platform} {platform.machine()}")
+    index = env.get("PIP_INDEX_URL") or PYPI
+    folders = env.get("PIP_FIND_LINKS", "").split()
+    if "@" in urllib.parse.urlsplit(index).netloc or any("://" in f for f in folders):
+        return Fetched(None, "an index address with credentials, or find-links at an address")
+    try:
+        return _fetch(lock, runs, into=into, env=env, index=index, folders=folders)
+    except Exception as exc:  # a shortcut at best: whatever goes wrong, pip does it instead
+        (into / "bin" / PROJECT).unlink(missing_ok=True)
+        return Fetched(None, _redacted(f"{type(exc).__name__}: {exc}"))
+
+
+def _fetch(
+    lock: Locked,
+    runs: Callable[[str], bool],
+    *,
+    into: Path,
+    env: Mapping[str, str],
+    index: str,
+    folders: list[str],
+) -> Fetched:
     cafile = env.get("PIP_CERT") or None
-    offered = [f for d in env.get("PIP_FIND_LINKS", "").split() for f in folder_files(Path(d))]
+    deadline = time.monotonic() + BUDGET
+    offered = [f for d in folders for f in folder_files(Path(d).absolute())]
     no_index = env.get("PIP_NO_INDEX", "").lower() not in ("", "0", "false", "no", "off")
     if not choose(offered, lock=lock, runs=runs) and not no_index:
-        try:
-            offered += index_files(env.get("PIP_INDEX_URL") or PYPI, cafile=cafile)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            return Fetched(None, f"the index answered {type(exc).__name__}: {exc}")
+        offered += index_files(index, cafile=cafile, deadline=deadline)
     refused = ""
-    for item in choose(offered, lock=lock, runs=runs):
-        try:
-            data, _kind = _read(item.url, cafile=cafile)
-        except (OSError, ValueError) as exc:
-            return Fetched(None, f"{item.filename}: {type(exc).__name__}: {exc}")
+    for item in choose(offered, lock=lock, runs=runs)[:MAX_TRIES]:
+        data, _kind = _read(item.url, cafile=cafile, deadline=deadline)
         if hashlib.sha256(data).hexdigest() not in lock.hashes:
             refused = f"{item.filename}: its sha256 is not one the lock names"
             continue  # not the locked bytes: never opened
         target = into / "bin" / PROJECT
-        try:
-            _extract(data, member=f"{PROJECT}-{lock.version}.data/scripts/{PROJECT}", to=target)
-        except (OSError, KeyError, zipfile.BadZipFile) as exc:
-            target.unlink(missing_ok=True)
-            return Fetched(None, f"{item.filename}: {type(exc).__name__}: {exc}")
+        _extract(data, member=f"{PROJECT}-{lock.version}.data/scripts/{PROJECT}", to=target)
+        ran = subprocess.run(
+            [str(target), "--version"], capture_output=True, check=False, timeout=30
+        )
+        if ran.returncode:
+            target.unlink()
+            return Fetched(None, f"{item.filename}: its uv does not run here")
         return Fetched(target, item.filename)
     return Fetched(
         None, refused or f"no wheel of uv {lock.version} with a locked hash for this machine"
     )
+
+
+def _redacted(text: str) -> str:
+    """``text`` without the ``user:password@`` of any address in it."""
+    return re.sub(r"(?<=://)[^/@\s]*@", "***@", text)
 
 
 def _extract(data: bytes, *, member: str, to: Path) -> None:

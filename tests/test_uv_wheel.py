@@ -9,6 +9,8 @@ import json
 import os
 import subprocess
 import threading
+import time
+import zipfile
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,6 +19,7 @@ import pytest
 
 from benchsync_hooks.uv_wheel import (
     Offered,
+    _redacted,
     choose,
     fetch_uv,
     locked,
@@ -142,7 +145,7 @@ def _poisoned(data: bytes) -> bytes:
         (
             lambda _name, _digest: lambda _p, _w: (500, "text/plain", b"down"),
             lambda data: data,
-            "the index answered HTTPError: HTTP Error 500: Internal Server Error",
+            "HTTPError: HTTP Error 500: Internal Server Error",
         ),
         (
             lambda _name, _digest: (
@@ -153,7 +156,7 @@ def _poisoned(data: bytes) -> bytes:
                 )
             ),
             lambda data: data,
-            "the index answered TypeError: list indices must be integers or slices, not str",
+            "TypeError: list indices must be integers or slices, not str",
         ),
         (  # a pipe would hang the install: addresses other than http(s) are not followed
             lambda name, digest: _page_of(
@@ -267,3 +270,119 @@ def test_choose_takes_the_locked_version_as_wheels_whose_claims_are_locked() -> 
         "u/claims-locked",
         "u/claims-nothing",
     ]
+
+
+@pytest.mark.parametrize(
+    ("files", "chosen"),
+    [
+        ([{"filename": "{name}", "url": "/files/{name}", "hashes": ["x"]}], False),
+        ([{"filename": "{name}", "url": "/files/{name}", "hashes": "abc"}], False),
+        ([{"filename": "{name}\n::warning::x", "url": "/files/{name}", "hashes": {}}], False),
+        (  # the same file twice, with and without a hash (legal): either will do
+            [
+                {"filename": "{name}", "url": "/files/{name}", "hashes": {}},
+                {"filename": "{name}", "url": "/files/{name}", "hashes": {"sha256": "{sha}"}},
+            ],
+            True,
+        ),
+    ],
+    ids=["hashes a list", "hashes a string", "a name with a line break", "listed twice"],
+)
+def test_odd_index_pages_never_crash(
+    index: Callable[[Page, bytes], str],
+    tmp_path: Path,
+    files: list[dict[str, object]],
+    chosen: bool,
+) -> None:
+    wheel = _uv_wheel()
+    data = wheel.read_bytes()
+    text = json.dumps(files).replace("{name}", wheel.name)
+    text = text.replace("{sha}", hashlib.sha256(data).hexdigest())
+    url = index(_page_of(json.loads(text)), data)
+    got = fetch_uv(lock_text=LOCK_TEXT, into=tmp_path / "uv", env={**QUIET, "PIP_INDEX_URL": url})
+    assert (got.uv is not None) is chosen, got.why
+    assert "\n" not in got.why
+
+
+def test_a_deep_page_is_a_reason_not_a_traceback(
+    index: Callable[[Page, bytes], str], tmp_path: Path
+) -> None:
+    deep = b'{"files": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    url = index(lambda _p, _w: (200, "application/vnd.pypi.simple.v1+json", deep), b"")
+    got = fetch_uv(lock_text=LOCK_TEXT, into=tmp_path / "uv", env={**QUIET, "PIP_INDEX_URL": url})
+    assert got.uv is None and got.why.startswith("RecursionError")
+
+
+def test_a_slow_index_is_given_up_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One byte at a time, each well within the socket timeout: the whole fetch still has
+    a deadline."""
+    from benchsync_hooks import uv_wheel
+
+    monkeypatch.setattr(uv_wheel, "BUDGET", 1)
+
+    class Drip(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            for _ in range(40):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(0.1)
+
+        def log_message(self, *_args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/simple"
+        started = time.monotonic()
+        got = fetch_uv(
+            lock_text=LOCK_TEXT, into=tmp_path / "uv", env={**QUIET, "PIP_INDEX_URL": url}
+        )
+        assert time.monotonic() - started < 3
+        assert got == (None, "TimeoutError: no whole answer within 1 s")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_credentials_and_remote_find_links_are_left_to_pip(tmp_path: Path) -> None:
+    secret = "https://ci-bot:s3cr3t@mirror.invalid/simple"
+    for env in ({"PIP_INDEX_URL": secret}, {"PIP_FIND_LINKS": "https://mirror.invalid/wheels"}):
+        got = fetch_uv(lock_text=LOCK_TEXT, into=tmp_path / "uv", env={**QUIET, **env})
+        assert got == (
+            None,
+            "an index address with credentials, or find-links at an address",
+        )
+    assert "s3cr3t" not in _redacted(f"HTTPError for {secret}: 401")
+
+
+def test_a_relative_find_links_folder_is_taken_from_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheel = _uv_wheel()
+    monkeypatch.chdir(WHEELHOUSE.parent)
+    env = {**QUIET, "PIP_FIND_LINKS": WHEELHOUSE.name, "PIP_NO_INDEX": "1"}
+    got = fetch_uv(lock_text=LOCK_TEXT, into=tmp_path / "uv", env=env)
+    assert got.why == wheel.name and got.uv is not None
+
+
+def test_a_locked_uv_that_does_not_run_here_is_removed_and_left_to_pip(tmp_path: Path) -> None:
+    """A wheel whose hash the lock names but whose program cannot run on this machine (an
+    index mislabelling another platform's file, a noexec folder): pip decides instead."""
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    wheel = folder / "uv-9.9.9-py3-none-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    with zipfile.ZipFile(wheel, "w") as made:
+        made.writestr("uv-9.9.9.data/scripts/uv", b"\x7fELF not a program")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    env = {**QUIET, "PIP_FIND_LINKS": str(folder), "PIP_NO_INDEX": "1"}
+    into = tmp_path / "uv"
+    judge = machine_tags()
+    if judge is None or not judge("manylinux_2_17_x86_64"):
+        pytest.skip("the crafted wheel is tagged for glibc x86-64 Linux")
+    got = fetch_uv(lock_text=f"uv==9.9.9 \\\n    --hash=sha256:{digest}\n", into=into, env=env)
+    assert got.uv is None and got.why.startswith("OSError: [Errno 8] Exec format error")
+    assert not (into / "bin" / "uv").exists()
