@@ -141,6 +141,18 @@ def _merge_of_a_side_branch(other: Path) -> None:
     git(other, "merge", "-q", "--no-ff", "--no-edit", "side")
 
 
+def _reversed_merge(other: Path) -> None:
+    """The sync branch merged into the base, and that merge pushed as the sync branch: its
+    first parent is the base's commit, not benchsync's."""
+    git(other, "checkout", "-q", "main")
+    (other / "docs.md").write_text("a page of the website\n")
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "-m", "docs")
+    git(other, "merge", "-q", "--no-ff", "--no-edit", f"origin/{BRANCH}")
+    git(other, "branch", "-q", "-f", BRANCH, "HEAD")
+    git(other, "checkout", "-q", BRANCH)
+
+
 # (case, what the colleague does to the remote sync branch, a first sync pushed before)
 FOREIGN: list[tuple[str, Callable[[Path], None], bool]] = [
     ("a commit of their own", _own_commit, False),
@@ -148,6 +160,7 @@ FOREIGN: list[tuple[str, Callable[[Path], None], bool]] = [
     ("Update branch, then a file added", _update_branch_then("a file elsewhere"), True),
     ("Update branch, then a result edited", _update_branch_then("a result edited"), True),
     ("Update branch, then a result deleted", _update_branch_then("a result deleted"), True),
+    ("the sync branch merged into the base", _reversed_merge, True),
 ]
 
 
@@ -234,3 +247,50 @@ def test_a_merge_of_what_the_base_does_not_hold_is_not_overwritten(
         "actions/checkout) and run again; otherwise move that work elsewhere\n"
     )
     assert git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip() == merged
+
+
+@pytest.mark.parametrize("bumped_by", ["the base", "the merge"])
+def test_update_branch_with_a_submodule_marked_ignore_all(
+    site: tuple[Pair, State, Path], capsys: pytest.CaptureFixture[str], bumped_by: str
+) -> None:
+    """A theme submodule that ``.gitmodules`` marks ``ignore = all`` (git's diff then hides
+    its bumps, and fetch would try to reach it). A bump on the base, brought by GitHub's
+    *Update branch*, is the base's: the next sync replaces the merge. A bump made inside
+    the merge is someone's work: the remote branch is not reset over it."""
+    pair, _state, remote = site
+    tip = pair.site_git("rev-parse", "HEAD").strip()
+    pair.site_git("update-index", "--add", "--cacheinfo", f"160000,{tip},themes/t")
+    (pair.site / ".gitmodules").write_text(
+        '[submodule "t"]\n\tpath = themes/t\n\turl = https://example.invalid/t.git\n'
+        "\tignore = all\n"
+    )
+    pair.site_git("add", ".gitmodules")
+    pair.site_git("commit", "-q", "-m", "theme")
+    pair.site_git("push", "-q", "origin", "main")
+    pair.publish(RUNS[0])
+    assert publish(capsys, pair)[0] == 0
+    other = _colleague(pair, remote)
+    if bumped_by == "the base":
+        git(other, "checkout", "-q", "main")
+        git(other, "update-index", "--add", "--cacheinfo", f"160000,{tip[::-1]},themes/t")
+        git(other, "commit", "-q", "-m", "theme bumped")
+        git(other, "push", "-q", "origin", "main")
+    _update_branch(other)
+    if bumped_by == "the merge":
+        main_tip = git(other, "rev-parse", "main").strip()
+        git(other, "update-index", "--add", "--cacheinfo", f"160000,{main_tip},themes/t")
+        git(other, "commit", "-q", "--amend", "--no-edit")
+    git(other, "push", "-q", "origin", BRANCH)
+    merged = git(other, "rev-parse", "HEAD").strip()
+    pair.site_git("fetch", "-q", "--no-recurse-submodules", "origin", "main:main")  # as checkout
+    pair.publish(RUNS[1])
+    code, _report, err = publish(capsys, pair)
+    now = git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip()
+    if bumped_by == "the base":
+        assert code == 0, err
+        assert now != merged
+        assert git(remote, "rev-parse", f"{now}:themes/t").strip() == tip[::-1]
+    else:
+        assert code == 1, err
+        assert f"is at {merged[:12]}, a commit benchsync did not make" in err
+        assert now == merged

@@ -127,7 +127,10 @@ def update_branch(repo: GitRepo, branch: str, commit: str, *, old: str | None) -
 
 def index_matches_head(repo: GitRepo) -> bool:
     """True when the index holds HEAD's tree (nothing staged)."""
-    return repo.run("diff-index", "--cached", "--quiet", "HEAD", "--")[0] == 0
+    return (
+        repo.run("diff-index", "--cached", "--quiet", "--ignore-submodules=none", "HEAD", "--")[0]
+        == 0
+    )
 
 
 def switch_to(repo: GitRepo, branch: str) -> None:

@@ -199,7 +199,7 @@ def ignored(repo: GitRepo, paths: Iterable[str]) -> dict[str, str]:
 
 def status_lines(repo: GitRepo, *, ignored_too: bool = False) -> list[str]:
     """``git status --porcelain`` records (``XY path``), untracked files included, NUL-safe."""
-    args = ["status", "--porcelain=v1", "-z", "--untracked-files=all"]
+    args = ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=none"]
     if ignored_too:
         args.append("--ignored=matching")
     out = repo.out(*args, env={"GIT_OPTIONAL_LOCKS": "0"})

@@ -54,21 +54,24 @@ def foreign_tip(
     times as it was clicked) that adds nothing of its own. Such a merge differs from the
     commit it merged only where the tip it merged into changed a file itself, and there
     holds the tip's file: no edit, no hand-resolved conflict, no other branch's work."""
+    merges: list[tuple[str, list[str]]] = []  # down the first parents to benchsync's commit
     tip = commit
-    for _ in range(MAX_MERGES + 1):
-        if made_by_benchsync(repo, tip, target_root=target_root):
-            return None
+    while not made_by_benchsync(repo, tip, target_root=target_root):
         _tree, parents, _message = commit_info(repo, tip)
-        if len(parents) != 2 or not _merges_only(repo, tip, parents):
+        if len(parents) != 2 or len(merges) == MAX_MERGES:
             return NOT_OURS
-        if repo.run("merge-base", "--is-ancestor", parents[1], base_commit)[0]:
+        merges.append((tip, parents))
+        tip = parents[0]
+    if not all(_merges_only(repo, merge, parents) for merge, parents in merges):
+        return NOT_OURS
+    for _merge, (_ours, theirs) in merges:
+        if repo.run("merge-base", "--is-ancestor", theirs, base_commit)[0]:
             return Foreign(
-                f"a merge of {parents[1][:12]}, which the base ({base_commit[:12]}) does not hold",
+                f"a merge of {theirs[:12]}, which the base ({base_commit[:12]}) does not hold",
                 "after GitHub's Update branch, update the base (git pull; fetch-depth: 0 in "
                 "actions/checkout) and run again; otherwise move that work elsewhere",
             )
-        tip = parents[0]
-    return NOT_OURS
+    return None
 
 
 def _merges_only(repo: GitRepo, merge: str, parents: list[str]) -> bool:
@@ -90,7 +93,15 @@ def _merges_only(repo: GitRepo, merge: str, parents: list[str]) -> bool:
 def _changed(repo: GitRepo, old: str, new: str) -> set[str] | None:
     """The paths whose entry differs between two commits (None when git cannot tell)."""
     status, out, _err = repo.run(
-        "diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new, "--"
+        "diff-tree",
+        "-r",
+        "-z",
+        "--no-renames",
+        "--ignore-submodules=none",  # (a .gitmodules `ignore = all` hides a submodule bump)
+        "--name-only",
+        old,
+        new,
+        "--",
     )
     if status:
         return None

@@ -45,7 +45,13 @@ def push(repo: GitRepo, remote: str, branch: str, *, commit: str, expected: str 
     check_remote_name(remote)
     lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
     status, out, err = repo.run(
-        "push", "--porcelain", lease, "--", remote, f"{commit}:refs/heads/{branch}"
+        "push",
+        "--porcelain",
+        "--no-recurse-submodules",  # (the sync commit moves no submodule; no config decides)
+        lease,
+        "--",
+        remote,
+        f"{commit}:refs/heads/{branch}",
     )
     if status == 0:
         return
@@ -88,6 +94,7 @@ def fetch(repo: GitRepo, url: str, ref: str, *, into: str, shown: str) -> None:
         "fetch",
         "-q",
         "--no-tags",
+        "--no-recurse-submodules",
         "--no-write-fetch-head",  # FETCH_HEAD would keep the URL, token and all
         "--depth",
         "1",
@@ -105,7 +112,14 @@ def fetch_branch_objects(repo: GitRepo, remote: str, branch: str) -> None:
     """Bring the objects of ``remote``'s ``branch`` here (no ref is written)."""
     check_remote_name(remote)
     status, _out, err = repo.run(
-        "fetch", "-q", "--no-tags", "--no-write-fetch-head", "--", remote, f"refs/heads/{branch}"
+        "fetch",
+        "-q",
+        "--no-tags",
+        "--no-recurse-submodules",  # (a merge on the branch may move a submodule: its
+        "--no-write-fetch-head",  # objects are not ours to fetch)
+        "--",
+        remote,
+        f"refs/heads/{branch}",
     )
     if status:
         raise GitError(f"cannot fetch {branch} from {remote!r}: {last_line(err)}")
