@@ -132,13 +132,20 @@ def step_summary(markdown: str) -> None:
         handle.write(markdown.rstrip("\n") + "\n")
 
 
+#: The longest text a markdown cell shows (more is cut, with "…"): a PR body has a limit.
+MAX_CELL = 300
+
+
 def md_cell(text: str) -> str:
-    """A table cell that shows ``text`` as text: no column break, HTML, mention or image, and
-    every character that is not printable (a line break, an escape) shown as its escape."""
+    """A table cell that shows ``text`` as text: no column break, HTML, mention, image or
+    link, and every character that is not printable (a line break, an escape) shown as
+    its escape; at most :data:`MAX_CELL` characters of it."""
+    if len(text) > MAX_CELL:
+        text = text[: MAX_CELL - 1] + "…"
     out = visible(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
-    out = out.replace("<", "&lt;").replace(">", "&gt;").replace("@", "@\u200b")
-    out = out.replace("![", "!\u200b[")
-    return out
+    out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = out.replace("[", "\\[").replace("]", "\\]").replace("@", "@\u200b")
+    return out.replace("://", ":\u200b//").replace("www.", "www\u200b.")
 
 
 def check_summary(side: str, summary: str, problems: Sequence[Problem]) -> str:

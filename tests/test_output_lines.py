@@ -10,7 +10,7 @@ import pytest
 from conftest import RUN, BenchRepo, Pair, run_cli
 
 from benchsync_hooks import samples
-from benchsync_hooks.report import Problem, visible
+from benchsync_hooks.report import MAX_CELL, Problem, md_cell, visible
 
 #: A file name that would start a workflow command and move the cursor, printed as it is.
 HOSTILE = "x\n::warning title=pwned::injected\r\x1b[2K\u2028_leaderboard.json"
@@ -110,3 +110,26 @@ def test_an_error_line_stays_one_line(pair: Pair, capsys: pytest.CaptureFixture[
     assert (code, out) == (2, "")
     [line] = err.splitlines()
     assert line.startswith("benchsync apply: ") and "main\\n::warning title=pwned" in line
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("a | b", "a \\| b"),
+        ("[Click me](https://evil.example/x)", "\\[Click me\\](https:\u200b//evil.example/x)"),
+        ("see www.evil.example/login", "see www\u200b.evil.example/login"),
+        ("&#64;octocat and @octocat", "&amp;#64;octocat and @\u200boctocat"),
+        ("<img src=x>", "&lt;img src=x&gt;"),
+        ("![x](y)", "!\\[x\\](y)"),
+        ("`code`", "\\`code\\`"),
+        ("line\nbreak", "line\\\\nbreak"),
+    ],
+    ids=["pipe", "link", "autolink", "entity and mention", "html", "image", "code", "newline"],
+)
+def test_a_markdown_cell_shows_text_as_text(text: str, shown: str) -> None:
+    assert md_cell(text) == shown
+
+
+def test_a_markdown_cell_is_cut_to_its_limit() -> None:
+    cell = md_cell("x" * 10_000)
+    assert cell == "x" * (MAX_CELL - 1) + "…"

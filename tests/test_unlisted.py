@@ -75,3 +75,32 @@ def test_no_warning_when_the_manifest_names_every_result(
     assert report["unlisted"] == []
     assert len(report["new"]) == 2
     assert "Not in the manifest" not in report["pr"]["body"]
+
+
+def test_the_pull_request_body_stays_under_githubs_limit(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GitHub refuses a body over 65,536 characters: a sync of hundreds of results (and
+    long lists beside them) cuts each table to fit and says how many rows it left out."""
+    from benchsync_hooks import samples
+    from benchsync_hooks.sync.prbody import MAX_BODY
+
+    runs = [
+        samples.Run("cpu", f"model-{i // 50}", "short", "20260128", i % 50 + 1, "short_input")
+        for i in range(400)
+    ]
+    pair.publish(*runs)
+    for i in range(60):  # past the hooks, each with a long name
+        pair.bench.write(f"outputs/{'d' * 200}/{'e' * 200}/x{i}_leaderboard.json", "{}")
+    pair.bench.stage()
+    pair.bench.commit("long names, past the hooks")
+    code, out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert len(report["new"]) == 400 and len(report["unlisted"]) == 60
+    body = report["pr"]["body"]
+    assert len(body) <= MAX_BODY
+    assert "_… and 100 more (`benchsync apply --json` lists them all)_" in body
+    assert "- … and 10 more (`benchsync apply --json` lists them all)" in body

@@ -129,7 +129,6 @@ def build(
     *,
     website_problems: tuple[Problem, ...] = (),
 ) -> PullRequest:
-    src = plan.source
     writes = sorted(plan.writes, key=lambda i: i.target)
     previous = previous_runs(plan, writes, website, config=config) if writes else {}
     metrics = {w.target: _metrics(parsed(w.data)) for w in writes}
@@ -138,9 +137,65 @@ def build(
         rules=config.regression_metrics,
         threshold=config.regression_threshold,
     )
+    body = next(
+        text
+        for cap in ROW_CAPS
+        if len(
+            text := _body(
+                plan,
+                writes=writes,
+                metrics=metrics,
+                comparison=comparison,
+                config=config,
+                website_problems=website_problems,
+                cap=cap,
+            )
+        )
+        <= MAX_BODY
+        or cap == ROW_CAPS[-1]
+    )
+    labels = config.pr_labels
+    if comparison.regressions:
+        labels = (*labels, config.regression_label)
+    return PullRequest(
+        config.pr_title,
+        labels,
+        body,
+        comparison=comparison,
+        regression_label=config.regression_label,
+    )
+
+
+#: GitHub refuses a pull request body over 65,536 characters: the body stays under this.
+MAX_BODY = 60_000
+#: The most rows of each table and list, tried in turn until the body fits (None: all).
+ROW_CAPS: tuple[int | None, ...] = (None, 300, 100, 30, 10)
+
+
+def _capped(rows: list[str], cap: int | None, *, bullet: bool = False) -> list[str]:
+    """The first ``cap`` rows, and a line saying how many more there are."""
+    if cap is None or len(rows) <= cap:
+        return rows
+    more = f"… and {len(rows) - cap} more (`benchsync apply --json` lists them all)"
+    return [*rows[:cap], f"- {more}" if bullet else "", *([] if bullet else [f"_{more}_"])]
+
+
+def _body(
+    plan: Plan,
+    *,
+    writes: list[PlannedFile],
+    metrics: dict[str, dict[str, Any]],
+    comparison: Comparison,
+    config: Config,
+    website_problems: tuple[Problem, ...],
+    cap: int | None,
+) -> str:
+    """The markdown body, each table and list cut to ``cap`` rows."""
+    src = plan.source
     lines = [f"**Performance:** {verdict_line(comparison)}", ""]
     if comparison.regressions:
-        lines += [*_regressions(comparison, root=config.target_root), ""]
+        table = _regressions(comparison, root=config.target_root)
+        lines += [*table[:2], *_capped(table[2:], cap), ""]
     lines += [
         "## Benchmark results sync",
         "",
@@ -156,14 +211,16 @@ def build(
             "| throughput tok/s | error rate | change |",
             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
-        lines += [_row(w, metrics[w.target], verdicts[w.target]) for w in writes]
-        lines.append("")
+        rows = [_row(w, metrics[w.target], verdicts[w.target]) for w in writes]
+        lines += [*_capped(rows, cap), ""]
     if plan.rejected:
         lines += ["### Rejected", "", "| source | rule | message |", "| --- | --- | --- |"]
-        for rej in plan.rejected:
-            where = f"{rej.source}:{rej.line}:{rej.column}" if rej.line else rej.source
-            lines.append(f"| {md_cell(where)} | `{rej.rule}` | {md_cell(rej.message)} |")
-        lines.append("")
+        rows = [
+            f"| {md_cell(_where(rej.source, rej.line, rej.column))} | `{rej.rule}` "
+            f"| {md_cell(rej.message)} |"
+            for rej in plan.rejected
+        ]
+        lines += [*_capped(rows, cap), ""]
     if plan.unlisted:
         lines += [
             f"### Not in the manifest ({len(plan.unlisted)})",
@@ -171,10 +228,8 @@ def build(
             unlisted_line(len(plan.unlisted)) + ":",
             "",
         ]
-        lines += [f"- {md_cell(path)}" for path in plan.unlisted[:50]]
-        if len(plan.unlisted) > 50:
-            lines.append(f"- … and {len(plan.unlisted) - 50} more")
-        lines.append("")
+        rows = [f"- {md_cell(path)}" for path in plan.unlisted]
+        lines += [*_capped(rows, min(cap or 50, 50), bullet=True), ""]
     if website_problems:
         lines += [
             f"### Website problems ({len(website_problems)}, not caused by this sync)",
@@ -182,23 +237,20 @@ def build(
             "| file | rule | message |",
             "| --- | --- | --- |",
         ]
-        for p in website_problems[:50]:
-            where = f"{p.path}:{p.line}:{p.column}" if p.line else p.path
-            lines.append(f"| {md_cell(where)} | {md_cell(p.rule)} | {md_cell(p.message)} |")
-        lines.append("")
+        rows = [
+            f"| {md_cell(_where(p.path, p.line, p.column))} | {md_cell(p.rule)} "
+            f"| {md_cell(p.message)} |"
+            for p in website_problems
+        ]
+        lines += [*_capped(rows, min(cap or 50, 50)), ""]
     lines += [
         f"Files already on the website and not in this sync are kept ({plan.kept}); "
         "history is never deleted.",
         "",
         f"<sub>Generated by benchsync-hooks {__version__}.</sub>",
     ]
-    labels = config.pr_labels
-    if comparison.regressions:
-        labels = (*labels, config.regression_label)
-    return PullRequest(
-        config.pr_title,
-        labels,
-        "\n".join(lines) + "\n",
-        comparison=comparison,
-        regression_label=config.regression_label,
-    )
+    return "\n".join(lines) + "\n"
+
+
+def _where(path: str, line: int, column: int) -> str:
+    return f"{path}:{line}:{column}" if line else path
