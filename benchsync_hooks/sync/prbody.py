@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .. import __version__
@@ -137,23 +138,19 @@ def build(
         rules=config.regression_metrics,
         threshold=config.regression_threshold,
     )
-    body = next(
-        text
-        for cap in ROW_CAPS
-        if len(
-            text := _body(
-                plan,
-                writes=writes,
-                metrics=metrics,
-                comparison=comparison,
-                config=config,
-                website_problems=website_problems,
-                cap=cap,
-            )
-        )
-        <= MAX_BODY
-        or cap == ROW_CAPS[-1]
+    render = partial(
+        _body,
+        plan,
+        writes=writes,
+        metrics=metrics,
+        comparison=comparison,
+        config=config,
+        website_problems=website_problems,
     )
+    for cap in ROW_CAPS:  # every row, then fewer, until the body fits
+        body = render(cap=cap)
+        if len(body) <= MAX_BODY:
+            break
     labels = config.pr_labels
     if comparison.regressions:
         labels = (*labels, config.regression_label)
