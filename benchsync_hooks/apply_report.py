@@ -9,7 +9,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from .report import Problem, counted, github_output, problem_json, step_summary, visible
+from .report import (
+    Problem,
+    counted,
+    github_output,
+    github_warning,
+    in_github_actions,
+    md_cell,
+    problem_json,
+    step_summary,
+    visible,
+)
 
 if TYPE_CHECKING:
     from .sync.regressions import Comparison, MetricChange, ResultVerdict
@@ -199,6 +209,7 @@ class ApplyReport:
             "pr-labels": ",".join(self.pr_labels),
             "pr-body-path": self.pr_body_path or "",
             "regressions": str(len(self.comparison.regressions)),
+            "unlisted": str(len(self.unlisted)),
             "regressions-json": json.dumps(
                 changes_json(self.comparison.regressions), separators=(",", ":")
             ),
@@ -215,6 +226,11 @@ class ApplyReport:
             if (self.new or self.updated)
             else "### benchsync apply\n\nnothing to sync\n"
         )
+        if self.unlisted and not (self.new or self.updated):  # (else the PR body says it)
+            shown = ", ".join(md_cell(path) for path in self.unlisted[:SHOWN])
+            more = len(self.unlisted) - SHOWN
+            text += f"\n**Warning:** {unlisted_line(len(self.unlisted))}: {shown}"
+            text += f" and {more} more\n" if more > 0 else "\n"
         if self.pr_url:
             text += f"\nPull request #{self.pr_number} ({self.pr_operation}): {self.pr_url}\n"
         return text
@@ -226,5 +242,7 @@ def emit_apply(report: ApplyReport, *, as_json: bool, out: TextIO) -> None:
         out.write(json.dumps(report.as_json(), indent=2) + "\n")
     else:
         out.write(report.text())
+        if report.unlisted and in_github_actions():  # (seen in the run's summary page)
+            out.write(github_warning(unlisted_line(len(report.unlisted))) + "\n")
     github_output(report.outputs())
     step_summary(report.summary())

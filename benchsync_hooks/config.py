@@ -102,24 +102,39 @@ def find_root(start: Path) -> Path | None:
 
 def load_config(root: Path) -> Config:
     """Read the configuration of the repository at ``root``."""
-    dedicated = root / CONFIG_FILE
-    pyproject = root / PYPROJECT
-    table: dict[str, Any] | None = None
+    dedicated, pyproject = root / CONFIG_FILE, root / PYPROJECT
+    return config_from(
+        _read_toml(dedicated) if dedicated.is_file() else None,
+        _read_toml(pyproject) if pyproject.is_file() else None,
+    )
+
+
+def config_from_texts(dedicated: str | None, pyproject: str | None) -> Config:
+    """The configuration from the texts of ``.benchsync.toml`` and ``pyproject.toml`` (as
+    a commit holds them; None: no such file)."""
+    try:
+        return config_from(
+            None if dedicated is None else _toml_loads(dedicated),
+            None if pyproject is None else _toml_loads(pyproject),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"cannot read configuration: {exc}") from None
+
+
+def config_from(dedicated: dict[str, Any] | None, pyproject: dict[str, Any] | None) -> Config:
+    """The configuration from the parsed ``.benchsync.toml`` and ``pyproject.toml``."""
+    table: Any = None
     origin = ""
-    if dedicated.is_file():
-        table = _read_toml(dedicated)
-        origin = CONFIG_FILE
-    if pyproject.is_file():
-        doc = _read_toml(pyproject)
-        tool = doc.get("tool", {})
-        if isinstance(tool, dict) and "benchsync" in tool:
-            if table is not None:
-                raise ConfigError(
-                    f"both {CONFIG_FILE} and {PYPROJECT} [tool.benchsync] configure benchsync; "
-                    "keep one of them"
-                )
-            table = tool["benchsync"]
-            origin = f"{PYPROJECT} [tool.benchsync]"
+    if dedicated is not None:
+        table, origin = dedicated, CONFIG_FILE
+    tool = (pyproject or {}).get("tool", {})
+    if isinstance(tool, dict) and "benchsync" in tool:
+        if table is not None:
+            raise ConfigError(
+                f"both {CONFIG_FILE} and {PYPROJECT} [tool.benchsync] configure benchsync; "
+                "keep one of them"
+            )
+        table, origin = tool["benchsync"], f"{PYPROJECT} [tool.benchsync]"
     if table is None:
         return Config()
     if not isinstance(table, dict):

@@ -57,6 +57,11 @@ def _gh_prop(value: str) -> str:
     return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
+def github_warning(message: str) -> str:
+    """A ``::warning`` workflow command (an annotation) for ``message``, on one line."""
+    return f"::warning title=benchsync::{_gh_data(visible(message))}"
+
+
 def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 

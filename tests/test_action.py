@@ -67,6 +67,7 @@ OUTPUTS = {
     "pr-operation",
     "regressions",
     "regressions-json",
+    "unlisted",
 }
 #: what actions/setup-python would put there: this test environment's base interpreter
 PYTHON = getattr(sys, "_base_executable", sys.executable)
@@ -667,6 +668,7 @@ def test_sync_opens_updates_then_leaves_the_pull_request(scene: Scene) -> None:
         "pr-operation": "created",
         "regressions": "0",
         "regressions-json": "[]",
+        "unlisted": "0",
     }
     assert set(ran.steps[-1].outputs) == OUTPUTS  # each output written is declared, and back
     assert f"benchsync apply --source={scene.bench.root} --push --open-pr" in scene.log

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from conftest import RUNS, Pair, run_cli
+from conftest import BRANCH, RUNS, Pair, run_cli
 
 LATE = RUNS[1]  # the result the manifest does not name
 
@@ -104,3 +105,65 @@ def test_the_pull_request_body_stays_under_githubs_limit(
     assert len(body) <= MAX_BODY
     assert "_… and 100 more (`benchsync apply --json` lists them all)_" in body
     assert "- … and 10 more (`benchsync apply --json` lists them all)" in body
+
+
+@pytest.mark.parametrize(
+    ("bench_config", "site_config", "unlisted"),
+    [
+        ('exclude = ["outputs/cpu/gpt2/short_20260129_001/"]\n', "", []),
+        ("", 'exclude = ["outputs/cpu/"]\n', [LATE.source]),
+    ],
+    ids=["the benchmark excludes it", "only the website excludes it"],
+)
+def test_unlisted_follows_the_benchmark_repositorys_own_selection(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    bench_config: str,
+    site_config: str,
+    unlisted: list[str],
+) -> None:
+    """A result the benchmark repository's configuration leaves out on purpose is no
+    warning; the website's own include/exclude does not hide one it forgot."""
+    if bench_config:
+        pair.bench.write(".benchsync.toml", bench_config)
+    if site_config:
+        (pair.site / ".benchsync.toml").write_text(site_config)
+        pair.site_git("add", "-A")
+        pair.site_git("commit", "-q", "-m", "website configuration")
+    pair.publish(RUNS[0])
+    _past_the_hooks(pair)
+    code, out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
+    )
+    assert code == 0, err
+    assert json.loads(out)["unlisted"] == unlisted
+
+
+def test_under_github_actions_an_unlisted_result_is_seen_with_nothing_to_sync(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The case the warning is for: one result committed past the hooks, nothing else new.
+    No PR; an annotation, the step output and the step summary say it."""
+    pair.publish(RUNS[0])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    pair.site_git("checkout", "-q", "main")
+    pair.site_git("merge", "-q", "--ff-only", BRANCH)  # the sync PR merged
+    _past_the_hooks(pair)
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 0, err
+    assert "nothing to sync" in out
+    assert out.splitlines()[-1] == (
+        "::warning title=benchsync::1 result file of the source is not in its manifest, so "
+        "not synced: left out by its checks, or committed without its hooks; 'benchsync "
+        "check' in the benchmark repository says why"
+    )
+    assert "unlisted=1\n" in output.read_text()
+    assert "**Warning:** 1 result file of the source is not in its manifest" in summary.read_text()
+    assert LATE.source in summary.read_text()

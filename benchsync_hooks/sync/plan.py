@@ -25,7 +25,7 @@ from ..git.repo import Background
 from .bulk import Sorted, Swept, false_claims, likely_new_ids, sort_entries, sweep
 from .hazards import entry_id_clashes, search_for_ids, website_hazards
 from .recheck import Progress, check_writes
-from .source import Source
+from .source import Source, source_config
 from .values import Plan
 from .verify import Claim, verify_structure
 
@@ -106,7 +106,12 @@ def build_plan(
         named = partial(_claimed_sources, claims)
     text, entries = found
     writes, unchanged = entries.writes, entries.unchanged
-    unlisted = _unlisted(listing, config=config, listed=len(writes) + unchanged, named=named)
+    unlisted = _unlisted(  # (selected as the benchmark repository's own configuration says)
+        listing,
+        config=source_config(source) or config,
+        listed=len(writes) + unchanged,
+        named=named,
+    )
     claimed = {c.file.entry_id for c, _ in writes}
     searched = (  # the website's bytes, not the manifest, say who holds an id
         early

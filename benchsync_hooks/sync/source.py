@@ -8,15 +8,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import GitError, UsageError
+from ..config import CONFIG_FILE, PYPROJECT, Config, config_from_texts
+from ..errors import ConfigError, GitError, UsageError
 from ..git import GitRepo, open_any
 from ..git.commit import resolve_commit
+from ..git.listing import entries_at
+from ..git.objects import read_blob
 from ..git.remote import default_branch, fetch
 from ..git.repo import redact_urls, scratch_bare
 
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:).*", re.IGNORECASE | re.DOTALL)
 #: The ref a URL source's commit is fetched into, in a repository made for this run.
 FETCHED = "refs/benchsync/source"
+#: The largest configuration file of the source read (a pyproject.toml is a few KiB).
+MAX_CONFIG_TEXT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -82,3 +87,21 @@ def _local(location: str, ref: str | None) -> Source:
     if not chosen:
         raise GitError(f"{location} has no default branch (detached HEAD); pass --ref")
     return Source(repo, location, chosen, resolve_commit(repo, chosen))
+
+
+def source_config(source: Source) -> Config | None:
+    """The benchmark repository's own configuration at the source commit (its
+    ``.benchsync.toml`` or ``pyproject.toml``), or None when it cannot be read. Used only to
+    name the result files its manifest leaves out: never for a verdict or a write."""
+    names = [CONFIG_FILE, PYPROJECT]
+    try:
+        found = entries_at(source.repo, source.commit, names)
+        texts: dict[str, str | None] = dict.fromkeys(names)
+        for name, entry in found.items():
+            data = read_blob(source.repo, entry.blob, max_size=MAX_CONFIG_TEXT)
+            if not entry.is_file or data is None:
+                return None
+            texts[name] = data.decode("utf-8")
+        return config_from_texts(texts[CONFIG_FILE], texts[PYPROJECT])
+    except (GitError, ConfigError, UnicodeDecodeError):
+        return None
