@@ -153,25 +153,49 @@ def _reversed_merge(other: Path) -> None:
     git(other, "checkout", "-q", BRANCH)
 
 
-# (case, what the colleague does to the remote sync branch, a first sync pushed before)
-FOREIGN: list[tuple[str, Callable[[Path], None], bool]] = [
-    ("a commit of their own", _own_commit, False),
-    ("benchsync's commit amended", _amended_sync_commit, True),
-    ("Update branch, then a file added", _update_branch_then("a file elsewhere"), True),
-    ("Update branch, then a result edited", _update_branch_then("a result edited"), True),
-    ("Update branch, then a result deleted", _update_branch_then("a result deleted"), True),
-    ("the sync branch merged into the base", _reversed_merge, True),
+def _update_with_rebase(other: Path) -> None:
+    """GitHub's *Update with rebase*: benchsync's commit replayed onto the newer base."""
+    _update_branch(other)  # (the base's new commit, pushed)
+    git(other, "reset", "-q", "--hard", "HEAD^")
+    git(other, "rebase", "-q", "main")
+
+
+NOT_MADE = "a commit benchsync did not make (or one changed since); merge or move that work"
+REWRITTEN = (
+    "benchsync's commit rewritten onto {parent} (GitHub's Update with rebase, or an amend): "
+    "its files cannot be told from edits; delete the remote branch (git push origin --delete "
+    f"{BRANCH}: the next run makes it again), or use Update branch (a merge) instead"
+)
+
+# (case, what the colleague does to the remote sync branch, a first sync pushed before, the
+# line's words after the commit)
+FOREIGN: list[tuple[str, Callable[[Path], None], bool, str]] = [
+    ("a commit of their own", _own_commit, False, NOT_MADE),
+    ("benchsync's commit amended", _amended_sync_commit, True, REWRITTEN),
+    ("Update with rebase", _update_with_rebase, True, REWRITTEN),
+    ("Update branch, then a file added", _update_branch_then("a file elsewhere"), True, NOT_MADE),
+    ("Update branch, then a result edited", _update_branch_then("a result edited"), True, NOT_MADE),
+    (
+        "Update branch, then a result deleted",
+        _update_branch_then("a result deleted"),
+        True,
+        NOT_MADE,
+    ),
+    ("the sync branch merged into the base", _reversed_merge, True, NOT_MADE),
 ]
 
 
-@pytest.mark.parametrize(("case", "change", "synced"), FOREIGN, ids=[f[0] for f in FOREIGN])
+@pytest.mark.parametrize(("case", "change", "synced", "why"), FOREIGN, ids=[f[0] for f in FOREIGN])
 def test_a_foreign_commit_on_the_remote_sync_branch_is_not_overwritten(
     site: tuple[Pair, State, Path],
     capsys: pytest.CaptureFixture[str],
     case: str,
     change: Callable[[Path], None],
     synced: bool,
+    why: str,
 ) -> None:
+    """Refused with one line that says what to do, before anything is committed or
+    checked out in the website (it stays as it was)."""
     pair, _state, remote = site
     pair.publish(RUNS[0])
     if synced:
@@ -181,10 +205,22 @@ def test_a_foreign_commit_on_the_remote_sync_branch_is_not_overwritten(
     change(other)
     git(other, "push", "-q", "-f", "origin", BRANCH)
     theirs = git(other, "rev-parse", "HEAD").strip()
+    parent = git(other, "rev-parse", "--verify", "--quiet", "HEAD^", check=False).strip()
+    before = _where_the_website_is(pair)
     code, _report, err = publish(capsys, pair)
     assert code == 1, case
-    assert f"is at {theirs[:12]}, a commit benchsync did not make" in err
+    assert f"is at {theirs[:12]}, {why.format(parent=parent[:12])}" in err
     assert git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip() == theirs
+    assert _where_the_website_is(pair) == before
+
+
+def _where_the_website_is(pair: Pair) -> tuple[str, str, str]:
+    """The checked-out branch, the local sync branch's commit, and the work tree's state."""
+    return (
+        pair.site_git("symbolic-ref", "--short", "HEAD").strip(),
+        git(pair.site, "rev-parse", "--verify", "--quiet", BRANCH, check=False).strip(),
+        pair.site_git("status", "--porcelain", "--untracked-files=all"),
+    )
 
 
 @pytest.mark.parametrize("clicks", [1, 2], ids=["once", "twice"])
@@ -238,15 +274,18 @@ def test_a_merge_of_what_the_base_does_not_hold_is_not_overwritten(
     merged = git(other, "rev-parse", "HEAD").strip()
     theirs = git(other, "rev-parse", "HEAD^2").strip()
     pair.publish(RUNS[1])
+    before = _where_the_website_is(pair)
     code, _report, err = publish(capsys, pair)
     assert code == 1
     assert err == (
         f"benchsync apply: origin/{BRANCH} is at {merged[:12]}, a merge of {theirs[:12]}, "
         f"which the base ({pair.site_git('rev-parse', 'main')[:12]}) does not hold; after "
-        "GitHub's Update branch, update the base (git pull; fetch-depth: 0 in "
-        "actions/checkout) and run again; otherwise move that work elsewhere\n"
+        "GitHub's Update branch, update main first (git fetch origin main:main, or git pull "
+        "on main; fetch-depth: 0 in actions/checkout), then run again; otherwise move that "
+        "work elsewhere\n"
     )
     assert git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip() == merged
+    assert _where_the_website_is(pair) == before  # nothing committed or checked out
 
 
 @pytest.mark.parametrize("bumped_by", ["the base", "the merge"])

@@ -341,3 +341,29 @@ def test_a_tree_never_gets_a_name_git_or_a_file_system_reads_otherwise(
         tree_with(website, head, {path: blob})
     [line] = str(raised.value).splitlines()
     assert repr(path) in line
+
+
+def test_an_amended_sync_commit_on_the_local_branch_is_not_reset_over(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """benchsync's commit amended by hand (its tree no longer the one its trailer names):
+    its files cannot be told from edits, so the branch is kept, and the line says how to
+    start again."""
+    pair.publish(RUNS[0])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    (pair.site / "NOTE.md").write_text("mine\n")
+    pair.site_git("add", "NOTE.md")
+    pair.site_git("commit", "-q", "--amend", "--no-edit")
+    tip = pair.site_git("rev-parse", "HEAD").strip()
+    parent = pair.site_git("rev-parse", "HEAD^").strip()
+    pair.site_git("checkout", "-q", "main")
+    pair.publish(RUNS[1])
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"benchsync apply: the branch {BRANCH} is at {tip[:12]}, benchsync's commit rewritten "
+        f"onto {parent[:12]} (GitHub's Update with rebase, or an amend): its files cannot be "
+        f"told from edits; delete the branch (git branch -D {BRANCH}: the next run makes it "
+        "again), or keep that work on another branch\n"
+    )
+    assert pair.site_git("rev-parse", BRANCH).strip() == tip

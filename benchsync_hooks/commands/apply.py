@@ -196,6 +196,16 @@ def _locked(
     outcome = Outcome(None, None, False)
     body_path: Path | None = None
     if plan.writes and not options.dry_run:
+        if options.push and remote_at_start is not None:  # (before anything moves here)
+            ensure_ours(
+                website,
+                remote=options.remote,
+                branch=branch,
+                commit=remote_at_start,
+                target_root=config.target_root,
+                base=base,
+                base_commit=base_commit,
+            )
         ensure_writable(website, plan, target_root=config.target_root, branch=branch, status=status)
         if options.no_commit:
             write_files(website, plan.writes)
@@ -205,15 +215,6 @@ def _locked(
         body_path = replace_file(real_folder(website), PR_BODY, pr.body.encode("utf-8"))
     pushed = False
     if options.push and outcome.commit and remote_at_start != outcome.commit:
-        if remote_at_start is not None:
-            ensure_ours(
-                website,
-                remote=options.remote,
-                branch=branch,
-                commit=remote_at_start,
-                target_root=config.target_root,
-                base_commit=base_commit,
-            )
         push(website, options.remote, branch, commit=outcome.commit, expected=remote_at_start)
         pushed = True
     result = None

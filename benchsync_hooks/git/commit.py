@@ -135,14 +135,14 @@ def index_matches_head(repo: GitRepo) -> bool:
 
 def switch_to(repo: GitRepo, branch: str) -> None:
     """Make ``branch`` the checked-out branch and reset the index to it (not the files)."""
-    repo.out("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+    _head_to(repo, branch)
     repo.out("reset", "-q", "--mixed", "HEAD")
 
 
 def switch_adding(repo: GitRepo, branch: str, paths: list[str]) -> None:
     """Check out ``branch`` whose tree is the current index plus ``paths`` (just written):
     move HEAD and add those paths to the index, without rewriting the rest of it."""
-    repo.out("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+    _head_to(repo, branch)
     data = ("\0".join(paths) + "\0").encode("utf-8", "surrogateescape")
     repo.out("update-index", "--add", "-z", "--stdin", data=data)
 
@@ -172,7 +172,7 @@ def checkout_branch(repo: GitRepo, branch: str) -> list[str]:
 
 def attach(repo: GitRepo, branch: str) -> None:
     """Put HEAD on ``branch``, which points at the commit checked out (files as they are)."""
-    repo.out("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+    _head_to(repo, branch)
 
 
 def restore_paths(repo: GitRepo, paths: list[str], *, at: str) -> None:
@@ -217,3 +217,10 @@ def check_branch_name(repo: GitRepo, branch: str) -> None:
 
 def has_commit(repo: GitRepo, commit: str) -> bool:
     return repo.run("cat-file", "-e", f"{commit}^{{commit}}")[0] == 0
+
+
+def _head_to(repo: GitRepo, branch: str) -> None:
+    """Point HEAD at ``branch`` (its reflog entry says who did, for a user's recovery)."""
+    repo.out(
+        "symbolic-ref", "-m", f"benchsync apply: checkout {branch}", "HEAD", f"refs/heads/{branch}"
+    )

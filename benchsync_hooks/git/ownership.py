@@ -37,13 +37,15 @@ def made_by_benchsync(repo: GitRepo, commit: str, *, target_root: str) -> bool:
 
 
 class Foreign(NamedTuple):
-    """Why the sync branch must not be reset over its tip, and what to do."""
+    """Why the sync branch must not be reset over its tip (the caller says what to do, by
+    ``kind``: where the branch is decides the commands)."""
 
     why: str
-    fix: str  # "": the caller's (what to do with someone's work depends on where it is)
+    kind: str  # FOREIGN, BEHIND (a merge of what the base lacks) or REWRITTEN
 
 
-NOT_OURS = Foreign("a commit benchsync did not make (or one changed since)", "")
+FOREIGN, BEHIND, REWRITTEN = "foreign", "behind", "rewritten"
+NOT_OURS = Foreign("a commit benchsync did not make (or one changed since)", FOREIGN)
 
 
 def foreign_tip(
@@ -57,7 +59,13 @@ def foreign_tip(
     merges: list[tuple[str, list[str]]] = []  # down the first parents to benchsync's commit
     tip = commit
     while not made_by_benchsync(repo, tip, target_root=target_root):
-        _tree, parents, _message = commit_info(repo, tip)
+        _tree, parents, message = commit_info(repo, tip)
+        if len(parents) == 1 and TREE_TRAILER in message and not merges:
+            return Foreign(
+                f"benchsync's commit rewritten onto {parents[0][:12]} (GitHub's Update with "
+                "rebase, or an amend): its files cannot be told from edits",
+                REWRITTEN,
+            )
         if len(parents) != 2 or len(merges) == MAX_MERGES:
             return NOT_OURS
         merges.append((tip, parents))
@@ -68,8 +76,7 @@ def foreign_tip(
         if repo.run("merge-base", "--is-ancestor", theirs, base_commit)[0]:
             return Foreign(
                 f"a merge of {theirs[:12]}, which the base ({base_commit[:12]}) does not hold",
-                "after GitHub's Update branch, update the base (git pull; fetch-depth: 0 in "
-                "actions/checkout) and run again; otherwise move that work elsewhere",
+                BEHIND,
             )
     return None
 

@@ -23,7 +23,7 @@ from ..git.commit import (
     worktree_holding,
 )
 from ..git.listing import ignored, status_lines
-from ..git.ownership import foreign_tip
+from ..git.ownership import BEHIND, REWRITTEN, foreign_tip
 from ..git.remote import fetch_branch_objects
 from ..git.repo import Background
 from .values import Plan
@@ -36,21 +36,28 @@ def ensure_ours(
     branch: str,
     commit: str,
     target_root: str,
+    base: str,
     base_commit: str,
 ) -> None:
     """Refuse to push over a remote sync branch whose tip benchsync did not make (GitHub's
-    *Update branch* merges of the base into it excepted: they hold nothing else)."""
+    *Update branch* merges of the base into it excepted: they hold nothing else). Asked
+    before anything is committed or checked out: a refusal leaves the website as it was."""
     if not has_commit(website, commit):
         fetch_branch_objects(website, remote, branch)
     taken = foreign_tip(website, commit, target_root=target_root, base_commit=base_commit)
-    if taken is not None:
-        raise PushError(
-            f"{remote}/{branch} is at {commit[:12]}, {taken.why}; "
-            + (
-                taken.fix
-                or "merge or move that work elsewhere (or delete the remote branch), then run again"
-            )
-        )
+    if taken is None:
+        return
+    fixes = {
+        BEHIND: f"after GitHub's Update branch, update {base} first (git fetch {remote} "
+        f"{base}:{base}, or git pull on {base}; fetch-depth: 0 in actions/checkout), then run "
+        "again; otherwise move that work elsewhere",
+        REWRITTEN: f"delete the remote branch (git push {remote} --delete {branch}: the next "
+        "run makes it again), or use Update branch (a merge) instead",
+    }
+    default = "merge or move that work elsewhere (or delete the remote branch), then run again"
+    raise PushError(
+        f"{remote}/{branch} is at {commit[:12]}, {taken.why}; {fixes.get(taken.kind, default)}"
+    )
 
 
 def ensure_writable(
@@ -95,13 +102,20 @@ def ensure_writable(
     if tip is not None:
         taken = foreign_tip(website, tip, target_root=target_root, base_commit=plan.base_commit)
         if taken is not None:
+            base = plan.base
+            fixes = {
+                BEHIND: f"update {base} first (git fetch origin {base}:{base}, or git pull on "
+                f"{base}), then run again; otherwise move that work elsewhere",
+                REWRITTEN: f"delete the branch (git branch -D {branch}: the next run makes it "
+                "again), or keep that work on another branch",
+            }
+            default = (
+                "the sync would reset it: pass another --branch, or move that work elsewhere "
+                "and delete the branch"
+            )
             raise UsageError(
                 f"the branch {branch} is at {tip[:12]}, {taken.why}; "
-                + (
-                    taken.fix
-                    or "the sync would reset it: pass another --branch, or move that work "
-                    "elsewhere and delete the branch"
-                )
+                f"{fixes.get(taken.kind, default)}"
             )
     hidden = _hidden_from_git(website, target_root, {i.target for i in plan.writes})
     if hidden is not None:
