@@ -23,6 +23,7 @@ from .report import (
 
 if TYPE_CHECKING:
     from .sync.regressions import Comparison, MetricChange, ResultVerdict
+    from .sync.values import Unlisted
 
 
 def verdict_line(comparison: Comparison) -> str:
@@ -80,6 +81,15 @@ def unlisted_line(count: int) -> str:
     )
 
 
+def why_unlisted(item: Unlisted) -> str:
+    """What the website's checks say of an unlisted file, in a few words."""
+    if item.fails is None:
+        return ""
+    if item.fails:
+        return f"fails {', '.join(item.fails)}"
+    return "passes its checks: committed past the manifest hook, or a clash with another result"
+
+
 @dataclass(frozen=True)
 class ApplyReport:
     """What ``benchsync apply`` did, as plain values: every output is rendered from it."""
@@ -107,7 +117,7 @@ class ApplyReport:
     pr_url: str | None = None
     pr_operation: str | None = None
     fail_on_regression: bool = False
-    unlisted: tuple[str, ...] = ()  # result files of the source its manifest leaves out
+    unlisted: tuple[Unlisted, ...] = ()  # result files of the source its manifest leaves out
 
     @property
     def failed(self) -> bool:
@@ -132,7 +142,7 @@ class ApplyReport:
             "unchanged": self.unchanged,
             "rejected": [problem_json(p) for p in self.rejected],
             "kept": self.kept,
-            "unlisted": list(self.unlisted),
+            "unlisted": [{"path": u.path, "fails": u.fails} for u in self.unlisted],
             "branch": self.branch,
             "commit": self.commit,
             "changed": self.changed,
@@ -159,7 +169,12 @@ class ApplyReport:
         lines += [f"  rejected {p.text()}" for p in self.rejected]
         if self.unlisted:
             lines.append(f"warning: {unlisted_line(len(self.unlisted))}")
-            lines += [visible(f"  unlisted {path}") for path in self.unlisted[:SHOWN]]
+            lines += [
+                visible(
+                    f"  unlisted {u.path}" + (f" ({why_unlisted(u)})" if why_unlisted(u) else "")
+                )
+                for u in self.unlisted[:SHOWN]
+            ]
             if len(self.unlisted) > SHOWN:
                 lines.append(f"  … and {len(self.unlisted) - SHOWN} more (--json lists them)")
         if self.comparison.results:
@@ -227,7 +242,7 @@ class ApplyReport:
             else "### benchsync apply\n\nnothing to sync\n"
         )
         if self.unlisted and not (self.new or self.updated):  # (else the PR body says it)
-            shown = ", ".join(md_cell(path) for path in self.unlisted[:SHOWN])
+            shown = ", ".join(md_cell(u.path) for u in self.unlisted[:SHOWN])
             more = len(self.unlisted) - SHOWN
             text += f"\n**Warning:** {unlisted_line(len(self.unlisted))}: {shown}"
             text += f" and {more} more\n" if more > 0 else "\n"

@@ -4,6 +4,7 @@ in the text output, ``--json`` and the pull request body."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,16 +35,22 @@ def _re_indented(pair: Pair) -> None:
     pair.bench.commit("manifest re-indented")
 
 
-CASES: list[tuple[str, Callable[[Pair], None]]] = [
-    ("committed past the hooks", _past_the_hooks),
-    ("left out by its checks", _left_out),
-    ("manifest not in the rendered form", _re_indented),
+PASSES = "passes its checks: committed past the manifest hook, or a clash with another result"
+# (case, what happened in the benchmark repository, the rules the file breaks)
+CASES: list[tuple[str, Callable[[Pair], None], list[str]]] = [
+    ("committed past the hooks", _past_the_hooks, []),
+    ("left out by its checks", _left_out, ["schema-type"]),
+    ("manifest not in the rendered form", _re_indented, []),
 ]
 
 
-@pytest.mark.parametrize(("case", "change"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("case", "change", "fails"), CASES, ids=[c[0] for c in CASES])
 def test_a_result_the_manifest_leaves_out_is_named_everywhere(
-    pair: Pair, capsys: pytest.CaptureFixture[str], case: str, change: Callable[[Pair], None]
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    case: str,
+    change: Callable[[Pair], None],
+    fails: list[str],
 ) -> None:
     pair.publish(RUNS[0])
     change(pair)
@@ -51,18 +58,19 @@ def test_a_result_the_manifest_leaves_out_is_named_everywhere(
     code, out, err = run_cli(capsys, *argv, "--json")
     assert code == 0, (case, err)
     report = json.loads(out)
-    assert report["unlisted"] == [LATE.source], case
+    assert report["unlisted"] == [{"path": LATE.source, "fails": fails}], case
     assert report["new"] == [RUNS[0].target]
+    why = f"fails {', '.join(fails)}" if fails else PASSES
     body = report["pr"]["body"]
     assert "### Not in the manifest (1)" in body
-    assert f"- {LATE.source}\n" in body
+    assert f"- {LATE.source} ({why})\n" in body
     code, out, _err = run_cli(capsys, *argv)
     assert code == 0
     assert (
         "warning: 1 result file of the source is not in its manifest, so not synced: left out "
         "by its checks, or committed without its hooks; 'benchsync check' in the benchmark "
         "repository says why\n"
-        f"  unlisted {LATE.source}\n"
+        f"  unlisted {LATE.source} ({why})\n"
     ) in out
 
 
@@ -84,7 +92,7 @@ def test_the_pull_request_body_stays_under_githubs_limit(
     """GitHub refuses a body over 65,536 characters: a sync of hundreds of results (and
     long lists beside them) cuts each table to fit and says how many rows it left out."""
     from benchsync_hooks import samples
-    from benchsync_hooks.sync.prbody import MAX_BODY
+    from benchsync_hooks.sync.prbody import MAX_BODY, ROW_CAPS
 
     runs = [
         samples.Run("cpu", f"model-{i // 50}", "short", "20260128", i % 50 + 1, "short_input")
@@ -101,9 +109,11 @@ def test_the_pull_request_body_stays_under_githubs_limit(
     assert code == 0, err
     report = json.loads(out)
     assert len(report["new"]) == 400 and len(report["unlisted"]) == 60
+    assert [u["fails"] is None for u in report["unlisted"]] == [False] * 50 + [True] * 10
     body = report["pr"]["body"]
     assert len(body) <= MAX_BODY
-    assert "_… and 100 more (`benchsync apply --json` lists them all)_" in body
+    [more] = re.findall(r"_… and (\d+) more \(`benchsync apply --json` lists them all\)_", body)
+    assert 400 - int(more) in ROW_CAPS  # the results table, cut to the most rows that fit
     assert "- … and 10 more (`benchsync apply --json` lists them all)" in body
 
 
@@ -136,7 +146,7 @@ def test_unlisted_follows_the_benchmark_repositorys_own_selection(
         capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
     )
     assert code == 0, err
-    assert json.loads(out)["unlisted"] == unlisted
+    assert [u["path"] for u in json.loads(out)["unlisted"]] == unlisted
 
 
 def test_under_github_actions_an_unlisted_result_is_seen_with_nothing_to_sync(

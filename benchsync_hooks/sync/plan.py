@@ -8,14 +8,12 @@ written. Nothing outside git is consulted.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from functools import partial
 from types import MappingProxyType
 
 from ..bench.manifest import MAX_ENTRIES, MAX_MANIFEST_BYTES
 from ..bench.reading import ManifestText, load
-from ..check.selection import selected_of
 from ..config import Config
 from ..errors import IntegrityError, UsageError
 from ..git import GitRepo
@@ -25,7 +23,8 @@ from ..git.repo import Background
 from .bulk import Sorted, Swept, false_claims, likely_new_ids, sort_entries, sweep
 from .hazards import entry_id_clashes, search_for_ids, website_hazards
 from .recheck import Progress, check_writes
-from .source import Source, source_config
+from .source import Source
+from .unlisted import claimed_sources, rendered_sources, unlisted_of
 from .values import Plan
 from .verify import Claim, verify_structure
 
@@ -86,7 +85,7 @@ def build_plan(
             ManifestText(display, b"", text=swept.text),
             sort_entries(swept, listing=listing),
         )
-        named = partial(_rendered_sources, swept.text)
+        named = partial(rendered_sources, swept.text)
     elif swept is not None:
         problems = false_claims(
             swept, listing=listing, config=config, short=source.short, display=display
@@ -103,14 +102,16 @@ def build_plan(
         if problems:
             return _replace(empty, integrity=tuple(problems))
         found = (text, _sort_claims(claims, site))
-        named = partial(_claimed_sources, claims)
+        named = partial(claimed_sources, claims)
     text, entries = found
     writes, unchanged = entries.writes, entries.unchanged
-    unlisted = _unlisted(  # (selected as the benchmark repository's own configuration says)
+    unlisted = unlisted_of(
+        source,
         listing,
-        config=source_config(source) or config,
         listed=len(writes) + unchanged,
         named=named,
+        config=config,
+        schema_text=schema_text,
     )
     claimed = {c.file.entry_id for c, _ in writes}
     searched = (  # the website's bytes, not the manifest, say who holds an id
@@ -151,30 +152,6 @@ def build_plan(
         website=MappingProxyType(site),
         unlisted=unlisted,
     )
-
-
-#: The source line of an entry in the rendered form (every entry proven by the sweep).
-_SOURCE_LINE = re.compile(r'^      "source": "([^"\n]*)",$', re.MULTILINE)
-
-
-def _rendered_sources(text: str) -> set[str]:
-    return set(_SOURCE_LINE.findall(text))
-
-
-def _claimed_sources(claims: list[Claim]) -> set[str]:
-    return {claim.file.source for claim in claims}
-
-
-def _unlisted(
-    listing: Listing, *, config: Config, listed: int, named: Callable[[], set[str]]
-) -> tuple[str, ...]:
-    """The source's result files that no entry names (every entry's source was checked
-    to be one of them): counted first, named only when some lack."""
-    results = selected_of(listing.keys(), config)
-    if len(results) <= listed:
-        return ()
-    names = named()
-    return tuple(sorted(p for p in results if p not in names))
 
 
 def _swept(text: str | None, *, listing: Listing, site: Listing, config: Config) -> Swept | None:

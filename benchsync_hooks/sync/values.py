@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 from ..check.facts import Facts
 from ..git.listing import Entry
@@ -49,6 +50,16 @@ class Rejected:
     column: int = 0
 
 
+class Unlisted(NamedTuple):
+    """A result file of the source that its manifest does not name: never synced."""
+
+    path: str
+    #: the rules it breaks under the website's checks; () when it passes them (committed
+    #: past the manifest hook, or left out for a clash with another result); None when
+    #: it was not checked (past the first few)
+    fails: tuple[str, ...] | None
+
+
 @dataclass(frozen=True)
 class Plan:
     """What the website gets from one source commit: a value, never changed once made."""
@@ -63,7 +74,7 @@ class Plan:
     integrity: tuple[Problem, ...] = ()
     #: result files of the source that no manifest entry names (left out by the
     #: benchmark's checks, or committed past its hooks): never synced, and said so
-    unlisted: tuple[str, ...] = ()
+    unlisted: tuple[Unlisted, ...] = ()
     website: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}))
 
     @property

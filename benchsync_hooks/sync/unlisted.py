@@ -1,0 +1,62 @@
+"""Result files of the source that its manifest does not name, and why: never synced, said.
+
+Which files are results follows the benchmark repository's own configuration (its
+``include`` and ``exclude``, read from the source commit). They are counted first (every
+manifest entry's source was checked to be one of them) and named only when some lack; the
+first :data:`EXPLAINED` are checked here, as the benchmark side checks a file, to say
+which rules they break.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..bench.scan import IndexView, check_entries
+from ..check.selection import selected_of
+from ..config import Config
+from ..git.listing import Listing
+from .source import Source, source_config
+from .values import Unlisted
+from .verify import Claim
+
+#: The most unlisted files checked to say why (the PR body lists no more than 50).
+EXPLAINED = 50
+#: The source line of an entry in the rendered form (every entry proven by the sweep).
+_SOURCE_LINE = re.compile(r'^      "source": "([^"\n]*)",$', re.MULTILINE)
+
+
+def rendered_sources(text: str) -> set[str]:
+    return set(_SOURCE_LINE.findall(text))
+
+
+def claimed_sources(claims: list[Claim]) -> set[str]:
+    return {claim.file.source for claim in claims}
+
+
+def unlisted_of(
+    source: Source,
+    listing: Listing,
+    *,
+    listed: int,
+    named: Callable[[], set[str]],
+    config: Config,
+    schema_text: str,
+) -> tuple[Unlisted, ...]:
+    """The source's result files that none of the ``listed`` entries names (``named``
+    gives their sources), each with the rules it breaks under this website's checks."""
+    results = selected_of(listing.keys(), source_config(source) or config)
+    if len(results) <= listed:
+        return ()
+    names = named()
+    paths = sorted(p for p in results if p not in names)
+    entries = [listing[p] for p in paths[:EXPLAINED]]
+    verdicts = check_entries(
+        source.repo,
+        entries,
+        IndexView(tuple(entries), listing, None),
+        config=config,
+        schema_text=schema_text,
+    )
+    fails = {v.source: tuple(sorted({p.rule for p in v.problems})) for v in verdicts}
+    return tuple(Unlisted(path, fails.get(path)) for path in paths)
