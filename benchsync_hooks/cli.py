@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .errors import EXIT_USAGE, BenchsyncError
-from .report import FORMATS, visible
+from .report import FORMATS, github_error, in_github_actions, md_cell, step_summary, visible
 from .stopping import EXIT_TERMINATED, Terminated, sigterm_ends_cleanly
 
 EPILOG = """exit codes: 0 all good / nothing to do, 1 problems found (or files written),
@@ -113,11 +113,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--source", required=True, metavar="SRC", help="benchmark repo path or git URL")
     p.add_argument(
-        "--ref", help="branch, tag or commit of the source (default: its default branch)"
+        "--ref",
+        help="branch, tag or commit of the source (default: a URL's default branch, a local "
+        "checkout's current branch)",
     )
     p.add_argument("--website", default=".", metavar="DIR", help="website repository (default: .)")
     p.add_argument("--branch", metavar="B", help="sync branch (default: config branch)")
-    p.add_argument("--base", metavar="BASE", help="base branch (default: the current branch)")
+    p.add_argument(
+        "--base",
+        metavar="BASE",
+        help="base branch (default: the current branch; on the sync branch, the base its "
+        "last commit records)",
+    )
     p.add_argument("--dry-run", action="store_true", help="print the plan and PR; write nothing")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument(
@@ -210,6 +217,9 @@ def _fail(args: argparse.Namespace, message: str, code: int, *, reported: bool =
     """One line on stderr; with JSON output also one JSON document on stdout (unless the
     command already printed its document: ``reported``)."""
     sys.stderr.write(f"benchsync {args.command}: {visible(message)}\n")
+    if in_github_actions():  # an annotation on the run's page, and the step summary
+        sys.stderr.write(github_error(f"benchsync {args.command}: {message}") + "\n")
+        step_summary(f"### benchsync {args.command} failed\n\n{md_cell(message)}\n")
     if reported:
         return code
     if getattr(args, "format", None) == "json" or getattr(args, "json", False):

@@ -62,6 +62,11 @@ def github_warning(message: str) -> str:
     return f"::warning title=benchsync::{_gh_data(visible(message))}"
 
 
+def github_error(message: str) -> str:
+    """A ``::error`` workflow command (an annotation) for ``message``, on one line."""
+    return f"::error title=benchsync::{_gh_data(visible(message))}"
+
+
 def in_github_actions() -> bool:
     return os.environ.get("GITHUB_ACTIONS") == "true"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -461,3 +462,22 @@ def test_a_repository_reached_through_a_linked_folder(
         f"{RUN.source.replace('/cpu/', '/cpu-link/')}: layout-symlink outputs/cpu-link is a "
         "symbolic link; results must be regular files inside the repository",
     )
+
+
+def test_the_git_mv_of_a_path_with_a_space_can_be_pasted(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line's command is quoted for a shell: pasted as it is, it moves the file."""
+    stray = "outputs/my run/short_input_leaderboard.json"
+    bench.write(stray, samples.result(RUN))
+    bench.write("outputs/my run/config.json", samples.run_config(RUN))
+    bench.git("add", "-A")
+    code, out, _ = run_cli(capsys, "layout", stray)
+    assert code == 1
+    command = out.split("move it: ", 1)[1].splitlines()[0]
+    assert command == (
+        "mkdir -p outputs/cpu/gpt2/short_20260128_001 && "
+        f"git mv 'outputs/my run/short_input_leaderboard.json' {RUN.source}"
+    )
+    subprocess.run(["sh", "-c", command], cwd=bench.root, check=True)
+    assert (bench.root / RUN.source).is_file()

@@ -5,6 +5,7 @@ read as a workflow command (``::warning ...``) or a terminal as a control sequen
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import RUN, BenchRepo, Pair, run_cli
@@ -133,3 +134,25 @@ def test_a_markdown_cell_shows_text_as_text(text: str, shown: str) -> None:
 def test_a_markdown_cell_is_cut_to_its_limit() -> None:
     cell = md_cell("x" * 10_000)
     assert cell == "x" * (MAX_CELL - 1) + "…"
+
+
+def test_under_github_actions_a_failure_is_an_annotation_and_a_summary(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A failed command's one line also reaches the run's page (an ``::error``
+    annotation, escaped like every line) and the step summary."""
+    summary = tmp_path / "summary"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    missing = tmp_path / "no\nsuch"
+    code, out, err = run_cli(capsys, "apply", "--source", str(missing))
+    assert (code, out) == (2, "")
+    fix = "does not exist; pass a benchmark repo path or URL"
+    line = f"benchsync apply: source {visible(str(missing))} {fix}"
+    assert err.splitlines() == [line, f"::error title=benchsync::{line}"]
+    assert summary.read_text() == (
+        f"### benchsync apply failed\n\nsource {md_cell(str(missing))} {fix}\n"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePosixPath
+from shlex import quote
 
 from ..config import Config
 from .convention import BACKEND, STEM, SUFFIX
@@ -69,7 +70,9 @@ def suggest_move(
         dest = f"{config.source_root}/{backend}/{model}/{run_id}/{stem}{SUFFIX}"
         if dest != rel:
             folder = PurePosixPath(dest).parent
-            return f"move it: mkdir -p {folder} && git mv {rel} {dest}{also}"
+            return (
+                f"move it: mkdir -p {quote(str(folder))} && git mv {quote(rel)} {quote(dest)}{also}"
+            )
         if cfg is None:
             return "fix the part of this path the message names"
         return f"fix this path and {cfg.path} together: it gives this same path"

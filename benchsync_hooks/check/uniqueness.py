@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from shlex import quote
 from typing import NamedTuple
 
 from ..report import Problem
@@ -125,7 +126,8 @@ def _one_spelling(source: str, other: str) -> str:
         return "use one spelling of the name"
     dest = "/".join([*parts[:2], model, *parts[3:]])
     return (
-        f"use one spelling: mkdir -p {dest.rpartition('/')[0]} && git mv {source} {dest}, "
+        f"use one spelling: mkdir -p {quote(dest.rpartition('/')[0])} && git mv {quote(source)} "
+        f"{quote(dest)}, "
         f"and set model.name to {model!r}"
     )
 
