@@ -62,6 +62,14 @@ class Config(NamedTuple):
     def enabled(self, rule: str) -> bool:
         return rule not in self.disable
 
+    def differs_from(self, other: Config) -> tuple[str, ...]:
+        """The keys that change a verdict whose values differ in ``other``."""
+        return tuple(
+            key
+            for key in VERDICT_KEYS
+            if _comparable(getattr(self, key)) != _comparable(getattr(other, key))
+        )
+
     def fingerprint(self) -> str:
         """A stable string of everything that changes a validation verdict."""
         parts = [
@@ -76,6 +84,27 @@ class Config(NamedTuple):
             repr(sorted(self.disable)),
         ]
         return "\x1f".join(parts)
+
+
+#: The keys whose values change what passes (the rules' own settings).
+VERDICT_KEYS = (
+    "schema",
+    "max_file_size",
+    "max_depth",
+    "workloads",
+    "backends",
+    "date_tolerance_days",
+    "disable",
+)
+
+
+def _comparable(value: object) -> object:
+    """A key's value as compared between two configurations (tables and lists in order)."""
+    if isinstance(value, Mapping):
+        return sorted((k, tuple(v)) for k, v in value.items())
+    if isinstance(value, tuple):
+        return sorted(value)
+    return value
 
 
 _KEYS = set(Config._fields) - {"origin"}

@@ -839,3 +839,51 @@ def test_no_commit_counts_the_files_it_wrote(pair: Pair, runs: int, line: str) -
     code, out, err = run_cli(pair.capsys, "apply", "--source", str(pair.bench.root), "--no-commit")
     assert (code, err) == (0, "")
     assert f"\n{line} into the working tree\n" in out
+
+
+@pytest.mark.parametrize("same", [False, True], ids=["configured otherwise", "alike"])
+def test_a_rejection_names_settings_the_two_repositories_do_not_share(
+    pair: Pair, capsys: pytest.CaptureFixture[str], same: bool
+) -> None:
+    """A rule the benchmark repository turns off passes its hooks and fails here: the
+    refusal says that the two configurations differ, and in what."""
+    pair.bench.write(".benchsync.toml", 'disable = ["model-name"]\n')
+    if same:
+        (pair.site / ".benchsync.toml").write_text('disable = ["model-name"]\n')
+        pair.site_git("add", "-A")
+        pair.site_git("commit", "-q", "-m", "the same rules")
+    pair.publish(RUNS[0], model__name="GPT-2")
+    code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    hint = (
+        "the benchmark repository's configuration sets disable otherwise than this website's, "
+        "so what passed its hooks can fail here: align the two"
+    )
+    if same:
+        assert code == 0
+        assert hint not in out
+    else:
+        assert code == 1
+        assert f"{RUNS[0].source}:" in out and " model-name " in out
+        assert out.endswith(f"(--skip-invalid applies the rest)\n{hint}\n")
+
+
+def test_an_entry_id_held_by_a_stray_website_copy_says_to_remove_it(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An old sync left a result where the website keeps none (the real history has
+    ``long_input_leaderboard.json/_long_input_leaderboard.json``): the clash names it as a
+    stray copy, and removing it is the fix given first."""
+    stray = "data/results/long_input_leaderboard.json/_long_input_leaderboard.json"
+    (pair.site / stray).parent.mkdir(parents=True)
+    (pair.site / stray).write_text(samples.dumps(samples.result(RUNS[0])))
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "an old sync's copy")
+    pair.publish(RUNS[0])
+    code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 1
+    entry_id = samples.result(RUNS[0])["entry_id"]
+    assert (
+        f"{RUNS[0].source}: entry-id-unique entry_id {entry_id} is already used by {stray} on "
+        f"the website; {stray} is not where the website keeps results (a stray copy?): git rm "
+        "it in the website, or give this result a new entry_id"
+    ) in out.splitlines()

@@ -154,6 +154,12 @@ def _refused(plan: Plan, options: ApplyOptions, stream: TextIO) -> int | None:
             f"{counted(len({r.source for r in plan.rejected}), 'file')} rejected; nothing written "
             "(--skip-invalid applies the rest)"
         )
+        if plan.differs:  # (the hooks passed them: the two repositories check differently)
+            summary += (
+                f"\nthe benchmark repository's configuration sets {', '.join(plan.differs)} "
+                "otherwise than this website's, so what passed its hooks can fail here: "
+                "align the two"
+            )
         emit(problems, fmt="json" if options.json else None, out=stream, summary=summary)
         return EXIT_PROBLEMS
     return None

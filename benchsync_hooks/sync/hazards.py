@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 
 from ..bench.reading import ManifestText
+from ..check.convention import parse_target
 from ..check.facts import facts_from_value
 from ..config import Config
 from ..git import GitRepo
@@ -148,7 +149,7 @@ def entry_id_clashes(
             for entry_id in _entry_ids(data.get(blob)):
                 found.setdefault(entry_id, set()).add(path)
         read.update(fresh)
-        rejected = _taken(items, owners, found)
+        rejected = _taken(items, owners, found, config=config)
         now = {r.source for r in rejected}
         if now == refused:
             return rejected
@@ -156,20 +157,33 @@ def entry_id_clashes(
 
 
 def _taken(
-    items: list[PlannedFile], owners: dict[str, list[str]], found: dict[str, set[str]]
+    items: list[PlannedFile],
+    owners: dict[str, list[str]],
+    found: dict[str, set[str]],
+    *,
+    config: Config,
 ) -> list[Rejected]:
-    """The writes one of whose entry_ids a website file in ``found`` or another write holds."""
+    """The writes one of whose entry_ids a website file in ``found`` or another write holds.
+    A holder that is not where the website keeps results (a stray copy, such as an old
+    sync's) is named as such: removing it is the likelier fix."""
     rejected = []
     for item in items:
         for entry_id in item.facts.entry_ids:
             taken = (found.get(entry_id, set()) | set(owners[entry_id])) - {item.target}
             if taken:
+                strays = [p for p in sorted(taken) if parse_target(p, config)[0] is None]
+                fix = (
+                    f"{strays[0]} is not where the website keeps results (a stray copy?): git "
+                    "rm it in the website, or give this result a new entry_id"
+                    if strays
+                    else "give this result a new entry_id (a new UUID)"
+                )
                 rejected.append(
                     Rejected(
                         item.source,
                         "entry-id-unique",
                         f"entry_id {entry_id} is already used by {', '.join(sorted(taken))} "
-                        "on the website; give this result a new entry_id (a new UUID)",
+                        f"on the website; {fix}",
                     )
                 )
                 break

@@ -23,7 +23,7 @@ from ..git.repo import Background
 from .bulk import Sorted, Swept, false_claims, likely_new_ids, sort_entries, sweep
 from .hazards import entry_id_clashes, search_for_ids, website_hazards
 from .recheck import Progress, check_writes
-from .source import Source
+from .source import Source, source_config
 from .unlisted import claimed_sources, rendered_sources, unlisted_of
 from .values import Plan
 from .verify import Claim, verify_structure
@@ -105,12 +105,14 @@ def build_plan(
         named = partial(claimed_sources, claims)
     text, entries = found
     writes, unchanged = entries.writes, entries.unchanged
+    theirs = source_config(source)  # the benchmark repository's own (None: unreadable)
     unlisted = unlisted_of(
         source,
         listing,
         listed=len(writes) + unchanged,
         named=named,
         config=config,
+        selection=theirs or config,
         schema_text=schema_text,
     )
     claimed = {c.file.entry_id for c, _ in writes}
@@ -151,6 +153,7 @@ def build_plan(
         integrity=checked.integrity,
         website=MappingProxyType(site),
         unlisted=unlisted,
+        differs=() if theirs is None else config.differs_from(theirs),
     )
 
 

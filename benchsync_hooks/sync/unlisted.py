@@ -16,7 +16,7 @@ from ..bench.scan import IndexView, check_entries
 from ..check.selection import selected_of
 from ..config import Config
 from ..git.listing import Listing
-from .source import Source, source_config
+from .source import Source
 from .values import Unlisted
 from .verify import Claim
 
@@ -41,11 +41,13 @@ def unlisted_of(
     listed: int,
     named: Callable[[], set[str]],
     config: Config,
+    selection: Config,
     schema_text: str,
 ) -> tuple[Unlisted, ...]:
-    """The source's result files that none of the ``listed`` entries names (``named``
-    gives their sources), each with the rules it breaks under this website's checks."""
-    results = selected_of(listing.keys(), source_config(source) or config)
+    """The source's result files (as ``selection``, the benchmark's own configuration,
+    selects them) that none of the ``listed`` entries names (``named`` gives their
+    sources), each with the rules it breaks under this website's checks (``config``)."""
+    results = selected_of(listing.keys(), selection)
     if len(results) <= listed:
         return ()
     names = named()

@@ -75,6 +75,9 @@ class Plan:
     #: result files of the source that no manifest entry names (left out by the
     #: benchmark's checks, or committed past its hooks): never synced, and said so
     unlisted: tuple[Unlisted, ...] = ()
+    #: the keys that change a verdict set otherwise in the benchmark repository's own
+    #: configuration: what passed there may be rejected here
+    differs: tuple[str, ...] = ()
     website: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
