@@ -81,6 +81,12 @@ def unlisted_line(count: int) -> str:
     )
 
 
+def _json_text(path: str) -> str:
+    """A path as valid Unicode for JSON (bytes that are no UTF-8 shown as U+FFFD: a lone
+    surrogate escape is refused by strict JSON readers)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def why_unlisted(item: Unlisted) -> str:
     """What the website's checks say of an unlisted file, in a few words."""
     if item.fails is None:
@@ -142,7 +148,7 @@ class ApplyReport:
             "unchanged": self.unchanged,
             "rejected": [problem_json(p) for p in self.rejected],
             "kept": self.kept,
-            "unlisted": [{"path": u.path, "fails": u.fails} for u in self.unlisted],
+            "unlisted": [{"path": _json_text(u.path), "fails": u.fails} for u in self.unlisted],
             "branch": self.branch,
             "commit": self.commit,
             "changed": self.changed,

@@ -112,11 +112,16 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
 
 def _toml_loads(text: str) -> dict[str, Any]:
+    """The TOML document; a ValueError for one that is not TOML or nested too deep for the
+    parser (it recurses once per level)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         import tomli as tomllib
-    loaded: dict[str, Any] = tomllib.loads(text)
+    try:
+        loaded: dict[str, Any] = tomllib.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deep") from None
     return loaded
 
 
@@ -193,12 +198,52 @@ def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:
         values[key] = _coerce(key, value, where)
     config = Config()._replace(origin=origin, **values)
     _check_paths(config, where)
+    _check_patterns(config, where)
     if config.regression_label in config.pr_labels:
         raise ConfigError(
             f"{where}: regression_label {config.regression_label!r} is also in pr_labels; "
             "it is added and removed by the regression check, so name another label"
         )
     return config
+
+
+#: The most ``include`` + ``exclude`` patterns, and the most ``*`` in one path part of
+#: a pattern: several in one part (``*a*a*b``) make the matcher backtrack for minutes.
+MAX_PATTERNS = 200
+MAX_STARS_PER_PART = 2
+
+
+def _check_patterns(config: Config, where: str) -> None:
+    """``include`` and ``exclude``: gitignore patterns pathspec compiles, few and simple
+    enough that matching 100,000 paths stays quick."""
+    patterns = [*config.include, *config.exclude]
+    if len(patterns) > MAX_PATTERNS:
+        raise ConfigError(
+            f"{where}: include and exclude hold {len(patterns)} patterns, over {MAX_PATTERNS}; "
+            "use folder patterns (outputs/exp*/) instead of one per file"
+        )
+    for pattern in patterns:
+        parts = pattern.replace("**", "").split("/")
+        if max(part.count("*") for part in parts) > MAX_STARS_PER_PART:
+            raise ConfigError(
+                f"{where}: pattern {pattern!r} has more than {MAX_STARS_PER_PART} '*' in one "
+                "path part (they make matching very slow); use a simpler pattern"
+            )
+    if patterns == list(Config().include):
+        return  # the default: nothing to compile (and no pathspec import on the hooks' path)
+    import warnings
+
+    import pathspec
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (pathspec warns of some spellings it will change)
+        for pattern in patterns:
+            try:
+                pathspec.GitIgnoreSpec.from_lines([pattern])
+            except (ValueError, TypeError, re.error) as exc:
+                raise ConfigError(
+                    f"{where}: pattern {pattern!r} is not a gitignore pattern ({exc}); fix it"
+                ) from None
 
 
 def _control(text: str) -> str | None:

@@ -150,12 +150,15 @@ def md_cell(text: str) -> str:
     """A table cell that shows ``text`` as text: no column break, HTML, mention, image or
     link, and every character that is not printable (a line break, an escape) shown as
     its escape; at most :data:`MAX_CELL` characters of it."""
-    if len(text) > MAX_CELL:
-        text = text[: MAX_CELL - 1] + "…"
-    out = visible(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    out = visible(text[: MAX_CELL * 2])  # (an escape is up to 10 characters: cut after)
+    out = out.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
     out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     out = out.replace("[", "\\[").replace("]", "\\]").replace("@", "@\u200b")
-    return out.replace("://", ":\u200b//").replace("www.", "www\u200b.")
+    out = out.replace("#", "#\u200b")  # (no issue link: owner/repo#1)
+    out = out.replace("://", ":\u200b//").replace("www.", "www\u200b.")
+    if len(out) > MAX_CELL or len(text) > MAX_CELL * 2:
+        out = out[: MAX_CELL - 1].rstrip("\\&") + "…"
+    return out
 
 
 def check_summary(side: str, summary: str, problems: Sequence[Problem]) -> str:

@@ -21,6 +21,7 @@ RULES: dict[str, str] = {
     "schema-maximum": "a number is above its maximum",
     "schema-anyOf": "none of the alternatives holds (e.g. no interconnect at all)",
     "schema-oneOf": "the value fits none of the allowed forms",
+    "schema-many": "more schema problems than one file reports (the first 100 are shown)",
     # documented by the website, not enforced by its schema (each can be disabled)
     "cluster-single-node": "cluster is not null for single_gpu / multi_gpu",
     "format-date-time": "metadata.submitted_at is not an RFC 3339 date-time with offset",

@@ -36,6 +36,25 @@ def test_defaults_match_the_design() -> None:
         ({"backends": ["CUDA"]}, "backends: 'CUDA' is not a lower-case slug"),
         ({"pr_title": 3}, "pr_title must be a string"),
         ({"source_root": "out\nputs"}, "source_root: 'out\\nputs' holds the control character"),
+        ({"include": ["*_leaderboard.json", "!"]}, "pattern '!' is not a gitignore pattern"),
+        ({"exclude": ["x[z-a]"]}, "pattern 'x[z-a]' is not a gitignore pattern"),
+        ({"exclude": ["*a*a*b"]}, "pattern '*a*a*b' has more than 2 '*' in one path part"),
+        ({"exclude": [f"outputs/x{i}/" for i in range(201)]}, "hold 202 patterns, over 200"),
+    ],
+    ids=[
+        "unknown key",
+        "disable a string",
+        "source_root outside",
+        "target_root absolute",
+        "workload name",
+        "workload not a list",
+        "backend name",
+        "pr_title a number",
+        "control character",
+        "invalid pattern",
+        "invalid range",
+        "backtracking pattern",
+        "too many patterns",
     ],
 )
 def test_bad_values_are_named(table: dict[str, object], message: str) -> None:
@@ -189,8 +208,13 @@ def test_pyproject_without_table_uses_defaults(tmp_path: Path) -> None:
     assert load_config(tmp_path) == Config()
 
 
-def test_broken_toml_is_one_line(bench: BenchRepo, capsys: pytest.CaptureFixture[str]) -> None:
-    bench.write(".benchsync.toml", "max_depth = \n")
+@pytest.mark.parametrize(
+    "text", ["max_depth = \n", "x = " + "[" * 5_000 + "]" * 5_000 + "\n"], ids=["broken", "deep"]
+)
+def test_broken_toml_is_one_line(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    bench.write(".benchsync.toml", text)
     bench.add_run(RUN)
     code, out, err = run_cli(capsys, "schema", RUN.source)
     assert code == 2 and out == ""

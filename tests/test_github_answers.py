@@ -280,9 +280,9 @@ def test_a_merge_of_what_the_base_does_not_hold_is_not_overwritten(
     assert err == (
         f"benchsync apply: origin/{BRANCH} is at {merged[:12]}, a merge of {theirs[:12]}, "
         f"which the base ({pair.site_git('rev-parse', 'main')[:12]}) does not hold; after "
-        "GitHub's Update branch, update main first (git fetch origin main:main, or git pull "
-        "on main; fetch-depth: 0 in actions/checkout), then run again; otherwise move that "
-        "work elsewhere\n"
+        "GitHub's Update branch, update main first (git pull on main, or git fetch origin "
+        "main:main from another branch; fetch-depth: 0 in actions/checkout), then run again; "
+        "otherwise move that work elsewhere\n"
     )
     assert git(remote, "rev-parse", f"refs/heads/{BRANCH}").strip() == merged
     assert _where_the_website_is(pair) == before  # nothing committed or checked out

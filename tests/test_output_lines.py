@@ -119,21 +119,35 @@ def test_an_error_line_stays_one_line(pair: Pair, capsys: pytest.CaptureFixture[
         ("a | b", "a \\| b"),
         ("[Click me](https://evil.example/x)", "\\[Click me\\](https:\u200b//evil.example/x)"),
         ("see www.evil.example/login", "see www\u200b.evil.example/login"),
-        ("&#64;octocat and @octocat", "&amp;#64;octocat and @\u200boctocat"),
+        ("&#64;octocat and @octocat", "&amp;#\u200b64;octocat and @\u200boctocat"),
+        ("see octo/site#2", "see octo/site#\u200b2"),
         ("<img src=x>", "&lt;img src=x&gt;"),
         ("![x](y)", "!\\[x\\](y)"),
         ("`code`", "\\`code\\`"),
         ("line\nbreak", "line\\\\nbreak"),
     ],
-    ids=["pipe", "link", "autolink", "entity and mention", "html", "image", "code", "newline"],
+    ids=[
+        "pipe",
+        "link",
+        "autolink",
+        "entity and mention",
+        "issue link",
+        "html",
+        "image",
+        "code",
+        "newline",
+    ],
 )
 def test_a_markdown_cell_shows_text_as_text(text: str, shown: str) -> None:
     assert md_cell(text) == shown
 
 
-def test_a_markdown_cell_is_cut_to_its_limit() -> None:
-    cell = md_cell("x" * 10_000)
-    assert cell == "x" * (MAX_CELL - 1) + "…"
+@pytest.mark.parametrize("char", ["x", "\U000e0001", "|", "&"], ids=["plain", "tag", "pipe", "amp"])
+def test_a_markdown_cell_is_cut_to_its_limit_after_escaping(char: str) -> None:
+    """Its length as shown: a character shown as an escape (ten characters) or an
+    entity counts as what it becomes."""
+    cell = md_cell(char * 10_000)
+    assert len(cell) <= MAX_CELL and cell.endswith("…")
 
 
 def test_under_github_actions_a_failure_is_an_annotation_and_a_summary(

@@ -409,3 +409,22 @@ def test_schema_does_not_import_git_or_network(bench: BenchRepo) -> None:
         [sys.executable, "-c", probe], cwd=bench.root, capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "0 []"
+
+
+@pytest.mark.parametrize("items", [150, 5_000], ids=["150 bad results", "5,000 bad results"])
+def test_an_array_of_many_bad_results_reports_a_bounded_number_of_problems(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], items: int
+) -> None:
+    """Each empty object misses every required key: the first 100 problems are shown,
+    then one ``schema-many`` line (the explainer is given the first 1,000 items: an array
+    of 200,000 took gigabytes)."""
+    bench.write(RUN.source, [{}] * items)
+    code, out, _err = run_cli(capsys, "schema", RUN.source)
+    assert code == 1
+    lines = out.splitlines()
+    assert sum(" schema-required " in line for line in lines) == 100
+    assert (
+        f"{RUN.source}: schema-many more than 100 schema problems: the first 100 are shown; "
+        "fix those and check again"
+    ) in lines
+    assert lines[-1] == "1 file checked, 1 invalid, 101 problems"

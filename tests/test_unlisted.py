@@ -177,3 +177,66 @@ def test_under_github_actions_an_unlisted_result_is_seen_with_nothing_to_sync(
     assert "unlisted=1\n" in output.read_text()
     assert "**Warning:** 1 result file of the source is not in its manifest" in summary.read_text()
     assert LATE.source in summary.read_text()
+
+
+def test_a_body_whose_rows_are_all_long_is_cut_at_a_line(
+    pair: Pair, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When even the fewest rows do not fit (every cell at its longest), the text itself
+    is cut at the end of a line, and says so."""
+    from benchsync_hooks.sync import prbody
+
+    monkeypatch.setattr(prbody, "MAX_BODY", 1_000)
+    monkeypatch.setattr(prbody, "ROW_CAPS", (None,))
+    pair.publish(*RUNS)
+    code, out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
+    )
+    assert code == 0, err
+    body = json.loads(out)["pr"]["body"]
+    assert len(body) <= 1_000
+    assert body.endswith(prbody.CUT)
+    assert body[: -len(prbody.CUT)].endswith("\n")
+
+
+def test_a_hostile_source_configuration_is_not_parsed(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The benchmark repository's pyproject.toml with a dotted key of thousands of parts
+    (the TOML parser's cost grows with their square: 30,000 take minutes and gigabytes):
+    not parsed, the website's selection is used, and the run goes on."""
+    pair.bench.write("pyproject.toml", "[tool.x]\n" + "a" + ".a" * 2_000 + " = 1\n")
+    pair.bench.write(".benchsync.toml", 'exclude = ["outputs/cpu/gpt2/short_20260129_001/"]\n')
+    pair.publish(RUNS[0])
+    _past_the_hooks(pair)
+    code, out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
+    )
+    assert code == 0, err
+    assert [u["path"] for u in json.loads(out)["unlisted"]] == [LATE.source]
+
+
+def test_unlisted_files_are_checked_within_a_budget(
+    pair: Pair, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file over the website's max_file_size is said to be, from its listed size, without
+    a read; the others are checked until the budget of bytes is spent (then not checked)."""
+    from benchsync_hooks.sync import unlisted
+
+    (pair.site / ".benchsync.toml").write_text("max_file_size = 5000\n")
+    pair.site_git("add", "-A")
+    pair.site_git("commit", "-q", "-m", "a small limit")
+    pair.publish(RUNS[0])
+    pair.bench.write("outputs/a/big_leaderboard.json", "[" + "1," * 4000 + "1]")
+    for name in ("b", "c", "d"):
+        pair.bench.write(f"outputs/{name}/x_leaderboard.json", "{}")
+    pair.bench.stage()
+    pair.bench.commit("past the hooks")
+    monkeypatch.setattr(unlisted, "BUDGET", 5)  # two files of 2 bytes
+    code, out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
+    )
+    assert code == 0, err
+    fails = {u["path"]: u["fails"] for u in json.loads(out)["unlisted"]}
+    assert fails["outputs/a/big_leaderboard.json"] == ["json-size"]
+    assert [fails[f"outputs/{n}/x_leaderboard.json"] is None for n in "bcd"] == [False, False, True]

@@ -133,7 +133,13 @@ def _run_configs(repo: GitRepo, view: IndexView, sources: Iterable[str]) -> dict
 
 
 def check_entries(
-    repo: GitRepo, entries: Iterable[Entry], view: IndexView, *, config: Config, schema_text: str
+    repo: GitRepo,
+    entries: Iterable[Entry],
+    view: IndexView,
+    *,
+    config: Config,
+    schema_text: str,
+    positions: bool = True,
 ) -> list[Verdict]:
     """Every per-file check of these index entries, each blob read once."""
     items = list(entries)
@@ -165,6 +171,7 @@ def check_entries(
                 config=config,
                 schema_text=schema_text,
                 too_big=big,
+                positions=positions,
             )
         )
     return verdicts

@@ -26,10 +26,10 @@ from .schema import checker_for
 
 
 def check_content(
-    data: bytes, display: str, config: Config, *, schema_text: str = ""
+    data: bytes, display: str, config: Config, *, schema_text: str = "", positions: bool = True
 ) -> tuple[JsonDoc | None, Facts | None, list[Problem]]:
     """Strict JSON, the schema and the documented rules for one file's bytes."""
-    doc, problems = jsondoc.parse(data, display, max_depth=config.max_depth)
+    doc, problems = jsondoc.parse(data, display, max_depth=config.max_depth, positions=positions)
     if doc is None:
         return None, None, problems
     out = canonical(doc.value)
@@ -144,6 +144,7 @@ def verdict_of(
     config: Config,
     schema_text: str = "",
     too_big: Problem | None = None,
+    positions: bool = True,
 ) -> Verdict:
     """Every per-file check of one result's bytes (None: over max_file_size, ``too_big``)."""
     if data is None:
@@ -152,7 +153,9 @@ def verdict_of(
             rel, None, run_config, config=config, locate=lambda _p: (0, 0)
         )
         return Verdict(rel, blob, None, result, (*problems, *placement))
-    doc, facts, problems = check_content(data, rel, config, schema_text=schema_text)
+    doc, facts, problems = check_content(
+        data, rel, config, schema_text=schema_text, positions=positions
+    )
     result, placement = check_placement(
         rel, facts, run_config, config=config, locate=locator(lambda: doc)
     )

@@ -30,11 +30,12 @@ class JsonDoc:
 
     __slots__ = ("_map", "path", "text", "value")
 
-    def __init__(self, path: str, text: str, value: Any) -> None:
+    def __init__(self, path: str, text: str, value: Any, *, positions: bool = True) -> None:
         self.path = path
         self.text = text
         self.value = value
-        self._map: dict[str, Any] | None = None
+        # (None: built when first asked for; {}: no positions wanted, every one is 1:1)
+        self._map: dict[str, Any] | None = None if positions else {}
 
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value (or key) at ``pointer``."""
@@ -70,12 +71,14 @@ def _line_col(text: str, offset: int) -> tuple[int, int]:
 
 
 def parse(
-    data: bytes, display: str, *, max_depth: int | None
+    data: bytes, display: str, *, max_depth: int | None, positions: bool = True
 ) -> tuple[JsonDoc | None, list[Problem]]:
     """Strictly parse ``data``; return the document or the problems that stop it.
 
     ``max_depth=None`` skips the nesting scan, for documents whose schema bounds
     their depth anyway; a recursion error of the parser is still a clean problem.
+    ``positions=False``: problems inside the document are placed at 1:1 (the source map
+    of a large document costs seconds; a caller that keeps only the rules skips it).
     """
     if data.startswith(b"\xef\xbb\xbf"):
         return None, [
@@ -159,7 +162,7 @@ def parse(
             "write the character itself"
         )
         return None, [_encoding(display, _line_col(text, escape.start()), message)]
-    doc = JsonDoc(display, text, value)
+    doc = JsonDoc(display, text, value, positions=positions)
     problems: list[Problem] = []
     if constants:
         for match in _CONSTANT_OR_STRING.finditer(text):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +34,12 @@ _PATTERN_NAMES = {
     ),
     r"^[A-Za-z0-9][A-Za-z0-9._-]*$": "an ASCII name (letters, digits, '.', '_', '-')",
 }
+
+
+#: The most schema problems one file reports (then one ``schema-many`` line).
+MAX_SHOWN = 100
+#: The most items of an array document the explainer is given (see ``problems``).
+EXPLAIN_ITEMS = 1_000
 
 
 def bundled_schema(name: str) -> dict[str, Any]:
@@ -70,18 +77,17 @@ class SchemaChecker:
         return self._slow
 
     def explain(self, value: Any) -> list[ValidationError]:
-        """The leaf errors worth showing, for a value the fast validator rejected."""
-        errors: list[ValidationError] = []
-        for error in self._explainer().iter_errors(value):
-            errors.extend(_leaves(error))
-        return errors
+        """The leaf errors worth showing, for a value the fast validator rejected (at most
+        :data:`MAX_SHOWN` and one more: an array of 200,000 bad objects has millions)."""
+        leaves = (leaf for error in self._explainer().iter_errors(value) for leaf in _leaves(error))
+        return list(islice(leaves, MAX_SHOWN + 1))
 
     def verdict_only(self, value: Any) -> list[tuple[str, str, str]]:
         """(pointer, keyword, message) of the compiled validator's own errors: what is said
         when the explainer finds nothing (its regular expressions differ from ECMA-262)."""
         found: list[tuple[str, str, str]] = []
         try:
-            for error in self._fast.iter_errors(value):
+            for error in islice(self._fast.iter_errors(value), MAX_SHOWN + 1):
                 pointer = pointer_of(getattr(error, "instance_path", ()) or ())
                 kind = getattr(error, "kind", None)
                 keyword = type(kind).__name__.rsplit("_", 1)[-1].lower() if kind else "invalid"
@@ -92,14 +98,34 @@ class SchemaChecker:
 
     def problems(self, doc: JsonDoc) -> list[Problem]:
         """Every schema problem of a document: never none when the verdict is invalid."""
-        if self.is_valid(doc.value):
+        value = doc.value
+        if self.is_valid(value):
             return []
-        explained = [_problem(doc, err) for err in self.explain(doc.value)]
-        if explained:
+        # The explainer builds every error of every branch of a oneOf before the first is
+        # seen: an array of 200,000 bad results would take gigabytes. Past EXPLAIN_ITEMS
+        # items it explains the first ones, when they hold a problem (the verdict is the
+        # whole document's, above); else the compiled validator's own words.
+        if isinstance(value, list) and len(value) > EXPLAIN_ITEMS:
+            head = value[:EXPLAIN_ITEMS]
+            value = head if not self.is_valid(head) else None
+        explained = [] if value is None else [_problem(doc, err) for err in self.explain(value)]
+        if not explained:
+            explained = [
+                Problem(doc.path, *doc.position(pointer), f"schema-{keyword}", message, pointer)
+                for pointer, keyword, message in self.verdict_only(doc.value)
+            ]
+        if len(explained) <= MAX_SHOWN:
             return explained
         return [
-            Problem(doc.path, *doc.position(pointer), f"schema-{keyword}", message, pointer)
-            for pointer, keyword, message in self.verdict_only(doc.value)
+            *explained[:MAX_SHOWN],
+            Problem(
+                doc.path,
+                0,
+                0,
+                "schema-many",
+                f"more than {MAX_SHOWN} schema problems: the first {MAX_SHOWN} are shown; fix "
+                "those and check again",
+            ),
         ]
 
 

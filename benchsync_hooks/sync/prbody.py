@@ -151,6 +151,8 @@ def build(
         body = render(cap=cap)
         if len(body) <= MAX_BODY:
             break
+    else:  # (long cells in every table: cut the text itself, at a line's end)
+        body = body[: body.rfind("\n", 0, MAX_BODY - 200) + 1] + CUT
     labels = config.pr_labels
     if comparison.regressions:
         labels = (*labels, config.regression_label)
@@ -165,6 +167,8 @@ def build(
 
 #: GitHub refuses a pull request body over 65,536 characters: the body stays under this.
 MAX_BODY = 60_000
+#: What ends a body cut short (the rows are all in ``benchsync apply --json``).
+CUT = "\n_… the rest is cut at GitHub's size limit: `benchsync apply --json` lists it all._\n"
 #: The most rows of each table and list, tried in turn until the body fits (None: all).
 ROW_CAPS: tuple[int | None, ...] = (None, 300, 100, 30, 10)
 

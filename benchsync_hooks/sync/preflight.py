@@ -48,9 +48,9 @@ def ensure_ours(
     if taken is None:
         return
     fixes = {
-        BEHIND: f"after GitHub's Update branch, update {base} first (git fetch {remote} "
-        f"{base}:{base}, or git pull on {base}; fetch-depth: 0 in actions/checkout), then run "
-        "again; otherwise move that work elsewhere",
+        BEHIND: f"after GitHub's Update branch, update {base} first (git pull on {base}, or "
+        f"git fetch {remote} {base}:{base} from another branch; fetch-depth: 0 in "
+        "actions/checkout), then run again; otherwise move that work elsewhere",
         REWRITTEN: f"delete the remote branch (git push {remote} --delete {branch}: the next "
         "run makes it again), or use Update branch (a merge) instead",
     }
@@ -104,8 +104,9 @@ def ensure_writable(
         if taken is not None:
             base = plan.base
             fixes = {
-                BEHIND: f"update {base} first (git fetch origin {base}:{base}, or git pull on "
-                f"{base}), then run again; otherwise move that work elsewhere",
+                BEHIND: f"update {base} first (git pull on {base}, or git fetch from its "
+                f"remote into {base} from another branch), then run again; otherwise move "
+                "that work elsewhere",
                 REWRITTEN: f"delete the branch (git branch -D {branch}: the next run makes it "
                 "again), or keep that work on another branch",
             }

@@ -20,8 +20,11 @@ from ..git.repo import redact_urls, scratch_bare
 _URL = re.compile(r"(?:[a-z][a-z0-9+.-]*://|[\w.-]+@[\w.-]+:).*", re.IGNORECASE | re.DOTALL)
 #: The ref a URL source's commit is fetched into, in a repository made for this run.
 FETCHED = "refs/benchsync/source"
-#: The largest configuration file of the source read (a pyproject.toml is a few KiB).
-MAX_CONFIG_TEXT = 1 << 20
+#: The largest configuration file of the source read (a pyproject.toml is a few KiB), and
+#: the most dots on one of its lines: the benchmark repository's files are not trusted, and
+#: Python's TOML parser takes time and memory growing with the square of a key's parts.
+MAX_CONFIG_TEXT = 64 * 1024
+MAX_DOTS = 64
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,10 @@ def source_config(source: Source) -> Config | None:
             data = read_blob(source.repo, entry.blob, max_size=MAX_CONFIG_TEXT)
             if not entry.is_file or data is None:
                 return None
-            texts[name] = data.decode("utf-8")
+            text = data.decode("utf-8")
+            if max(line.count(".") for line in text.splitlines() or [""]) > MAX_DOTS:
+                return None  # (a dotted key of thousands of parts costs the parser gigabytes)
+            texts[name] = text
         return config_from_texts(texts[CONFIG_FILE], texts[PYPROJECT])
     except (GitError, ConfigError, UnicodeDecodeError):
         return None
