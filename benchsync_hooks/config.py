@@ -7,9 +7,7 @@ Every key has a default; an unknown key or a value of the wrong kind is a
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -109,78 +107,6 @@ def _comparable(value: object) -> object:
 
 _KEYS = set(Config._fields) - {"origin"}
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
-
-
-def _toml_loads(text: str) -> dict[str, Any]:
-    """The TOML document; a ValueError for one that is not TOML or nested too deep for the
-    parser (it recurses once per level)."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - exercised on 3.10 only
-        import tomli as tomllib
-    try:
-        loaded: dict[str, Any] = tomllib.loads(text)
-    except RecursionError:
-        raise ValueError("nested too deep") from None
-    return loaded
-
-
-def find_root(start: Path) -> Path | None:
-    """The nearest directory at or above ``start`` that holds a ``.git`` entry."""
-    current = start.resolve()
-    for candidate in (current, *current.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return None
-
-
-def load_config(root: Path) -> Config:
-    """Read the configuration of the repository at ``root``."""
-    dedicated, pyproject = root / CONFIG_FILE, root / PYPROJECT
-    return config_from(
-        _read_toml(dedicated) if dedicated.is_file() else None,
-        _read_toml(pyproject) if pyproject.is_file() else None,
-    )
-
-
-def config_from_texts(dedicated: str | None, pyproject: str | None) -> Config:
-    """The configuration from the texts of ``.benchsync.toml`` and ``pyproject.toml`` (as
-    a commit holds them; None: no such file)."""
-    try:
-        return config_from(
-            None if dedicated is None else _toml_loads(dedicated),
-            None if pyproject is None else _toml_loads(pyproject),
-        )
-    except ValueError as exc:
-        raise ConfigError(f"cannot read configuration: {exc}") from None
-
-
-def config_from(dedicated: dict[str, Any] | None, pyproject: dict[str, Any] | None) -> Config:
-    """The configuration from the parsed ``.benchsync.toml`` and ``pyproject.toml``."""
-    table: Any = None
-    origin = ""
-    if dedicated is not None:
-        table, origin = dedicated, CONFIG_FILE
-    tool = (pyproject or {}).get("tool", {})
-    if isinstance(tool, dict) and "benchsync" in tool:
-        if table is not None:
-            raise ConfigError(
-                f"both {CONFIG_FILE} and {PYPROJECT} [tool.benchsync] configure benchsync; "
-                "keep one of them"
-            )
-        table, origin = tool["benchsync"], f"{PYPROJECT} [tool.benchsync]"
-    if table is None:
-        return Config()
-    if not isinstance(table, dict):
-        raise ConfigError(f"{origin}: benchsync configuration must be a table")
-    return parse_config(table, origin=origin)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return _toml_loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path.name}: cannot read configuration: {exc}") from None
 
 
 def parse_config(table: Mapping[str, Any], *, origin: str = "") -> Config:

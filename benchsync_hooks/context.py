@@ -6,7 +6,8 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from .config import Config, find_root, load_config
+from .config import Config
+from .config_files import find_root, load_config
 from .errors import ConfigError
 
 

@@ -15,8 +15,8 @@ Standard library only: the runner's Python runs it before any package is install
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
-import json
 import os
 import platform
 import re
@@ -24,25 +24,36 @@ import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Callable, Mapping
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-PROJECT = "uv"
-WEB = ("http://", "https://")
+
+def _sibling(name: str) -> Any:
+    """The module ``name`` of this folder, by path: the action's install step runs this
+    file by path (no package; see ``action.load_sibling``)."""
+    path = Path(__file__).resolve().with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"benchsync_action_{name}", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - a file of this folder
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+try:
+    from . import uv_index
+except ImportError:  # (run by path: no parent package)
+    uv_index = _sibling("uv_index")
+
+PROJECT = uv_index.PROJECT
+Offered = uv_index.Offered
+
 #: The simple index pip uses when nothing else is configured.
 PYPI = "https://pypi.org/simple"
-#: Seconds to wait on one answer of the index, and on the whole fetch, before pip is left
-#: to try (with its own retries).
-TIMEOUT = 20
-BUDGET = 60
-#: The most files tried (each a download of up to MAX_BYTES).
+#: The most files tried (each a download of up to ``uv_index.MAX_BYTES``).
 MAX_TRIES = 3
-#: The most bytes taken from the index for one page or one wheel (uv's wheel: ~18 MB).
-MAX_BYTES = 100 * 1024 * 1024
 #: pip's settings that change where packages come from, or how they are fetched, beyond the
 #: three this module follows: any of them, and pip does the install as configured.
 PIP_ELSEWHERE = ("PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_CLIENT_CERT", "PIP_PROXY")
@@ -58,14 +69,6 @@ class Fetched(NamedTuple):
 class Locked(NamedTuple):
     version: str
     hashes: frozenset[str]
-
-
-class Offered(NamedTuple):
-    """A file a folder or an index offers: its name, where it is, the sha256 it claims."""
-
-    filename: str
-    url: str
-    sha256: str | None
 
 
 def locked(text: str) -> Locked | None:
@@ -147,99 +150,6 @@ def choose(offered: list[Offered], *, lock: Locked, runs: Callable[[str], bool])
     return sorted(chosen, key=lambda o: (o.filename, o.url))
 
 
-class _Links(HTMLParser):
-    """The anchors of a PEP 503 simple page: (text, href)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-        self._href: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._href = dict(attrs).get("href") or None
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href is not None:
-            self.links.append(("".join(self._text).strip(), self._href))
-            self._href = None
-
-
-def _read(
-    url: str, *, accept: str = "*/*", cafile: str | None = None, deadline: float
-) -> tuple[bytes, str]:
-    """The body of ``url`` and its content type (an error for anything but 200, for more
-    than :data:`MAX_BYTES`, and when ``deadline`` passes, however slowly bytes drip in)."""
-    import ssl
-
-    context = ssl.create_default_context(cafile=cafile) if url.startswith("https:") else None
-    request = urllib.request.Request(url, headers={"Accept": accept, "User-Agent": "benchsync"})
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TimeoutError(f"no answer within {BUDGET} s")
-    with urllib.request.urlopen(request, timeout=min(TIMEOUT, left), context=context) as answer:
-        chunks, size = [], 0
-        while chunk := answer.read1(1 << 20):  # (what has come: the deadline is checked)
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_BYTES:
-                raise OSError(f"an answer over {MAX_BYTES} bytes")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no whole answer within {BUDGET} s")
-        return b"".join(chunks), answer.headers.get_content_type()
-
-
-def index_files(index: str, *, cafile: str | None = None, deadline: float) -> list[Offered]:
-    """The files the simple index at ``index`` offers for uv (PEP 691 JSON or PEP 503 HTML),
-    at ``http:`` or ``https:`` addresses only (an index pointing at a local file, a pipe
-    or a device, is not followed)."""
-    return [
-        o for o in _index_files(index, cafile=cafile, deadline=deadline) if o.url.startswith(WEB)
-    ]
-
-
-def _index_files(index: str, *, cafile: str | None, deadline: float) -> list[Offered]:
-    page = index.rstrip("/") + f"/{PROJECT}/"
-    body, kind = _read(
-        page,
-        accept="application/vnd.pypi.simple.v1+json, text/html;q=0.1",
-        cafile=cafile,
-        deadline=deadline,
-    )
-    if kind == "application/vnd.pypi.simple.v1+json":
-        files = json.loads(body)["files"]
-        return [
-            Offered(
-                str(f["filename"]),
-                urllib.parse.urljoin(page, str(f["url"])),
-                (f.get("hashes") or {}).get("sha256"),
-            )
-            for f in files
-        ]
-    parser = _Links()
-    parser.feed(body.decode("utf-8", "replace"))
-    offered = []
-    for text, href in parser.links:
-        url, _, fragment = urllib.parse.urljoin(page, href).partition("#")
-        claimed = fragment[len("sha256=") :] if fragment.startswith("sha256=") else None
-        offered.append(Offered(text or url.rsplit("/", 1)[-1], url, claimed))
-    return offered
-
-
-def folder_files(folder: Path) -> list[Offered]:
-    try:
-        names = sorted(p.name for p in folder.iterdir() if p.is_file())
-    except OSError:
-        return []
-    return [Offered(name, (folder / name).as_uri(), None) for name in names]
-
-
 def pip_configured(env: Mapping[str, str]) -> str | None:
     """A pip configuration file this install would read, or a setting beyond the three
     followed here (then pip installs uv, as configured)."""
@@ -298,14 +208,14 @@ def _fetch(
     folders: list[str],
 ) -> Fetched:
     cafile = env.get("PIP_CERT") or None
-    deadline = time.monotonic() + BUDGET
-    offered = [f for d in folders for f in folder_files(Path(d).absolute())]
+    deadline = time.monotonic() + uv_index.BUDGET
+    offered = [f for d in folders for f in uv_index.folder_files(Path(d).absolute())]
     no_index = env.get("PIP_NO_INDEX", "").lower() not in ("", "0", "false", "no", "off")
     if not choose(offered, lock=lock, runs=runs) and not no_index:
-        offered += index_files(index, cafile=cafile, deadline=deadline)
+        offered += uv_index.index_files(index, cafile=cafile, deadline=deadline)
     refused = ""
     for item in choose(offered, lock=lock, runs=runs)[:MAX_TRIES]:
-        data, _kind = _read(item.url, cafile=cafile, deadline=deadline)
+        data, _kind = uv_index.read(item.url, cafile=cafile, deadline=deadline)
         if hashlib.sha256(data).hexdigest() not in lock.hashes:
             refused = f"{item.filename}: its sha256 is not one the lock names"
             continue  # not the locked bytes: never opened

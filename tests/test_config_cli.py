@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import RUN, RUNS, BenchRepo, Pair, run_cli
 
-from benchsync_hooks.config import Config, load_config, parse_config
+from benchsync_hooks.config import Config, parse_config
+from benchsync_hooks.config_files import load_config
 from benchsync_hooks.errors import ConfigError
 from benchsync_hooks.limits import NUMBERS
 

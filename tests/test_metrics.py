@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from benchsync_hooks.config import Config, load_config, parse_config
+from benchsync_hooks.config import Config, parse_config
+from benchsync_hooks.config_files import load_config
 from benchsync_hooks.errors import ConfigError
 from benchsync_hooks.metrics import DEFAULT_METRICS, MetricRule
 

@@ -316,9 +316,9 @@ def test_a_deep_page_is_a_reason_not_a_traceback(
 def test_a_slow_index_is_given_up_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """One byte at a time, each well within the socket timeout: the whole fetch still has
     a deadline."""
-    from benchsync_hooks import uv_wheel
+    from benchsync_hooks import uv_index
 
-    monkeypatch.setattr(uv_wheel, "BUDGET", 1)
+    monkeypatch.setattr(uv_index, "BUDGET", 1)
 
     class Drip(BaseHTTPRequestHandler):
         def do_GET(self) -> None:

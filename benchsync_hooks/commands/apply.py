@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ..apply_report import ApplyReport, emit_apply
-from ..config import Config, load_config
+from ..config import Config
+from ..config_files import load_config
 from ..context import read_schema
 from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, RegressionsFound, UsageError
 from ..git import GitRepo, open_repo, require_sha1

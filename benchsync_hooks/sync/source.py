@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import CONFIG_FILE, PYPROJECT, Config, config_from_texts
+from ..config import CONFIG_FILE, PYPROJECT, Config
+from ..config_files import config_from_texts
 from ..errors import ConfigError, GitError, UsageError
 from ..git import GitRepo, open_any
 from ..git.commit import resolve_commit
