@@ -155,12 +155,14 @@ def benchsync_argv(inputs: Inputs, *, website_report: Path | None = None) -> lis
 def load_sibling(name: str) -> Any:
     """The module ``name`` of this folder, loaded by path: this file runs as a script with
     ``-I`` (no package, no ``sys.path`` entry of its folder), and another benchsync on the
-    runner's Python must not stand in for it. Standard library modules only."""
+    runner's Python must not stand in for it. Standard library modules only; each is also
+    ``sys.modules["benchsync_action_<name>"]``, where a sibling loaded later finds it."""
     path = Path(__file__).resolve().with_name(f"{name}.py")
     spec = importlib.util.spec_from_file_location(f"benchsync_action_{name}", path)
     if spec is None or spec.loader is None:  # pragma: no cover - a file of this folder
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -189,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not venv:
             raise InputError("BENCHSYNC_VENV is not set (action.yml sets it)")
         step = load_sibling("action_install")
+        load_sibling("uv_index")  # (before uv_wheel, which takes it from sys.modules)
         return int(
             step.install(
                 project=Path(__file__).resolve().parents[1],

@@ -15,7 +15,6 @@ Standard library only: the runner's Python runs it before any package is install
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import os
 import platform
@@ -27,25 +26,12 @@ import urllib.parse
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
-
-
-def _sibling(name: str) -> Any:
-    """The module ``name`` of this folder, by path: the action's install step runs this
-    file by path (no package; see ``action.load_sibling``)."""
-    path = Path(__file__).resolve().with_name(f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"benchsync_action_{name}", path)
-    if spec is None or spec.loader is None:  # pragma: no cover - a file of this folder
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from typing import NamedTuple
 
 try:
     from . import uv_index
-except ImportError:  # (run by path: no parent package)
-    uv_index = _sibling("uv_index")
+except ImportError:  # run by path (no package): action.load_sibling loaded it first
+    uv_index = sys.modules["benchsync_action_uv_index"]
 
 PROJECT = uv_index.PROJECT
 Offered = uv_index.Offered
