@@ -87,13 +87,17 @@ def _json_text(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def why_unlisted(item: Unlisted) -> str:
-    """What the website's checks say of an unlisted file, in a few words."""
+def unlisted_entry(item: Unlisted) -> str:
+    """An unlisted file, and what the website's checks say of it, in a few words (raw:
+    each output escapes it its own way)."""
     if item.fails is None:
-        return ""
+        return item.path
     if item.fails:
-        return f"fails {', '.join(item.fails)}"
-    return "passes its checks: committed past the manifest hook, or a clash with another result"
+        return f"{item.path} (fails {', '.join(item.fails)})"
+    return (
+        f"{item.path} (passes its checks: committed past the manifest hook, or a clash with "
+        "another result)"
+    )
 
 
 @dataclass(frozen=True)
@@ -175,12 +179,7 @@ class ApplyReport:
         lines += [f"  rejected {p.text()}" for p in self.rejected]
         if self.unlisted:
             lines.append(f"warning: {unlisted_line(len(self.unlisted))}")
-            lines += [
-                visible(
-                    f"  unlisted {u.path}" + (f" ({why_unlisted(u)})" if why_unlisted(u) else "")
-                )
-                for u in self.unlisted[:SHOWN]
-            ]
+            lines += [visible(f"  unlisted {unlisted_entry(u)}") for u in self.unlisted[:SHOWN]]
             if len(self.unlisted) > SHOWN:
                 lines.append(f"  … and {len(self.unlisted) - SHOWN} more (--json lists them)")
         if self.comparison.results:
@@ -248,7 +247,7 @@ class ApplyReport:
             else "### benchsync apply\n\nnothing to sync\n"
         )
         if self.unlisted and not (self.new or self.updated):  # (else the PR body says it)
-            shown = ", ".join(md_cell(u.path) for u in self.unlisted[:SHOWN])
+            shown = ", ".join(md_cell(unlisted_entry(u)) for u in self.unlisted[:SHOWN])
             more = len(self.unlisted) - SHOWN
             text += f"\n**Warning:** {unlisted_line(len(self.unlisted))}: {shown}"
             text += f" and {more} more\n" if more > 0 else "\n"

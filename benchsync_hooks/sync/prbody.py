@@ -7,7 +7,7 @@ from functools import partial
 from typing import Any
 
 from .. import __version__
-from ..apply_report import change_text, number_text, unlisted_line, verdict_line, why_unlisted
+from ..apply_report import change_text, number_text, unlisted_entry, unlisted_line, verdict_line
 from ..config import Config
 from ..git import GitRepo
 from ..git.objects import read_blobs
@@ -229,10 +229,7 @@ def _body(
             unlisted_line(len(plan.unlisted)) + ":",
             "",
         ]
-        rows = [
-            f"- {md_cell(u.path)}" + (f" ({md_cell(why_unlisted(u))})" if why_unlisted(u) else "")
-            for u in plan.unlisted
-        ]
+        rows = [f"- {md_cell(unlisted_entry(u))}" for u in plan.unlisted]
         lines += [*_capped(rows, min(cap or 50, 50), bullet=True), ""]
     if website_problems:
         lines += [
