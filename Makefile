@@ -77,11 +77,15 @@ typecheck: $(STAMP)
 # run of this suite leaves 75,000 files: 18 s to delete on this machine's disk). A run here has
 # a folder of its own instead, removed after the tests pass and kept (and named) if they fail,
 # in memory when the machine has room for it (tools/testtmp.py says where).
+# pytest rewrites each test module's asserts when it imports it, and caches the result beside
+# it unless PYTHONDONTWRITEBYTECODE is set; it reads that cache either way. Every worker
+# would rewrite the 40 modules (4 s of CPU each): one collection writes the cache first.
 # Most tests wait on git, pre-commit and benchsync processes (the SIGKILL trials sleep until
 # their kill): three workers per CPU (at most 8) keep the CPUs busy.
 WORKERS = $(shell $(BIN)/python -c 'import os; print(min(8, 3 * (os.cpu_count() or 1)))' 2>/dev/null || echo 2)
 unit: $(STAMP) $(ACTIONLINT) $(WHEELHOUSE)
 	$(BIN)/python -m compileall -q benchsync_hooks
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q --collect-only -p no:cacheprovider >/dev/null 2>&1 || true
 	tmp=$$(mktemp -d "$$($(BIN)/python tools/testtmp.py)/benchsync-tests.XXXXXX") && \
 	if $(BIN)/python -m pytest -q -n $(WORKERS) --dist worksteal --basetemp="$$tmp"; \
 	then rm -rf "$$tmp"; else code=$$?; echo "the tests' files: $$tmp"; exit $$code; fi

@@ -64,10 +64,10 @@ def _reset(site: Path, start: str) -> None:
 
 
 def _timed_sync(folder: Path) -> None:
-    """600 results published, a website that had one full apply then was reset to its
+    """300 results published, a website that had one full apply then was reset to its
     start, and how long that apply took (timing.json)."""
     bench = BenchRepo(init_repo(folder / "bench"))
-    bench.publish(*samples.runs(600))
+    bench.publish(*samples.runs(300))
     site = new_site(folder / "site")
     start = git(site, "rev-parse", "HEAD").strip()
     began = time.monotonic()
@@ -157,7 +157,7 @@ def test_a_second_apply_waits_or_gives_up(pair: Pair, capsys: pytest.CaptureFixt
 
 @pytest.mark.slow(18)
 def test_two_applies_at_once(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
-    pair.publish(*samples.runs(300))
+    pair.publish(*samples.runs(150))
     expected = _expected(pair)
     clean = 0
     for _trial in range(5):
