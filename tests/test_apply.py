@@ -86,6 +86,8 @@ def test_first_sync_counts_existing_files_unchanged(
     assert report["pr"]["title"] == "[Auto] Sync Benchmark Results"
     assert report["pr"]["labels"] == ["automated", "benchmark-sync", "data-update"]
     assert "**3 new**, **0 updated**, 1 unchanged, 0 rejected" in report["pr"]["body"]
+    kept = "1 file already on the website and not in this sync is kept: a sync never deletes"
+    assert f"\n{kept} history.\n" in report["pr"]["body"]
     assert Path(report["pr_body_path"]).read_text() == report["pr"]["body"]
 
 
@@ -126,6 +128,8 @@ def test_updated_result_and_change_in_body(pair: Pair, capsys: pytest.CaptureFix
     assert "throughput +3.2%, TTFT −5.0% (vs short_20260120_001)" in body
     row = "| updated | cpu | gpt2 | short_20260128_001 | short | short_input | 1× CPU "
     assert row + "| 190.0 | 103.2 |" in body
+    kept = "1 file already on the website and not in this sync is kept: a sync never deletes"
+    assert f"\n{kept} history.\n" in body
 
 
 def test_strays_never_travel(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
@@ -139,6 +143,8 @@ def test_strays_never_travel(pair: Pair, capsys: pytest.CaptureFixture[str]) -> 
     assert report["new"] == [RUNS[0].target]
     written = [p for p in pair.snapshot() if p.startswith("data/")]
     assert written == [RUNS[0].target]
+    assert report["kept"] == 0
+    assert "\nNo website file is removed: a sync never deletes history.\n" in report["pr"]["body"]
 
 
 def verify_claims(**changes: Any) -> Callable[[dict[str, Any]], None]:

@@ -247,6 +247,12 @@ def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Pro
     )
 
 
+def run_and_name(file_name: str) -> tuple[str, str] | None:
+    """(run_id, name) as a website file name reads, before any other check of the path."""
+    match = _TARGET_NAME.fullmatch(file_name)
+    return None if match is None else (match["run_id"], match["name"])
+
+
 def parse_target(rel: str, config: Config) -> tuple[tuple[str, str, str, str] | None, str]:
     """Take a website path apart into (backend, model, run_id, name); else a reason."""
     parts = rel.split("/")

@@ -8,10 +8,11 @@ fields of the result that describe hardware, model precision, workload shape and
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..check.convention import parse_target
+from ..check.convention import SUFFIX, parse_target, run_and_name
 from ..config import Config
 from ..git.listing import Entry
 
@@ -67,47 +68,50 @@ def _run_order(run_id: str) -> tuple[str, str]:
     return run_id[-12:-4], run_id[-3:]
 
 
-def by_folder(
-    website: Mapping[str, Entry], targets: Iterable[str]
-) -> dict[str, list[tuple[str, Entry]]]:
-    """The website files in each folder of ``targets`` (one pass over the listing)."""
-    folders: dict[str, list[tuple[str, Entry]]] = {t.rpartition("/")[0]: [] for t in targets}
-    starts = tuple(f"{folder}/" for folder in folders)
-    for path in website:  # (a prefix test in C; an entry only for the paths in those folders)
-        if path.startswith(starts):
-            found = folders.get(path.rpartition("/")[0])
-            if found is not None:
-                found.append((path, website[path]))
-    return folders
-
-
 def earlier_runs(
-    siblings: Iterable[tuple[str, Entry]], target: str, *, config: Config
-) -> list[tuple[str, str, str]]:
-    """(run_id, path, blob) of ``siblings`` (the website files beside ``target``) with its
-    backend, model, run workload and file name, from an earlier run, latest first."""
-    mine, _reason = parse_target(target, config)
-    if mine is None:
-        return []
-    backend, model, run_id, name = mine
-    workload = run_id[:-13]
-    ending = f"_{name}_leaderboard.json"
-    candidates = []  # (the run_id the file name gives, path, blob) of earlier runs
-    for path, entry in siblings:
-        file_name = path.rpartition("/")[2]
-        if not (file_name.endswith(ending) and file_name.startswith(workload + "_")):
-            continue  # another file or workload
-        guess = file_name[: -len(ending)]
-        if len(guess) == len(run_id) and _run_order(guess) < _run_order(run_id):
-            candidates.append((guess, path, entry.blob))
-    candidates.sort(key=lambda f: _run_order(f[0]), reverse=True)
-    found = []
-    for guess, path, blob in candidates:  # latest first: parsed until LOOK_BACK are found
-        theirs, _ = parse_target(path, config)
-        if theirs is None or theirs[3] != name or theirs[2] != guess:
-            continue
-        if (theirs[0], theirs[1]) == (backend, model):
-            found.append((guess, path, blob))
-            if len(found) == LOOK_BACK:
-                break
-    return found
+    website: Mapping[str, Entry], targets: Iterable[str], *, config: Config
+) -> dict[str, list[tuple[str, str, str]]]:
+    """target → (run_id, path, blob) of the website files beside it with its backend, model,
+    run workload and file name, from an earlier run, latest first (at most LOOK_BACK).
+
+    One pass over the listing reads the file names in the targets' folders once, grouped by
+    workload and name and sorted by run; each target then takes its earlier runs by binary
+    search. The cost grows with those folders, not with the targets times the folder (a
+    first sync of thousands of results into a folder of thousands)."""
+    mine = {}
+    for target in targets:
+        parts, _reason = parse_target(target, config)
+        if parts is not None:
+            mine[target] = parts
+    folders = {target.rpartition("/")[0] for target in mine}
+    groups: dict[tuple[str, str, str], list[tuple[tuple[str, str], str, str]]] = {}
+    starts = tuple(f"{folder}/" for folder in folders)
+    # (prefix and suffix tests in C; a name that matches one of the targets' is parsed)
+    workloads = tuple({f"{run_id[:-13]}_" for _b, _m, run_id, _n in mine.values()})
+    endings = tuple({f"_{name}{SUFFIX}" for _b, _m, _r, name in mine.values()})
+    for path in website if starts else ():
+        if path.startswith(starts) and path.endswith(endings):
+            folder, _, file_name = path.rpartition("/")
+            found = (
+                run_and_name(file_name)
+                if folder in folders and file_name.startswith(workloads)
+                else None
+            )
+            if found is not None:
+                run_id, name = found
+                runs = groups.setdefault((folder, run_id[:-13], name), [])
+                runs.append((_run_order(run_id), run_id, path))
+    for runs in groups.values():
+        runs.sort()
+    earlier: dict[str, list[tuple[str, str, str]]] = {}
+    for target, (_backend, _model, run_id, name) in mine.items():
+        runs = groups.get((target.rpartition("/")[0], run_id[:-13], name), [])
+        at = bisect_left(runs, (_run_order(run_id),))  # the first run not earlier
+        chosen = earlier[target] = []
+        while at and len(chosen) < LOOK_BACK:  # latest first
+            at -= 1
+            _order, guess, path = runs[at]
+            theirs, _reason = parse_target(path, config)
+            if theirs is not None and theirs[2:] == (guess, name):
+                chosen.append((guess, path, website[path].blob))
+    return earlier
