@@ -21,9 +21,12 @@ BACKEND = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _RUN_ID = re.compile(r"(?P<workload>[a-z0-9][a-z0-9_-]*?)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{3})")
 STEM = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_TARGET_NAME = re.compile(
-    r"(?P<run_id>[a-z0-9][a-z0-9_-]*?_[0-9]{8}_[0-9]{3})_(?P<name>[a-z0-9][a-z0-9_-]*)_leaderboard\.json"
-)
+_RUN_ID_SHAPE = r"[a-z0-9][a-z0-9_-]*?_[0-9]{8}_[0-9]{3}"
+_NAME_SHAPE = r"[a-z0-9][a-z0-9_-]*"
+_TARGET_NAME = re.compile(rf"(?P<run_id>{_RUN_ID_SHAPE})_(?P<name>{_NAME_SHAPE})_leaderboard\.json")
+#: A website path's folder, run_id and name, as its file name reads (:func:`parse_target`
+#: checks the rest).
+TARGET_PARTS = re.compile(rf"(.*)/({_RUN_ID_SHAPE})_({_NAME_SHAPE})_leaderboard\.json")
 
 #: Locates a JSON pointer in the file being checked: 1-based (line, column).
 Locate = Callable[[str], tuple[int, int]]
@@ -245,12 +248,6 @@ def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Pro
         ResultPath(rel, backend, model, run_id, workload, day, sequence, stem),
         [],
     )
-
-
-def run_and_name(file_name: str) -> tuple[str, str] | None:
-    """(run_id, name) as a website file name reads, before any other check of the path."""
-    match = _TARGET_NAME.fullmatch(file_name)
-    return None if match is None else (match["run_id"], match["name"])
 
 
 def parse_target(rel: str, config: Config) -> tuple[tuple[str, str, str, str] | None, str]:

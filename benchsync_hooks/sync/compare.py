@@ -12,7 +12,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..check.convention import SUFFIX, parse_target, run_and_name
+from ..check.convention import SUFFIX, TARGET_PARTS, parse_target
 from ..config import Config
 from ..git.listing import Entry
 
@@ -63,11 +63,6 @@ def configuration(result: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(key)
 
 
-def _run_order(run_id: str) -> tuple[str, str]:
-    """(date, sequence) of ``<workload>_<YYYYMMDD>_<NNN>``: later runs compare greater."""
-    return run_id[-12:-4], run_id[-3:]
-
-
 def earlier_runs(
     website: Mapping[str, Entry], targets: Iterable[str], *, config: Config
 ) -> dict[str, list[tuple[str, str, str]]]:
@@ -84,29 +79,26 @@ def earlier_runs(
         if parts is not None:
             mine[target] = parts
     folders = {target.rpartition("/")[0] for target in mine}
-    groups: dict[tuple[str, str, str], list[tuple[tuple[str, str], str, str]]] = {}
+    groups: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
     starts = tuple(f"{folder}/" for folder in folders)
     # (prefix and suffix tests in C; a name that matches one of the targets' is parsed)
     workloads = tuple({f"{run_id[:-13]}_" for _b, _m, run_id, _n in mine.values()})
     endings = tuple({f"_{name}{SUFFIX}" for _b, _m, _r, name in mine.values()})
+    split = TARGET_PARTS.fullmatch
     for path in website if starts else ():
         if path.startswith(starts) and path.endswith(endings):
-            folder, _, file_name = path.rpartition("/")
-            found = (
-                run_and_name(file_name)
-                if folder in folders and file_name.startswith(workloads)
-                else None
-            )
+            found = split(path)
             if found is not None:
-                run_id, name = found
-                runs = groups.setdefault((folder, run_id[:-13], name), [])
-                runs.append((_run_order(run_id), run_id, path))
+                folder, run_id, name = found.groups()
+                if folder in folders and run_id.startswith(workloads):
+                    runs = groups.setdefault((folder, run_id[:-13], name), [])
+                    runs.append((run_id[-12:], run_id, path))  # (YYYYMMDD_NNN sorts as runs do)
     for runs in groups.values():
         runs.sort()
     earlier: dict[str, list[tuple[str, str, str]]] = {}
     for target, (_backend, _model, run_id, name) in mine.items():
         runs = groups.get((target.rpartition("/")[0], run_id[:-13], name), [])
-        at = bisect_left(runs, (_run_order(run_id),))  # the first run not earlier
+        at = bisect_left(runs, (run_id[-12:],))  # the first run not earlier
         chosen = earlier[target] = []
         while at and len(chosen) < LOOK_BACK:  # latest first
             at -= 1

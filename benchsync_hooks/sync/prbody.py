@@ -12,7 +12,7 @@ from ..config import Config
 from ..git import GitRepo
 from ..git.objects import read_blobs
 from ..report import Problem, counted, md_cell
-from .compare import configuration, earlier_runs, parsed
+from .compare import LOOK_BACK, configuration, earlier_runs, parsed
 from .regressions import (
     NOT_COMPARABLE,
     REGRESSION,
@@ -78,17 +78,24 @@ def previous_runs(
     """target → (run_id, result) of the latest earlier website result of the same
     configuration, for each written file (None: there is none)."""
     candidates = earlier_runs(plan.website, (w.target for w in writes), config=config)
-    blobs = {blob for found in candidates.values() for _run, _path, blob in found}
-    data = dict(read_blobs(website, blobs, max_size=config.max_file_size))
-    previous: dict[str, tuple[str, dict[str, Any]] | None] = {}
-    for item in writes:
-        mine = configuration(parsed(item.data))
-        previous[item.target] = None
-        for run_id, _path, blob in candidates.get(item.target, ()):
+    mine = {w.target: configuration(parsed(w.data)) for w in writes}
+    previous: dict[str, tuple[str, dict[str, Any]] | None] = dict.fromkeys(mine)
+    waiting = [w.target for w in writes if candidates.get(w.target)]
+    for depth in range(LOOK_BACK):  # the latest earlier run of each first, then the next
+        waiting = [target for target in waiting if depth < len(candidates[target])]
+        if not waiting:
+            break
+        wanted = {candidates[target][depth][2] for target in waiting}
+        data = dict(read_blobs(website, wanted, max_size=config.max_file_size))
+        still = []
+        for target in waiting:
+            run_id, _path, blob = candidates[target][depth]
             theirs = parsed(data.get(blob))
-            if theirs and configuration(theirs) == mine:
-                previous[item.target] = (run_id, theirs)
-                break
+            if theirs and configuration(theirs) == mine[target]:
+                previous[target] = (run_id, theirs)
+            else:
+                still.append(target)
+        waiting = still
     return previous
 
 
