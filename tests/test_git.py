@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import RUNS, Pair, blob_id, git, init_repo, run_cli
 
-from benchsync_hooks.git import GitRepo, open_repo
+from benchsync_hooks.errors import GitError
+from benchsync_hooks.git import GitRepo, objects, open_repo
 from benchsync_hooks.git.listing import (
     Entry,
     files_containing,
@@ -130,6 +131,50 @@ def test_read_blobs_skips_what_is_too_large_unread(tmp_path: Path) -> None:
             (blob_id(big), None),
             (blob_id(small), small),
         ]
+    finally:
+        repo.close()
+
+
+@pytest.mark.parametrize("count", [5, objects.BATCH_FROM + 50], ids=["one by one", "batched"])
+def test_read_blobs_reads_each_once_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    """Few blobs are read one round trip each, many by whole ``cat-file`` runs (here of at
+    most 5,000 bytes each, so that the contents take several runs): the same answers, in
+    the order asked, each blob once, the oversized ones None and never held."""
+    monkeypatch.setattr(objects, "_BATCH_BYTES", 5000)
+    root = init_repo(tmp_path / "r")
+    datas = [(b"x" * (n * 397 % 1500)) + b"%d\n" % n for n in range(count)]
+    for n, data in enumerate(datas):
+        (root / f"f{n}").write_bytes(data)
+    git(root, "add", "-A")
+    ids = [blob_id(data) for data in datas]
+    asked = [*ids, ids[3], *reversed(ids[:4])]
+    repo = open_repo(root)
+    try:
+        found = list(read_blobs(repo, asked, max_size=1000))
+        assert found == [
+            (i, d if len(d) <= 1000 else None) for i, d in zip(ids, datas, strict=True)
+        ]
+        assert any(d is None for _i, d in found) and any(d for _i, d in found)
+        tree = git(root, "write-tree").strip()
+        for bad, says in [
+            ("0" * 40, "is missing from"),
+            (tree, "is a tree, not a file"),
+        ]:
+            with pytest.raises(GitError, match=says):
+                dict(read_blobs(repo, [*ids, bad]))
+    finally:
+        repo.close()
+
+
+@pytest.mark.parametrize("count", [1, objects.BATCH_FROM], ids=["one by one", "batched"])
+def test_read_blobs_refuses_what_is_no_object_id(tmp_path: Path, count: int) -> None:
+    root = init_repo(tmp_path / "r")
+    repo = open_repo(root)
+    try:
+        with pytest.raises(GitError, match="not an object id"):
+            dict(read_blobs(repo, ["HEAD\nHEAD", *(f"{n:040x}" for n in range(count))]))
     finally:
         repo.close()
 

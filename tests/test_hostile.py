@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -645,6 +647,43 @@ def test_write_failure_leaves_the_tree_as_it_was(
     assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == "main"
     assert pair.site_git("status", "--porcelain") == ""
     assert not any((pair.site / ".git/benchsync/tmp").iterdir())
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    def limited() -> None:  # (in the child: writes past ``limit`` fail with EFBIG)
+        import resource
+        import signal
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limited
+
+
+def test_a_failed_temp_write_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The temp files are written on several threads: when some of them cannot be written
+    (here the file size limit lets the two results of 1,948 bytes through, not the two of
+    1,963 and 1,964), the run stops with one line and removes every temp file it made."""
+    pair = Pair(tmp_path, capsys)
+    pair.publish(*RUNS)
+    before = pair.snapshot()
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchsync_hooks", "apply", "--source", str(pair.bench.root)],
+        cwd=pair.site,
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=_file_size_limit(1960),
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stderr.startswith("benchsync apply: cannot write under "), proc.stderr
+    assert proc.stderr.endswith(": File too large\n") and proc.stderr.count("\n") == 1
+    assert pair.snapshot() == before
+    assert not any((pair.site / ".git/benchsync/tmp").iterdir())
+    assert pair.site_git("branch", "--list", BRANCH) == ""
+    assert pair.site_git("status", "--porcelain") == ""
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from ..config import Config
 from ..files import too_big
 from ..report import Problem
 from . import jsondoc
-from .canonical import blob_id, canonical
+from .canonical import blob_id
 from .consistency import consistency
 from .convention import Locate, ResultPath, parse_source, too_long
 from .documented import documented_rules
@@ -32,7 +32,7 @@ def check_content(
     doc, problems = jsondoc.parse(data, display, max_depth=config.max_depth, positions=positions)
     if doc is None:
         return None, None, problems
-    out = canonical(doc.value)
+    out = doc.canonical
     facts = facts_from_value(
         doc.value,
         sha256=hashlib.sha256(data).hexdigest(),

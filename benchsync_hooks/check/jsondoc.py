@@ -28,7 +28,7 @@ class _Pairs(dict[str, Any]):
 class JsonDoc:
     """A parsed JSON document and a lazily built map from pointers to positions."""
 
-    __slots__ = ("_map", "path", "text", "value")
+    __slots__ = ("_canonical", "_map", "path", "text", "value")
 
     def __init__(self, path: str, text: str, value: Any, *, positions: bool = True) -> None:
         self.path = path
@@ -36,6 +36,17 @@ class JsonDoc:
         self.value = value
         # (None: built when first asked for; {}: no positions wanted, every one is 1:1)
         self._map: dict[str, Any] | None = None if positions else {}
+        self._canonical: bytes | None = None
+
+    @property
+    def canonical(self) -> bytes:
+        """The bytes the website stores for this value (:func:`.canonical.canonical`), made
+        once per document: the checks and the write both need them."""
+        if self._canonical is None:
+            from .canonical import canonical
+
+            self._canonical = canonical(self.value)
+        return self._canonical
 
     def position(self, pointer: str, *, key: bool = False) -> tuple[int, int]:
         """1-based (line, column) of the value (or key) at ``pointer``."""

@@ -15,18 +15,33 @@ from ..errors import GitError, IntegrityError
 from .repo import GitRepo
 
 _CHUNK = 1 << 16
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+#: From this many blobs on, they are read by two ``cat-file`` runs (sizes, then contents,
+#: each given every id at once) instead of one round trip each to the persistent one:
+#: 10,000 results in 0.2 s instead of 1.2 s. A run holds at most _BATCH_BYTES of contents.
+BATCH_FROM = 100
+_BATCH_BYTES = 32 << 20
 
 
 def read_blobs(
     repo: GitRepo, blobs: Iterable[str], *, max_size: int | None = None
 ) -> Iterator[tuple[str, bytes | None]]:
-    """(id, bytes) of each blob, from one persistent ``cat-file --batch`` process.
+    """(id, bytes) of each blob (each once, in order), from git's ``cat-file --batch``.
 
     A blob over ``max_size`` is skipped unread (None): its size is in the header and
-    its bytes are drained in small chunks. A missing object is a :class:`GitError`.
+    its bytes are drained in small chunks, or never asked for. A missing object, or one
+    that is no blob, is a :class:`GitError`.
     """
+    wanted = list(dict.fromkeys(blobs))
+    if any(not _OBJECT_ID.fullmatch(blob) for blob in wanted):  # (one id per line)
+        raise GitError(f"not an object id among the blobs to read from {repo.root}")
+    if len(wanted) >= BATCH_FROM:
+        yield from _batched(repo, wanted, max_size=max_size)
+        return
     git = repo.handle.git
-    for blob in dict.fromkeys(blobs):
+    for blob in wanted:
         try:
             _sha, kind, size, stream = git.stream_object_data(blob)
         except ValueError:
@@ -40,6 +55,54 @@ def read_blobs(
         if _text(kind) != "blob":
             raise GitError(f"object {blob} is a {_text(kind)}, not a file")
         yield blob, data
+
+
+def _batched(
+    repo: GitRepo, wanted: list[str], *, max_size: int | None
+) -> Iterator[tuple[str, bytes | None]]:
+    """:func:`read_blobs` for many: every size from one ``--batch-check`` run, then the
+    contents of those within ``max_size`` from ``--batch`` runs of at most _BATCH_BYTES."""
+    ids = "\n".join(wanted).encode("ascii") + b"\n"
+    sizes = {}
+    for line in repo.out("cat-file", "--batch-check", data=ids).decode("ascii").splitlines():
+        blob, kind, *rest = line.split(" ")
+        if kind != "blob":
+            what = "missing from" if kind == "missing" else f"a {kind}, not a file, in"
+            raise GitError(f"object {blob} is {what} {repo.root}")
+        sizes[blob] = int(rest[0])
+    chunk: list[str] = []
+    held = 0
+    for blob in [*wanted, ""]:  # ("": the end, which reads the last chunk)
+        size = sizes.get(blob, 0)
+        if chunk and (not blob or held + size > _BATCH_BYTES):
+            yield from _contents(repo, chunk, sizes)
+            chunk, held = [], 0
+        if not blob:
+            break
+        if max_size is not None and size > max_size:
+            yield from _contents(repo, chunk, sizes)  # (the order of the ids is kept)
+            chunk, held = [], 0
+            yield blob, None
+            continue
+        chunk.append(blob)
+        held += size
+
+
+def _contents(
+    repo: GitRepo, chunk: list[str], sizes: dict[str, int]
+) -> Iterator[tuple[str, bytes]]:
+    """The bytes of ``chunk``'s blobs from one ``cat-file --batch`` run."""
+    if not chunk:
+        return
+    out = repo.out("cat-file", "--batch", data="\n".join(chunk).encode("ascii") + b"\n")
+    at = 0
+    for blob in chunk:
+        size = sizes[blob]
+        start = out.index(b"\n", at) + 1  # after "<id> blob <size>"
+        if out[at:start] != f"{blob} blob {size}\n".encode("ascii"):
+            raise GitError(f"git cat-file gave another object than {blob} in {repo.root}")
+        yield blob, out[start : start + size]
+        at = start + size + 1
 
 
 def read_blob(repo: GitRepo, blob: str, *, max_size: int | None = None) -> bytes | None:

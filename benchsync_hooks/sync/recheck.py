@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..bench.reading import ManifestText
-from ..check.canonical import blob_id, canonical
+from ..check.canonical import canonical
 from ..check.consistency import consistency
 from ..check.content import (
     MAX_CONFIG_BYTES,
@@ -141,8 +141,7 @@ def check_writes(
             )
             continue
         assert doc is not None
-        out = canonical(doc.value)
-        blob = blob_id(out)
+        out, blob = doc.canonical, facts.canonical_blob  # (made by the check of the content)
         if item.target_blob is not None and item.target_blob != blob:
             integrity.append(
                 text.problem(

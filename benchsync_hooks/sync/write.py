@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from ..git.commit import (
 )
 from ..git.objects import store, tree_with
 from ..git.ownership import TREE_TRAILER
+from .durable import stage_all, sync_folders
 from .state import TEMP, real_folder, replace_file
 from .values import Plan, PlannedFile
 
@@ -50,24 +50,15 @@ def clear_temp(website: GitRepo) -> None:
 
 
 def stage_files(website: GitRepo, items: Sequence[Item]) -> list[Path]:
-    """Write each item's bytes to a temp file under .git/benchsync/tmp and fsync it
-    (a new file: ``mkstemp`` opens with ``O_EXCL | O_NOFOLLOW``, in a real folder)."""
+    """Write each item's bytes to a new temp file under .git/benchsync/tmp, fsynced
+    (:mod:`.durable`); on a failure, none is left."""
     tmp_dir = real_folder(website, TEMP)
-    temps: list[Path] = []
+    made: list[Path] = []
     try:
-        for item in items:
-            assert item.data is not None
-            fd, tmp = tempfile.mkstemp(prefix="write-", dir=tmp_dir)
-            temps.append(Path(tmp))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(item.data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
+        return stage_all(tmp_dir, [item.data for item in items], made=made)
     except OSError as exc:
-        discard(temps)
+        discard(made)
         raise UsageError(f"cannot write under {tmp_dir}: {exc.strerror or exc}") from None
-    return temps
 
 
 def discard(temps: list[Path]) -> None:
@@ -101,11 +92,12 @@ def place_files(website: GitRepo, items: Sequence[Item], temps: list[Path]) -> P
                 replace_file(target.parent, target.name, tmp.read_bytes())
                 tmp.unlink()
             placed.append((target, old))
-            _fsync_dir(target.parent)
     except OSError as exc:
         _roll_back(placed, made)
         discard(temps)
         raise UsageError(f"cannot write into the website: {exc.strerror or exc}") from None
+    # the new names last before the branch moves to them (each folder once)
+    sync_folders([*(target.parent for target, _old in placed), *(f.parent for f in made)])
     return placed, made
 
 
@@ -144,19 +136,6 @@ def _ensure_real_dirs(root: Path, folder: Path) -> list[Path]:
             current.mkdir()
             made.append(current)
     return made
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def commit_message(plan: Plan, *, tree: str) -> str:
