@@ -128,6 +128,7 @@ class ApplyReport:
     pr_operation: str | None = None
     fail_on_regression: bool = False
     unlisted: tuple[Unlisted, ...] = ()  # result files of the source its manifest leaves out
+    warnings: tuple[str, ...] = ()  # about the website's state: the run went on
 
     @property
     def failed(self) -> bool:
@@ -153,6 +154,7 @@ class ApplyReport:
             "rejected": [problem_json(p) for p in self.rejected],
             "kept": self.kept,
             "unlisted": [{"path": _json_text(u.path), "fails": u.fails} for u in self.unlisted],
+            "warnings": list(self.warnings),
             "branch": self.branch,
             "commit": self.commit,
             "changed": self.changed,
@@ -177,6 +179,7 @@ class ApplyReport:
         lines += [visible(f"  new      {t}") for t in self.new]
         lines += [visible(f"  updated  {t}") for t in self.updated]
         lines += [f"  rejected {p.text()}" for p in self.rejected]
+        lines += [visible(f"warning: {warning}") for warning in self.warnings]
         if self.unlisted:
             lines.append(f"warning: {unlisted_line(len(self.unlisted))}")
             lines += [visible(f"  unlisted {unlisted_entry(u)}") for u in self.unlisted[:SHOWN]]
@@ -251,6 +254,7 @@ class ApplyReport:
             more = len(self.unlisted) - SHOWN
             text += f"\n**Warning:** {unlisted_line(len(self.unlisted))}: {shown}"
             text += f" and {more} more\n" if more > 0 else "\n"
+        text += "".join(f"\n**Warning:** {md_cell(warning)}\n" for warning in self.warnings)
         if self.pr_url:
             text += f"\nPull request #{self.pr_number} ({self.pr_operation}): {self.pr_url}\n"
         return text
@@ -262,7 +266,10 @@ def emit_apply(report: ApplyReport, *, as_json: bool, out: TextIO) -> None:
         out.write(json.dumps(report.as_json(), indent=2) + "\n")
     else:
         out.write(report.text())
-        if report.unlisted and in_github_actions():  # (seen in the run's summary page)
-            out.write(github_warning(unlisted_line(len(report.unlisted))) + "\n")
+        if in_github_actions():  # (seen in the run's summary page)
+            for warning in report.warnings:
+                out.write(github_warning(warning) + "\n")
+            if report.unlisted:
+                out.write(github_warning(unlisted_line(len(report.unlisted))) + "\n")
     github_output(report.outputs())
     step_summary(report.summary())

@@ -49,6 +49,7 @@ def test_first_sync_counts_existing_files_unchanged(
         "rejected",
         "kept",
         "unlisted",
+        "warnings",
         "branch",
         "commit",
         "changed",
@@ -64,7 +65,7 @@ def test_first_sync_counts_existing_files_unchanged(
     assert report["unchanged"] == 1  # a count: unchanged files are not listed
     assert sorted(report["new"]) == sorted(r.target for r in RUNS[1:])
     assert report["updated"] == [] and report["rejected"] == []
-    assert report["kept"] == 1
+    assert report["kept"] == 1 and report["warnings"] == []
     assert report["changed"] is True and report["branch"] == BRANCH
     assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == BRANCH
     assert pair.site_git("status", "--porcelain") == ""
@@ -114,6 +115,64 @@ def test_nothing_new_after_merge(pair: Pair, capsys: pytest.CaptureFixture[str])
     assert code == 0
     assert out.splitlines()[-1] == "nothing to sync"
     assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+@pytest.mark.parametrize("new_results", [True, False], ids=["a sync", "nothing to sync"])
+def test_a_base_behind_its_upstream_is_a_warning(
+    pair: Pair,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    new_results: bool,
+) -> None:
+    """Someone merged on the remote and the website was fetched, not pulled: the sync still
+    starts from the local base (what the user has), and says so in every output."""
+    pair.publish(RUNS[0])
+    pair.seed_site(RUNS[0])  # (the same bytes: unchanged)
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(pair.site), str(remote))
+    pair.site_git("remote", "add", "origin", str(remote))
+    pair.site_git("fetch", "-q", "origin")
+    pair.site_git("branch", "-q", "--set-upstream-to=origin/main", "main")
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(remote), str(other))
+    for n in range(2):
+        git(
+            other,
+            "-c",
+            "user.name=o",
+            "-c",
+            "user.email=o@x",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            f"merged elsewhere {n}",
+        )
+    git(other, "push", "-q", "origin", "main")
+    pair.site_git("fetch", "-q", "origin")
+    if new_results:
+        pair.publish(RUNS[0], RUNS[1])
+    says = (
+        "main is 2 commits behind origin/main (as last fetched): the sync starts from the older "
+        "main and may bring results origin/main has already; git pull on main first"
+    )
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 0, out + err
+    assert f"\n**Warning:** {says}\n" in summary.read_text()
+    assert f"\nwarning: {says}\n" in out
+    assert f"\n::warning title=benchsync::{says}\n" in out
+    assert ("\n  new      " in out) == new_results and ("nothing to sync" in out) != new_results
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY")
+    code, report, _ = apply(capsys, pair, "--dry-run")
+    assert report["warnings"] == [says] and report["base"]["ref"] == "main"
+    if not new_results:  # pulled: no warning
+        pair.site_git("merge", "-q", "--ff-only", "origin/main")
+        assert apply(capsys, pair)[1]["warnings"] == []
 
 
 def test_updated_result_and_change_in_body(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:

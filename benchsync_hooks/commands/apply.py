@@ -15,10 +15,7 @@ from ..config_files import load_config
 from ..context import read_schema
 from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, RegressionsFound, UsageError
 from ..git import GitRepo, open_repo, require_sha1
-from ..git.commit import (
-    check_branch_name,
-    resolve_commit,
-)
+from ..git.commit import behind_upstream, check_branch_name, resolve_commit
 from ..git.listing import status_lines
 from ..git.remote import check_remote_name, push, remote_branch
 from ..git.repo import Background
@@ -177,6 +174,16 @@ def _locked(
 ) -> int:
     base = base_of(website, branch, options.base, target_root=config.target_root)
     base_commit = resolve_commit(website, base, what="base")
+    lag = behind_upstream(website, base)
+    warnings = (
+        ()
+        if lag is None
+        else (
+            f"{base} is {counted(lag[1], 'commit')} behind {lag[0]} (as last fetched): the "
+            f"sync starts from the older {base} and may bring results {lag[0]} has already; "
+            f"git pull on {base} first",
+        )
+    )
     remote_at_start = None
     if options.push:
         remote_at_start = remote_branch(website, options.remote, branch)
@@ -251,6 +258,7 @@ def _locked(
         ),
         kept=plan.kept,
         unlisted=plan.unlisted,
+        warnings=warnings,
         branch=outcome.branch,
         commit=outcome.commit,
         changed=outcome.changed,

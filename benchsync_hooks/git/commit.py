@@ -43,6 +43,22 @@ def branch_commit(repo: GitRepo, branch: str) -> str | None:
     return repo.text("rev-parse", "--verify", "--quiet", f"refs/heads/{branch}") or None
 
 
+def behind_upstream(repo: GitRepo, branch: str) -> tuple[str, int] | None:
+    """(upstream, commits) when the local ``branch`` lacks commits its upstream had when
+    it was last fetched (no network: the remote-tracking branch as it is); else None."""
+    line = repo.text(
+        "for-each-ref",
+        "--format=%(upstream:short) %(upstream:track,nobracket)",
+        "--",
+        f"refs/heads/{branch}",
+    )
+    upstream, _, track = line.partition(" ")
+    for part in track.split(", "):
+        if part.startswith("behind ") and part[7:].isdigit():
+            return upstream, int(part[7:])
+    return None
+
+
 def commit_info(repo: GitRepo, commit: str) -> tuple[str, list[str], str]:
     """(tree id, parent ids, message) of a commit."""
     status, out, err = repo.run("cat-file", "commit", commit)
