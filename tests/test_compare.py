@@ -122,3 +122,26 @@ def test_many_targets_at_once_agree_with_the_definition() -> None:
     found = earlier_runs(site, targets, config=CONFIG)
     for target in targets:
         assert [run_id for run_id, _p, _b in found[target]] == _one_by_one(site, target), target
+
+
+def test_what_is_no_regular_result_file_is_no_earlier_run() -> None:
+    """A submodule (gitlink) or a link named like an earlier run, a name no file system
+    holds, a sequence 000: none is compared with (and none is read)."""
+    site = _site(
+        "short_20260101_001_short_input_leaderboard.json",
+        "short_20260110_000_short_input_leaderboard.json",
+        "short" + "_20260102_001" * 40 + "_short_input_leaderboard.json",
+    )
+    for day, mode in [("20260103", "160000"), ("20260104", "120000")]:
+        path = f"{FOLDER}/short_{day}_001_short_input_leaderboard.json"
+        site[path] = Entry(path, mode, "f" * 40)
+    found = earlier_runs(site, [TARGET], config=CONFIG)[TARGET]
+    assert [run_id for run_id, _path, _blob in found] == ["short_20260101_001"]
+
+
+def test_a_website_name_over_255_characters_is_no_result() -> None:
+    long = f"{FOLDER}/short" + "_20260101_001" * 30 + "_short_input_leaderboard.json"
+    assert parse_target(long, CONFIG) == (
+        None,
+        "file name is 424 characters, over the 255 a name may have",
+    )

@@ -23,10 +23,8 @@ _RUN_ID = re.compile(r"(?P<workload>[a-z0-9][a-z0-9_-]*?)_(?P<date>[0-9]{8})_(?P
 STEM = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _RUN_ID_SHAPE = r"[a-z0-9][a-z0-9_-]*?_[0-9]{8}_[0-9]{3}"
 _NAME_SHAPE = r"[a-z0-9][a-z0-9_-]*"
-_TARGET_NAME = re.compile(rf"(?P<run_id>{_RUN_ID_SHAPE})_(?P<name>{_NAME_SHAPE})_leaderboard\.json")
-#: A website path's folder, run_id and name, as its file name reads (:func:`parse_target`
-#: checks the rest).
-TARGET_PARTS = re.compile(rf"(.*)/({_RUN_ID_SHAPE})_({_NAME_SHAPE})_leaderboard\.json")
+#: A website file name's run_id and name (:func:`parse_target` checks the rest).
+TARGET_NAME = re.compile(rf"(?P<run_id>{_RUN_ID_SHAPE})_(?P<name>{_NAME_SHAPE})_leaderboard\.json")
 
 #: Locates a JSON pointer in the file being checked: 1-based (line, column).
 Locate = Callable[[str], tuple[int, int]]
@@ -261,7 +259,12 @@ def parse_target(rel: str, config: Config) -> tuple[tuple[str, str, str, str] | 
     if len(rest) != 3:
         return None, f"is not {shape}"
     backend, model, filename = rest
-    match = _TARGET_NAME.fullmatch(filename)
+    if len(filename) > NAME_MAX:  # (before the pattern, which backtracks on a long name)
+        return (
+            None,
+            f"file name is {len(filename):,} characters, over the {NAME_MAX} a name may have",
+        )
+    match = TARGET_NAME.fullmatch(filename)
     if not BACKEND.fullmatch(backend):
         return None, f"backend {backend!r} is not a lower-case slug"
     if not _MODEL.fullmatch(model):

@@ -46,15 +46,15 @@ def read_blobs(
             _sha, kind, size, stream = git.stream_object_data(blob)
         except ValueError:
             raise GitError(f"object {blob} is missing from {repo.root}") from None
-        if max_size is not None and size > max_size:
-            while stream.read(min(_CHUNK, size)):
+        wrong = _text(kind) != "blob"
+        if wrong or (max_size is not None and size > max_size):
+            while stream.read(min(_CHUNK, size)):  # (drained: the process reads on after it)
                 pass
+            if wrong:  # (as the batched read says it)
+                raise GitError(f"object {blob} is a {_text(kind)}, not a file, in {repo.root}")
             yield blob, None
             continue
-        data = stream.read()
-        if _text(kind) != "blob":
-            raise GitError(f"object {blob} is a {_text(kind)}, not a file")
-        yield blob, data
+        yield blob, stream.read()
 
 
 def _batched(

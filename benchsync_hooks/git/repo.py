@@ -39,9 +39,18 @@ class GitRepo:
 
         stdin = None
         if data is not None:
-            stdin = tempfile.TemporaryFile()
-            stdin.write(data)
-            stdin.seek(0)
+            try:
+                stdin = tempfile.TemporaryFile()
+                stdin.write(data)
+                stdin.seek(0)
+            except OSError as exc:  # (git's input goes through a file: no pipe to deadlock)
+                if stdin is not None:
+                    stdin.close()
+                raise GitError(
+                    f"cannot hold git {args[0]}'s input in a temporary file in "
+                    f"{tempfile.gettempdir()}: {exc.strerror or exc}; free space there or set "
+                    "TMPDIR"
+                ) from None
         try:
             status, out, err = self._repo.git.execute(
                 ["git", *args],

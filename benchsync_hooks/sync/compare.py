@@ -12,7 +12,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..check.convention import SUFFIX, TARGET_PARTS, parse_target
+from ..check.convention import NAME_MAX, SUFFIX, TARGET_NAME, parse_target, run_date
 from ..config import Config
 from ..git.listing import Entry
 
@@ -84,15 +84,19 @@ def earlier_runs(
     # (prefix and suffix tests in C; a name that matches one of the targets' is parsed)
     workloads = tuple({f"{run_id[:-13]}_" for _b, _m, run_id, _n in mine.values()})
     endings = tuple({f"_{name}{SUFFIX}" for _b, _m, _r, name in mine.values()})
-    split = TARGET_PARTS.fullmatch
+    split = TARGET_NAME.fullmatch
     for path in website if starts else ():
         if path.startswith(starts) and path.endswith(endings):
-            found = split(path)
-            if found is not None:
-                folder, run_id, name = found.groups()
-                if folder in folders and run_id.startswith(workloads):
-                    runs = groups.setdefault((folder, run_id[:-13], name), [])
-                    runs.append((run_id[-12:], run_id, path))  # (YYYYMMDD_NNN sorts as runs do)
+            folder, _, file_name = path.rpartition("/")
+            found = (  # (a name no file system holds is none: the pattern backtracks on it)
+                split(file_name) if len(file_name) <= NAME_MAX and folder in folders else None
+            )
+            if found is None or not file_name.startswith(workloads):
+                continue
+            run_id, name = found.groups()
+            if run_id[-3:] != "000" and run_date(run_id[-12:-4]) is not None:
+                runs = groups.setdefault((folder, run_id[:-13], name), [])
+                runs.append((run_id[-12:], run_id, path))  # (YYYYMMDD_NNN sorts as runs do)
     for runs in groups.values():
         runs.sort()
     earlier: dict[str, list[tuple[str, str, str]]] = {}
@@ -104,6 +108,7 @@ def earlier_runs(
             at -= 1
             _order, guess, path = runs[at]
             theirs, _reason = parse_target(path, config)
-            if theirs is not None and theirs[2:] == (guess, name):
-                chosen.append((guess, path, website[path].blob))
+            entry = website[path]
+            if theirs is not None and theirs[2:] == (guess, name) and entry.is_file:
+                chosen.append((guess, path, entry.blob))
     return earlier

@@ -2,13 +2,16 @@
 
 An ``fsync`` waits for the disk, not for the CPU, and the kernel commits several at once:
 a sync of thousands of files runs them on a few threads (the GIL is released while each
-waits) instead of one after the other, which took most of a first sync's time.
+waits) instead of one after the other, which took most of a first sync's time. (Threads of
+its own, not a pool: a pool runs every queued call before it lets an error or a signal out,
+and a queued call cannot be taken back when no thread could be started for it.)
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -21,15 +24,47 @@ THREADS = 16
 
 
 def _each(call: Callable[[T], R], values: Sequence[T]) -> list[R]:
-    """``call`` on every value, in threads when there are several; the first error is
-    raised once every call has ended (so none is still writing when the caller cleans up)."""
-    if len(values) < 2:
-        return [call(value) for value in values]
-    from concurrent.futures import ThreadPoolExecutor
+    """``call`` on every value, in order, on up to THREADS threads; the first error is raised
+    once every thread has stopped, and an error or a signal (``Terminated``, Ctrl-C) starts
+    no further call. Where no thread can be started (a process limit), this one does it."""
+    results: list[R | None] = [None] * len(values)
+    errors: list[BaseException] = []
+    order = iter(range(len(values)))
+    take, stop = threading.Lock(), threading.Event()
 
-    with ThreadPoolExecutor(max_workers=min(THREADS, len(values))) as pool:
-        futures = [pool.submit(call, value) for value in values]
-    return [future.result() for future in futures]
+    def work() -> None:
+        while not stop.is_set():
+            with take:
+                at = next(order, None)
+            if at is None:
+                return
+            try:
+                results[at] = call(values[at])
+            except BaseException as exc:  # (raised in the caller's thread, below)
+                errors.append(exc)
+                stop.set()
+
+    threads: list[threading.Thread] = []
+    try:
+        for _ in range(min(THREADS, len(values)) if len(values) > 1 else 0):
+            thread = threading.Thread(target=work, daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:  # can't start new thread: those started (or this one) go on
+                break
+            threads.append(thread)
+        if not threads:
+            work()
+        for thread in threads:
+            thread.join()
+    except BaseException:
+        stop.set()  # (a signal in this thread: the calls under way end, no other starts)
+        for thread in threads:
+            thread.join()
+        raise
+    if errors:
+        raise errors[0]
+    return results  # type: ignore[return-value]
 
 
 def stage_all(folder: Path, datas: Sequence[bytes], *, made: list[Path]) -> list[Path]:

@@ -56,9 +56,11 @@ def stage_files(website: GitRepo, items: Sequence[Item]) -> list[Path]:
     made: list[Path] = []
     try:
         return stage_all(tmp_dir, [item.data for item in items], made=made)
-    except OSError as exc:
+    except BaseException as exc:  # (a signal too: every temp file made is removed)
         discard(made)
-        raise UsageError(f"cannot write under {tmp_dir}: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write under {tmp_dir}: {exc.strerror or exc}") from None
+        raise
 
 
 def discard(temps: list[Path]) -> None:
@@ -92,12 +94,14 @@ def place_files(website: GitRepo, items: Sequence[Item], temps: list[Path]) -> P
                 replace_file(target.parent, target.name, tmp.read_bytes())
                 tmp.unlink()
             placed.append((target, old))
-    except OSError as exc:
+        # the new names last before the branch moves to them (each folder once)
+        sync_folders([*(target.parent for target, _old in placed), *(f.parent for f in made)])
+    except BaseException as exc:  # (a signal too: the website as it was)
         _roll_back(placed, made)
         discard(temps)
-        raise UsageError(f"cannot write into the website: {exc.strerror or exc}") from None
-    # the new names last before the branch moves to them (each folder once)
-    sync_folders([*(target.parent for target, _old in placed), *(f.parent for f in made)])
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write into the website: {exc.strerror or exc}") from None
+        raise
     return placed, made
 
 

@@ -1,0 +1,95 @@
+"""The fsynced writes on threads (sync/durable.py): order, errors, signals, process limits."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from conftest import init_repo
+
+from benchsync_hooks.git import open_repo
+from benchsync_hooks.stopping import Terminated
+from benchsync_hooks.sync import durable
+from benchsync_hooks.sync.write import stage_files
+
+
+def _slowly(value: int) -> int:
+    time.sleep(0.001 * (value % 3))  # (the threads finish out of order)
+    return value * 2
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 200])
+def test_every_value_once_in_order(count: int) -> None:
+    assert durable._each(_slowly, list(range(count))) == [v * 2 for v in range(count)]
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), Terminated()])
+def test_an_error_starts_no_further_call(error: BaseException) -> None:
+    """The first error is raised once every thread has stopped; the calls under way end,
+    and none of the later values is started."""
+    started: list[int] = []
+    ran_on: set[threading.Thread] = set()
+
+    def call(value: int) -> int:
+        started.append(value)
+        ran_on.add(threading.current_thread())
+        if value == 20:
+            raise error
+        time.sleep(0.002)
+        return value
+
+    with pytest.raises(type(error)):
+        durable._each(call, list(range(500)))
+    assert 20 in started and max(started) < 20 + 2 * durable.THREADS
+    assert len(ran_on) > 1 and not any(t.is_alive() for t in ran_on)  # all stopped
+
+
+@pytest.mark.parametrize("threads", [0, 3], ids=["no thread starts", "three start"])
+def test_a_process_limit_on_threads_is_no_error(
+    monkeypatch: pytest.MonkeyPatch, threads: int
+) -> None:
+    """``can't start new thread`` (a cgroup's pids.max): the threads that started, or the
+    caller's own, do every call."""
+    real_start = threading.Thread.start
+    starts = []
+
+    def start(self: threading.Thread) -> None:
+        if len(starts) >= threads:
+            raise RuntimeError("can't start new thread")
+        starts.append(self)
+        real_start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    assert durable._each(_slowly, list(range(100))) == [v * 2 for v in range(100)]
+    assert len(starts) == threads
+
+
+def test_a_signal_while_staging_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (``Terminated``) arriving while the temp files are written: the files
+    under way end, no other is started, and every temp file made is removed."""
+    website = open_repo(init_repo(tmp_path / "site"))
+    real_fsync = durable.os.fsync
+    calls: list[int] = []
+
+    def fsync(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 40:
+            raise Terminated()
+        real_fsync(fd)
+
+    monkeypatch.setattr(durable.os, "fsync", fsync)
+    items: list[Any] = [SimpleNamespace(data=b"{}\n" * n) for n in range(300)]
+    try:
+        with pytest.raises(Terminated):
+            stage_files(website, items)
+        temp = website.git_dir / "benchsync" / "tmp"
+        assert temp.is_dir() and list(temp.iterdir()) == []
+        assert 40 <= len(calls) < 40 + 2 * durable.THREADS
+    finally:
+        website.close()
