@@ -111,4 +111,6 @@ def earlier_runs(
             entry = website[path]
             if theirs is not None and theirs[2:] == (guess, name) and entry.is_file:
                 chosen.append((guess, path, entry.blob))
+            else:  # no earlier run of any target: never looked at again (no walk repeats it)
+                del runs[at]
     return earlier
