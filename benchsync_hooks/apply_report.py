@@ -179,7 +179,6 @@ class ApplyReport:
         lines += [visible(f"  new      {t}") for t in self.new]
         lines += [visible(f"  updated  {t}") for t in self.updated]
         lines += [f"  rejected {p.text()}" for p in self.rejected]
-        lines += [visible(f"warning: {warning}") for warning in self.warnings]
         if self.unlisted:
             lines.append(f"warning: {unlisted_line(len(self.unlisted))}")
             lines += [visible(f"  unlisted {unlisted_entry(u)}") for u in self.unlisted[:SHOWN]]
@@ -189,10 +188,14 @@ class ApplyReport:
             lines.append(f"performance: {verdict_line(self.comparison)}")
             lines += [
                 visible(
-                    f"  regression {r.target} {c.metric} {number_text(c.before)} → "
+                    f"  {kind} {r.target} {c.metric} {number_text(c.before)} → "
                     f"{number_text(c.after)} ({change_text(c)}, vs {r.baseline})"
                 )
-                for r, c in self.comparison.regressions
+                for kind, changes in (
+                    ("regression", self.comparison.regressions),
+                    ("improvement", self.comparison.improvements),
+                )
+                for r, c in changes
             ]
         if not (self.new or self.updated):
             lines.append("nothing to sync")
@@ -219,6 +222,7 @@ class ApplyReport:
             lines.append("pull request: nothing to change")
         elif self.pr_operation:
             lines.append(f"pull request #{self.pr_number} {self.pr_operation}: {self.pr_url}")
+        lines += [visible(f"warning: {warning}") for warning in self.warnings]  # (last: seen)
         return "\n".join(lines) + "\n"
 
     def outputs(self) -> dict[str, str]:

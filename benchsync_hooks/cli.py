@@ -199,12 +199,13 @@ def _run(args: argparse.Namespace) -> int:
         return dispatch(args)
     except BenchsyncError as exc:
         return _fail(args, exc.message, exc.exit_code, reported=exc.reported)
-    except KeyboardInterrupt:
-        sys.stderr.write("benchsync: interrupted\n")
-        return 130
-    except Terminated:
-        sys.stderr.write(f"benchsync {args.command}: stopped by SIGTERM\n")
-        return EXIT_TERMINATED
+    except (KeyboardInterrupt, Terminated) as exc:
+        by = "Ctrl-C (SIGINT)" if isinstance(exc, KeyboardInterrupt) else "SIGTERM"
+        after = ""
+        if args.command == "apply":  # (where it stopped is not known: what holds anyway)
+            after = "; every website file is whole, as it was or synced: run it again to finish"
+        sys.stderr.write(f"benchsync {args.command}: stopped by {by}{after}\n")
+        return 130 if isinstance(exc, KeyboardInterrupt) else EXIT_TERMINATED
     except BrokenPipeError:
         return 1
     except OSError as exc:  # the file system said no: an environment error, not a bug

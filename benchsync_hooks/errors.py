@@ -44,6 +44,10 @@ class GitError(BenchsyncError):
     """Git could not do what was asked (not a repository, missing ref, ...) (exit 2)."""
 
 
+class NotARepository(GitError):
+    """A folder that is no git repository (or no folder at all)."""
+
+
 class IntegrityError(BenchsyncError):
     """Something claimed by a manifest is false; nothing is written (exit 1)."""
 

@@ -239,3 +239,38 @@ def test_empty_source_repository(
     assert "has no commits yet" in err
     code, _out, err = run_cli(capsys, "apply", "--source", str(tmp_path / "missing"))
     assert code == 2 and "does not exist" in err
+
+
+def test_ctrl_c_during_apply_is_one_line_and_leaves_the_website_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C once apply holds its lock (while it plans): exit 130, one line that says
+    what holds, the website as it was and no temp file; a rerun syncs it all."""
+    pair = Pair(tmp_path, capsys)
+    pair.publish(*samples.runs(300))
+    before = pair.snapshot()
+    lock = pair.site / ".git/benchsync/apply.lock"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "benchsync_hooks", "apply", "--source", str(pair.bench.root)],
+        cwd=pair.site,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not lock.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (
+        130,
+        "",
+        "benchsync apply: stopped by Ctrl-C (SIGINT); every website file is whole, as it was "
+        "or synced: run it again to finish\n",
+    )
+    assert pair.snapshot() == before
+    assert pair.site_git("status", "--porcelain") == ""
+    assert not any((pair.site / ".git/benchsync/tmp").iterdir())
+    again = _apply_process(pair)
+    assert again.wait(timeout=120) == 0
+    assert pair.site_git("rev-list", "--count", f"main..{BRANCH}").strip() == "1"

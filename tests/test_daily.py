@@ -159,7 +159,7 @@ def test_pr_body_compares_with_the_latest_earlier_run(
     rows = report["pr"]["body"].splitlines()
     line = next(x for x in rows if x.startswith("| new |") and f"short_{today}" in x)
     if expected is None:
-        assert line.endswith("| no earlier run of this configuration |")
+        assert line.endswith("| no earlier run of this configuration on the website |")
     else:
         assert f"(vs short_{expected})" in line
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import RUN, BenchRepo, Pair, run_cli
+from conftest import RUN, RUNS, BenchRepo, Pair, run_cli
 
 from benchsync_hooks import samples
 from benchsync_hooks.report import MAX_CELL, Problem, md_cell, visible
@@ -170,3 +170,42 @@ def test_under_github_actions_a_failure_is_an_annotation_and_a_summary(
     assert summary.read_text() == (
         f"### benchsync apply failed\n\nsource {md_cell(str(missing))} {fix}\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ("--source", "{tmp}/plain"),
+            "source {tmp}/plain is not a git repository; pass the benchmark repository (a "
+            "checkout, a bare clone or a URL)",
+        ),
+        (
+            ("--source", "{bench}", "--website", "{tmp}/nowhere"),
+            "{tmp}/nowhere does not exist; check the path",
+        ),
+    ],
+    ids=["source no repository", "website missing"],
+)
+def test_a_folder_that_is_no_repository_is_named_for_what_it_is(
+    pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path, args: tuple[str, ...], says: str
+) -> None:
+    (tmp_path / "plain").mkdir()
+    values = {"tmp": str(tmp_path), "bench": str(pair.bench.root)}
+    code, out, err = run_cli(capsys, "apply", *(a.format(**values) for a in args))
+    assert (code, out) == (2, "")
+    assert err == f"benchsync apply: {says.format(**values)}\n"
+
+
+def test_the_checked_out_branch_as_the_sync_branch_is_named_as_the_mistake(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pair.publish(*RUNS[:1])
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--branch", "main")
+    assert (code, out) == (2, "")
+    assert err == (
+        "benchsync apply: the website is on main, the sync branch (--branch or the config's "
+        "branch), and no earlier sync made it: pass --base BRANCH, or name another sync branch "
+        "(benchsync resets it on each run)\n"
+    )
+    assert pair.site_git("status", "--porcelain") == ""

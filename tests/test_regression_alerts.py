@@ -56,6 +56,12 @@ def test_a_regression_labels_the_pr_and_a_later_sync_without_one_unlabels_it(
         "| 200 → 260 | +30.0% | short_20260120_001 |"
     ) in body
     assert "| 1 regression: ttft_ms +30.0% (vs short_20260120_001) |" in body  # what regressed
+    improvements = body.index("<details><summary>1 improvement</summary>\n\n| result |")
+    assert regressions < improvements < body.index("## Benchmark results sync")
+    assert (  # (folded, after the regressions: named, not only counted)
+        "| cpu/gpt2/short_20260128_001_short_input | throughput_tps (higher is better) "
+        "| 1,000 → 1,250 | +25.0% | short_20260120_001 |\n\n</details>"
+    ) in body
 
     _later(pair, ttft=190.0)  # fixed before the merge: the PR is updated, no regression left
     pair.site_git("checkout", "-q", "main")
@@ -135,13 +141,18 @@ def test_fail_on_regression_exits_1_after_the_pr_is_written(
 ) -> None:
     pair, state, _remote = site
     pair.seed_site(EARLIER, **BEFORE)
-    _later(pair, ttft=300.0)
+    _later(pair, ttft=300.0, throughput=1200.0)
 
     capsys.readouterr()
     code, out, err = run_cli(
         capsys, "apply", "--source", str(pair.bench.root), "--dry-run", "--fail-on-regression"
     )
-    assert code == 1 and "performance: 1 regression" in out
+    assert code == 1 and "performance: 1 regression, 1 improvement" in out
+    target = "data/results/cpu/gpt2/short_20260128_001_short_input_leaderboard.json"
+    assert (
+        f"\n  regression {target} ttft_ms 200 → 300 (+50.0%, vs short_20260120_001)\n"
+        f"  improvement {target} throughput_tps 1,000 → 1,200 (+20.0%, vs short_20260120_001)\n"
+    ) in out
     assert err == (
         "benchsync apply: 1 regression against the earlier runs (--fail-on-regression); "
         "the pull request body lists them\n"

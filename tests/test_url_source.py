@@ -335,7 +335,11 @@ def test_sigterm_during_a_slow_fetch_cleans_up(
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert (proc.returncode, out, err) == (143, "", "benchsync apply: stopped by SIGTERM\n")
+    stopped = (
+        "benchsync apply: stopped by SIGTERM; every website file is whole, as it was or "
+        "synced: run it again to finish\n"
+    )
+    assert (proc.returncode, out, err) == (143, "", stopped)
     deadline = time.monotonic() + 10
     while any(map(_alive, started)) and time.monotonic() < deadline:
         time.sleep(0.05)

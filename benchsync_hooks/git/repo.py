@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from ..errors import GitError
+from ..errors import GitError, NotARepository
 
 if TYPE_CHECKING:
     import git
@@ -125,8 +125,10 @@ def _open(path: Path, *, search: bool) -> git.Repo:
 
     try:
         return git.Repo(path, search_parent_directories=search)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitError(
+    except git.NoSuchPathError:
+        raise NotARepository(f"{path} does not exist; check the path") from None
+    except git.InvalidGitRepositoryError:
+        raise NotARepository(
             f"{path} is not inside a git repository; run benchsync in the repository "
             "(or 'git init' first)"
         ) from None

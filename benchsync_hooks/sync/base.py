@@ -42,7 +42,11 @@ def base_of(website: GitRepo, branch: str, given: str | None, *, target_root: st
         recorded = recorded_base(website, head)
         if recorded:
             return recorded
-    raise UsageError(f"the website is on the sync branch {branch}; pass --base BRANCH")
+    raise UsageError(
+        f"the website is on {branch}, the sync branch (--branch or the config's branch), and "
+        f"no earlier sync made it: pass --base BRANCH, or name another sync branch (benchsync "
+        "resets it on each run)"
+    )
 
 
 def recorded_base(website: GitRepo, commit: str) -> str | None:

@@ -56,13 +56,14 @@ def _change(name: str, change: MetricChange | None) -> str | None:
     return f"{name} {change_text(change)}"
 
 
-def _regressions(comparison: Comparison, *, root: str) -> list[str]:
-    """The table of every regression: result, metric, before → after, change, earlier run."""
+def _changes(changes: tuple[tuple[ResultVerdict, MetricChange], ...], *, root: str) -> list[str]:
+    """A table of regressions (or improvements): result, metric, before → after, change,
+    earlier run."""
     rows = [
         "| result | metric | before → after | change | vs run |",
         "| --- | --- | --- | --- | --- |",
     ]
-    for result, c in comparison.regressions:
+    for result, c in changes:
         name = result.target.removeprefix(root + "/").removesuffix("_leaderboard.json")
         rows.append(
             f"| {md_cell(name)} | {md_cell(c.metric)} ({c.direction} is better) "
@@ -101,7 +102,7 @@ def previous_runs(
 
 def _row(item: PlannedFile, metrics: dict[str, Any], verdict: ResultVerdict) -> str:
     claim, result = item.claim.file, item.claim.result
-    change = "no earlier run of this configuration"
+    change = "no earlier run of this configuration on the website"
     if verdict.baseline is not None:
         changes = {c.metric: c for c in verdict.changes}
         worse = verdict.having(REGRESSION)
@@ -198,8 +199,13 @@ def _body(
     src = plan.source
     lines = [f"**Performance:** {verdict_line(comparison)}", ""]
     if comparison.regressions:
-        table = _regressions(comparison, root=config.target_root)
+        table = _changes(comparison.regressions, root=config.target_root)
         lines += [*table[:2], *_capped(table[2:], cap), ""]
+    if comparison.improvements:  # (folded: the regressions are what a reviewer acts on)
+        table = _changes(comparison.improvements, root=config.target_root)
+        shown = counted(len(comparison.improvements), "improvement")
+        lines += [f"<details><summary>{shown}</summary>", "", *table[:2]]
+        lines += [*_capped(table[2:], cap), "", "</details>", ""]
     lines += [
         "## Benchmark results sync",
         "",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..config import CONFIG_FILE, PYPROJECT, Config
 from ..config_files import config_from_texts
-from ..errors import ConfigError, GitError, UsageError
+from ..errors import ConfigError, GitError, NotARepository, UsageError
 from ..git import GitRepo, open_any
 from ..git.commit import resolve_commit
 from ..git.listing import entries_at
@@ -84,7 +84,13 @@ def _local(location: str, ref: str | None) -> Source:
     path = Path(location).expanduser()
     if not path.exists():
         raise UsageError(f"source {location} does not exist; pass a benchmark repo path or URL")
-    repo = open_any(path)
+    try:
+        repo = open_any(path)
+    except NotARepository:
+        raise UsageError(
+            f"source {location} is not a git repository; pass the benchmark repository (a "
+            "checkout, a bare clone or a URL)"
+        ) from None
     if not repo.text("for-each-ref", "--count=1", "--format=%(refname)"):
         raise GitError(f"source {location} has no commits yet; there is nothing to sync from")
     chosen = ref or repo.text("symbolic-ref", "--quiet", "--short", "HEAD")

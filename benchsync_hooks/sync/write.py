@@ -158,40 +158,36 @@ def commit_message(plan: Plan, *, tree: str) -> str:
 def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
     """Create or reset ``branch`` at the base with the plan's files; check it out.
 
-    Order for crash safety: temp files (fsynced) → blobs and trees stored → commit
-    object → files renamed into place → branch ref → HEAD and index. A kill at any
-    point leaves every file old or complete, and a rerun converges.
+    Order for crash safety: blobs and trees stored → commit object → (from the base
+    checked out) temp files, fsynced → files renamed into place → branch ref → HEAD and
+    index. A kill at any point leaves every file old or complete, and a rerun converges.
+    Temp files are made only where they are renamed into place: from the sync branch or
+    another commit, git's checkout writes the files.
     """
     items = plan.writes
-    temps = stage_files(website, items)
-    try:
-        for item in items:
-            blob = store(website, "blob", item.data)
-            if blob != item.blob:  # pragma: no cover - the sha256 was verified already
-                raise IntegrityError(f"{item.source}: stored blob {blob} is not {item.blob}")
-        tree = tree_with(website, plan.base_commit, {i.target: i.blob for i in items})
-        existing = branch_commit(website, branch)
-        changed = True
-        commit = None
-        if existing is not None:
-            old_tree, parents, _message = commit_info(website, existing)
-            if old_tree == tree and parents == [plan.base_commit]:
-                changed, commit = False, existing
-        if commit is None:
-            message = commit_message(plan, tree=tree)
-            commit = commit_tree(website, tree, plan.base_commit, message=message)
-        head = resolve_or_none(website, "HEAD")
-        was_on = current_branch(website)
-        on_branch = was_on == branch
-    except BaseException:
-        discard(temps)
-        raise
+    for item in items:
+        blob = store(website, "blob", item.data)
+        if blob != item.blob:  # pragma: no cover - the sha256 was verified already
+            raise IntegrityError(f"{item.source}: stored blob {blob} is not {item.blob}")
+    tree = tree_with(website, plan.base_commit, {i.target: i.blob for i in items})
+    existing = branch_commit(website, branch)
+    changed = True
+    commit = None
+    if existing is not None:
+        old_tree, parents, _message = commit_info(website, existing)
+        if old_tree == tree and parents == [plan.base_commit]:
+            changed, commit = False, existing
+    if commit is None:
+        message = commit_message(plan, tree=tree)
+        commit = commit_tree(website, tree, plan.base_commit, message=message)
+    head = resolve_or_none(website, "HEAD")
+    was_on = current_branch(website)
+    on_branch = was_on == branch
     if on_branch and not changed:
-        discard(temps)
         switch_to(website, branch)  # also repairs an index left by a killed run
         return Outcome(branch, commit, False)
     if head == plan.base_commit and not on_branch:
-        placed = place_files(website, items, temps)
+        placed = place_files(website, items, stage_files(website, items))
         try:
             if changed:
                 update_branch(website, branch, commit, old=existing)
@@ -204,7 +200,6 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
                 _roll_back(*placed)
             raise
         return Outcome(branch, commit, changed)
-    discard(temps)
     _switch(website, items, head=head, commit=commit)
     try:
         if changed:
