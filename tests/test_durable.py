@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from conftest import init_repo
 
+from benchsync_hooks import samples
 from benchsync_hooks.git import open_repo
 from benchsync_hooks.stopping import Terminated
 from benchsync_hooks.sync import durable
@@ -93,3 +94,36 @@ def test_a_signal_while_staging_leaves_no_temp_file(
         assert 40 <= len(calls) < 40 + 2 * durable.THREADS
     finally:
         website.close()
+
+
+def test_a_signal_while_renaming_into_place_puts_the_website_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (``Terminated``) after some files were renamed into place: those are taken
+    back (the folders made removed), the other temp files removed, the branch not made."""
+    from conftest import BRANCH, Pair
+
+    from benchsync_hooks.cli import main
+    from benchsync_hooks.sync import write
+
+    pair = Pair(tmp_path, capsys)
+    pair.publish(*samples.runs(40))
+    before = pair.snapshot()
+    real_replace = write.os.replace
+    renamed: list[str] = []
+
+    def replace(source: Any, target: Any) -> None:
+        if len(renamed) == 25:
+            raise Terminated()
+        real_replace(source, target)
+        renamed.append(str(target))
+
+    monkeypatch.setattr(write.os, "replace", replace)
+    monkeypatch.chdir(pair.site)
+    assert main(["apply", "--source", str(pair.bench.root)]) == 143
+    assert "stopped by SIGTERM" in capsys.readouterr().err
+    assert len(renamed) == 25
+    assert pair.snapshot() == before
+    assert pair.site_git("status", "--porcelain", "--untracked-files=all") == ""
+    assert not any((pair.site / ".git/benchsync/tmp").iterdir())
+    assert pair.site_git("branch", "--list", BRANCH) == ""
