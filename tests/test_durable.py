@@ -127,3 +127,41 @@ def test_a_signal_while_renaming_into_place_puts_the_website_back(
     assert pair.site_git("status", "--porcelain", "--untracked-files=all") == ""
     assert not any((pair.site / ".git/benchsync/tmp").iterdir())
     assert pair.site_git("branch", "--list", BRANCH) == ""
+
+
+def test_a_checkout_that_writes_other_bytes_is_caught(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From another branch, git's checkout writes the files. When it writes other bytes and
+    exits 0 (a smudge filter here; a full disk does the same), the run stops with one line
+    that says how to put the website back, instead of reporting a sync."""
+    from conftest import Pair
+
+    from benchsync_hooks.cli import main
+
+    pair = Pair(tmp_path, capsys)
+    pair.publish(*samples.runs(3))
+    pair.site_git("config", "filter.empty.smudge", "cat >/dev/null")
+    pair.site_git("config", "filter.empty.clean", "cat")
+    (pair.site / ".gitattributes").write_text("data/** filter=empty\n")
+    pair.site_git("add", ".gitattributes")
+    pair.site_git("commit", "-q", "-m", "attributes")
+    pair.site_git("checkout", "-q", "-b", "other")
+    (pair.site / "notes.md").write_text("other work\n")
+    pair.site_git("add", "notes.md")
+    pair.site_git("commit", "-q", "-m", "other work")
+    monkeypatch.chdir(pair.site)
+    assert main(["apply", "--source", str(pair.bench.root), "--base", "main"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("benchsync apply: git's checkout of the sync branch did not write "), err
+    assert "(a full disk? a filter in .gitattributes?)" in err and err.count("\n") == 1
+    assert "(git checkout other) and run again" in err
+    # the way back it gives works: fix the filter, put the files back, return, run again
+    pair.site_git("config", "--unset", "filter.empty.smudge")
+    put_back = err.split("put the files back (", 1)[1].split(")", 1)[0].split()
+    assert put_back[:2] == ["git", "checkout"]
+    pair.site_git(*put_back[1:])
+    pair.site_git("checkout", "-q", "other")
+    assert pair.site_git("status", "--porcelain", "--untracked-files=all") == ""
+    assert main(["apply", "--source", str(pair.bench.root), "--base", "main"]) == 0
+    assert pair.site_git("status", "--porcelain") == ""

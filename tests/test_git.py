@@ -13,6 +13,7 @@ from conftest import RUNS, Pair, blob_id, git, init_repo, run_cli
 
 from benchsync_hooks.errors import GitError
 from benchsync_hooks.git import GitRepo, objects, open_repo
+from benchsync_hooks.git.commit import behind_upstream
 from benchsync_hooks.git.listing import (
     Entry,
     files_containing,
@@ -259,6 +260,8 @@ OPTION_LIKE = [
     ("empty remote", ["--push", "--remote", ""], "is not a remote name"),
     ("branch", ["--branch=-x"], "is not a valid branch name"),
     ("branch with ..", ["--branch", "a..b"], "is not a valid branch name"),
+    ("branch HEAD", ["--branch", "HEAD"], "is not a valid branch name"),
+    ("branch refs/", ["--branch", "refs/heads/x"], "is not a valid branch name"),
     ("ref", ["--ref=--output=x"], "is not a branch, tag or commit"),
 ]
 
@@ -367,3 +370,26 @@ def test_store_keeps_a_shared_repositorys_folder_modes(tmp_path: Path) -> None:
         os.umask(old)
     assert oid == blob_id(b"shared\n")
     assert oct((objects / oid[:2]).stat().st_mode & 0o7777) == oct(0o2775)
+
+
+def test_behind_upstream_is_of_the_branch_itself(tmp_path: Path) -> None:
+    """``rel`` (a tag here) is not ``rel/b``, whose upstream is ahead: a branch pattern of
+    for-each-ref would take the folder for the branch."""
+    remote = init_repo(tmp_path / "remote")
+    for n in range(3):
+        git(remote, "commit", "-q", "--allow-empty", "-m", f"c{n}")
+    site = tmp_path / "site"
+    git(tmp_path, "clone", "-q", str(remote), str(site))
+    git(site, "branch", "-q", "--track", "rel/b", "origin/main")
+    git(site, "reset", "-q", "--hard", "HEAD~2")
+    git(site, "branch", "-q", "-f", "rel/b", "HEAD")
+    git(site, "branch", "-q", "--set-upstream-to=origin/main", "rel/b")
+    git(site, "tag", "rel")
+    repo = open_repo(site)
+    try:
+        assert behind_upstream(repo, "rel") is None
+        assert behind_upstream(repo, "rel/b") == ("origin/main", 2)
+        assert behind_upstream(repo, "main") == ("origin/main", 2)
+        assert behind_upstream(repo, "nope") is None
+    finally:
+        repo.close()

@@ -182,7 +182,7 @@ def test_under_github_actions_a_failure_is_an_annotation_and_a_summary(
         ),
         (
             ("--source", "{bench}", "--website", "{tmp}/nowhere"),
-            "{tmp}/nowhere does not exist; check the path",
+            "--website {tmp}/nowhere: {tmp}/nowhere does not exist; check the path",
         ),
     ],
     ids=["source no repository", "website missing"],

@@ -13,7 +13,14 @@ from ..apply_report import ApplyReport, emit_apply
 from ..config import Config
 from ..config_files import load_config
 from ..context import read_schema
-from ..errors import EXIT_OK, EXIT_PROBLEMS, LockedError, RegressionsFound, UsageError
+from ..errors import (
+    EXIT_OK,
+    EXIT_PROBLEMS,
+    LockedError,
+    NotARepository,
+    RegressionsFound,
+    UsageError,
+)
 from ..git import GitRepo, open_repo, require_sha1
 from ..git.commit import behind_upstream, check_branch_name, resolve_commit
 from ..git.listing import status_lines
@@ -88,7 +95,12 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     publish = _publish_settings(options)
     if options.push:
         check_remote_name(options.remote)
-    website = open_repo(Path(options.website))
+    try:
+        website = open_repo(Path(options.website))
+    except NotARepository as exc:  # (the current folder: the message says to run in it)
+        if options.website == ".":
+            raise
+        raise UsageError(f"--website {options.website}: {exc.message}") from None
     config = load_config(website.root)
     branch = options.branch or config.branch
     check_branch_name(website, branch)

@@ -46,13 +46,12 @@ def branch_commit(repo: GitRepo, branch: str) -> str | None:
 def behind_upstream(repo: GitRepo, branch: str) -> tuple[str, int] | None:
     """(upstream, commits) when the local ``branch`` lacks commits its upstream had when
     it was last fetched (no network: the remote-tracking branch as it is); else None."""
-    line = repo.text(
-        "for-each-ref",
-        "--format=%(upstream:short) %(upstream:track,nobracket)",
-        "--",
-        f"refs/heads/{branch}",
-    )
-    upstream, _, track = line.partition(" ")
+    ref = f"refs/heads/{branch}"
+    lines = repo.text(
+        "for-each-ref", "--format=%(refname) %(upstream:short) %(upstream:track,nobracket)", ref
+    ).splitlines()  # (a pattern names a folder of branches too: only the branch itself)
+    line = next((found for found in lines if found.startswith(f"{ref} ")), "")
+    upstream, _, track = line.removeprefix(f"{ref} ").partition(" ")
     for part in track.split(", "):
         if part.startswith("behind ") and part[7:].isdigit():
             return upstream, int(part[7:])
@@ -225,7 +224,7 @@ def ref_in_the_way(repo: GitRepo, branch: str) -> str | None:
 def check_branch_name(repo: GitRepo, branch: str) -> None:
     """A branch name git accepts, never one it could read as an option."""
     status = 1
-    if branch and not branch.startswith("-"):
+    if branch and not branch.startswith(("-", "refs/")) and branch != "HEAD":
         status = repo.run("check-ref-format", f"refs/heads/{branch}")[0]
     if status:
         raise GitError(f"{branch!r} is not a valid branch name; pass e.g. --branch benchsync/sync")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,36 +160,42 @@ def commit_message(plan: Plan, *, tree: str) -> str:
 def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
     """Create or reset ``branch`` at the base with the plan's files; check it out.
 
-    Order for crash safety: blobs and trees stored → commit object → (from the base
-    checked out) temp files, fsynced → files renamed into place → branch ref → HEAD and
-    index. A kill at any point leaves every file old or complete, and a rerun converges.
-    Temp files are made only where they are renamed into place: from the sync branch or
-    another commit, git's checkout writes the files.
+    Order for crash safety: temp files (fsynced) → blobs and trees stored → commit
+    object → files renamed into place → branch ref → HEAD and index. A kill at any
+    point leaves every file old or complete, and a rerun converges. The temp files come
+    first on every path, also where git's checkout writes the files and they are only
+    removed: a disk too full for them stops the run before anything is stored or moved.
     """
     items = plan.writes
-    for item in items:
-        blob = store(website, "blob", item.data)
-        if blob != item.blob:  # pragma: no cover - the sha256 was verified already
-            raise IntegrityError(f"{item.source}: stored blob {blob} is not {item.blob}")
-    tree = tree_with(website, plan.base_commit, {i.target: i.blob for i in items})
-    existing = branch_commit(website, branch)
-    changed = True
-    commit = None
-    if existing is not None:
-        old_tree, parents, _message = commit_info(website, existing)
-        if old_tree == tree and parents == [plan.base_commit]:
-            changed, commit = False, existing
-    if commit is None:
-        message = commit_message(plan, tree=tree)
-        commit = commit_tree(website, tree, plan.base_commit, message=message)
-    head = resolve_or_none(website, "HEAD")
-    was_on = current_branch(website)
-    on_branch = was_on == branch
+    temps = stage_files(website, items)
+    try:
+        for item in items:
+            blob = store(website, "blob", item.data)
+            if blob != item.blob:  # pragma: no cover - the sha256 was verified already
+                raise IntegrityError(f"{item.source}: stored blob {blob} is not {item.blob}")
+        tree = tree_with(website, plan.base_commit, {i.target: i.blob for i in items})
+        existing = branch_commit(website, branch)
+        changed = True
+        commit = None
+        if existing is not None:
+            old_tree, parents, _message = commit_info(website, existing)
+            if old_tree == tree and parents == [plan.base_commit]:
+                changed, commit = False, existing
+        if commit is None:
+            message = commit_message(plan, tree=tree)
+            commit = commit_tree(website, tree, plan.base_commit, message=message)
+        head = resolve_or_none(website, "HEAD")
+        was_on = current_branch(website)
+        on_branch = was_on == branch
+    except BaseException:
+        discard(temps)
+        raise
     if on_branch and not changed:
+        discard(temps)
         switch_to(website, branch)  # also repairs an index left by a killed run
         return Outcome(branch, commit, False)
     if head == plan.base_commit and not on_branch:
-        placed = place_files(website, items, stage_files(website, items))
+        placed = place_files(website, items, temps)
         try:
             if changed:
                 update_branch(website, branch, commit, old=existing)
@@ -200,7 +208,8 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
                 _roll_back(*placed)
             raise
         return Outcome(branch, commit, changed)
-    _switch(website, items, head=head, commit=commit)
+    discard(temps)
+    _switch(website, items, head=head, commit=commit, back=was_on or head or "HEAD@{1}")
     try:
         if changed:
             update_branch(website, branch, commit, old=existing)
@@ -215,7 +224,9 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
     return Outcome(branch, commit, changed)
 
 
-def _switch(website: GitRepo, items: Sequence[Item], *, head: str | None, commit: str) -> None:
+def _switch(
+    website: GitRepo, items: Sequence[Item], *, head: str | None, commit: str, back: str
+) -> None:
     """Check out ``commit`` (detached) from another commit than the base, as ``git
     checkout`` would: the user's changes elsewhere are carried over, never overwritten.
 
@@ -226,6 +237,20 @@ def _switch(website: GitRepo, items: Sequence[Item], *, head: str | None, commit
         leftovers = [i.target for i in items if _holds(website.root / i.target, i.data)]
         restore_paths(website, leftovers, at=head)
     blocked = detach_at(website, commit)
+    unwritten = [
+        i.target for i in items if not blocked and not _holds(website.root / i.target, i.data)
+    ]
+    if unwritten or any(_NO_ROOM.search(line) for line in blocked):
+        # (git could not write them, or wrote other bytes and said nothing: a full disk,
+        # a smudge filter)
+        where = unwritten[0] if unwritten else blocked[0]
+        folder = shlex.quote(os.path.commonpath([i.target.rpartition("/")[0] for i in items]))
+        raise UsageError(
+            f"git's checkout of the sync branch did not write {where} as planned (a full "
+            f"disk? a filter in .gitattributes?); fix that, put the files back (git checkout "
+            f"{commit[:12]} -- {folder}), return to {back} (git checkout {shlex.quote(back)}) "
+            "and run again"
+        )
     if blocked:
         shown = ", ".join(blocked[:3]) + (
             f" and {len(blocked) - 3} more" if len(blocked) > 3 else ""
@@ -234,6 +259,10 @@ def _switch(website: GitRepo, items: Sequence[Item], *, head: str | None, commit
             f"the website has local changes that checking out the sync branch would "
             f"overwrite ({shown}); commit or stash them, then run again"
         )
+
+
+#: What git says when the disk refused a file during a checkout.
+_NO_ROOM = re.compile(r"unable to write|No space left|Disk quota exceeded|File too large")
 
 
 def _holds(path: Path, data: bytes | None) -> bool:
