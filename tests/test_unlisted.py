@@ -213,7 +213,30 @@ def test_a_hostile_source_configuration_is_not_parsed(
         capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
     )
     assert code == 0, err
-    assert [u["path"] for u in json.loads(out)["unlisted"]] == [LATE.source]
+    report = json.loads(out)
+    assert [u["path"] for u in report["unlisted"]] == [LATE.source]
+    assert report["warnings"] == [
+        f"the benchmark repository's configuration at {report['source']['commit'][:7]} "
+        "cannot be read (pyproject.toml has a line with over 64 dots): the results its "
+        "manifest leaves out were looked for with this website's include/exclude"
+    ]
+
+
+def test_an_invalid_source_configuration_is_a_warning(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Committed past the hooks, the benchmark repository's configuration is not one
+    benchsync reads: the sync goes on with the website's selection, and says so."""
+    pair.publish(*RUNS[:1])
+    pair.bench.write(".benchsync.toml", "include = 5\n")
+    pair.bench.stage()
+    pair.bench.commit("a broken configuration")
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert code == 0, err
+    [line] = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert line.startswith("warning: the benchmark repository's configuration at "), line
+    assert "cannot be read (.benchsync.toml: " in line and "include" in line
+    assert out.endswith(line + "\n")  # (last: seen)
 
 
 def test_unlisted_files_are_checked_within_a_budget(

@@ -270,7 +270,7 @@ def _locked(
         ),
         kept=plan.kept,
         unlisted=plan.unlisted,
-        warnings=warnings,
+        warnings=(*warnings, *plan.warnings),
         branch=outcome.branch,
         commit=outcome.commit,
         changed=outcome.changed,

@@ -105,7 +105,7 @@ def build_plan(
         named = partial(claimed_sources, claims)
     text, entries = found
     writes, unchanged = entries.writes, entries.unchanged
-    theirs = source_config(source)  # the benchmark repository's own (None: unreadable)
+    theirs, unread = source_config(source)  # the benchmark repository's own (or why not)
     unlisted = unlisted_of(
         source,
         listing,
@@ -154,6 +154,13 @@ def build_plan(
         website=MappingProxyType(site),
         unlisted=unlisted,
         differs=() if theirs is None else config.differs_from(theirs),
+        warnings=(
+            f"the benchmark repository's configuration at {source.short} cannot be read "
+            f"({unread}): the results its manifest leaves out were looked for with this "
+            "website's include/exclude",
+        )
+        if theirs is None
+        else (),
     )
 
 

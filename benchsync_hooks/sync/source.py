@@ -99,22 +99,25 @@ def _local(location: str, ref: str | None) -> Source:
     return Source(repo, location, chosen, resolve_commit(repo, chosen))
 
 
-def source_config(source: Source) -> Config | None:
+def source_config(source: Source) -> tuple[Config | None, str]:
     """The benchmark repository's own configuration at the source commit (its
-    ``.benchsync.toml`` or ``pyproject.toml``), or None when it cannot be read. Used only to
-    name the result files its manifest leaves out: never for a verdict or a write."""
+    ``.benchsync.toml`` or ``pyproject.toml``), or None and why it cannot be read. Used only
+    to name the result files its manifest leaves out: never for a verdict or a write."""
     names = [CONFIG_FILE, PYPROJECT]
+    texts: dict[str, str | None] = dict.fromkeys(names)
     try:
         found = entries_at(source.repo, source.commit, names)
-        texts: dict[str, str | None] = dict.fromkeys(names)
         for name, entry in found.items():
             data = read_blob(source.repo, entry.blob, max_size=MAX_CONFIG_TEXT)
             if not entry.is_file or data is None:
-                return None
+                return None, f"{name} is no regular file of at most {MAX_CONFIG_TEXT:,} bytes"
             text = data.decode("utf-8")
             if max(line.count(".") for line in text.splitlines() or [""]) > MAX_DOTS:
-                return None  # (a dotted key of thousands of parts costs the parser gigabytes)
+                # (a dotted key of thousands of parts costs the parser gigabytes)
+                return None, f"{name} has a line with over {MAX_DOTS} dots"
             texts[name] = text
-        return config_from_texts(texts[CONFIG_FILE], texts[PYPROJECT])
-    except (GitError, ConfigError, UnicodeDecodeError):
-        return None
+        return config_from_texts(texts[CONFIG_FILE], texts[PYPROJECT]), ""
+    except UnicodeDecodeError:
+        return None, "a configuration file is not UTF-8"
+    except (GitError, ConfigError) as exc:
+        return None, exc.message

@@ -78,6 +78,8 @@ class Plan:
     #: the keys that change a verdict set otherwise in the benchmark repository's own
     #: configuration: what passed there may be rejected here
     differs: tuple[str, ...] = ()
+    #: what the run could not do as usual, and went on without (said, never a verdict)
+    warnings: tuple[str, ...] = ()
     website: Mapping[str, Entry] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
