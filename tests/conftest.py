@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -265,6 +265,18 @@ class Pair:
     def publish(self, *runs: samples.Run, **overrides: Any) -> None:
         """Add results in the benchmark repo, regenerate the manifest, commit."""
         self.bench.publish(*runs, **overrides)
+
+    def commit_site(self, message: str, files: Mapping[str, str | bytes]) -> None:
+        """Write these files (paths in the website) and commit them, with all else there."""
+        for rel, content in files.items():
+            path = self.site / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content)
+        self.site_git("add", "-A")
+        self.site_git("commit", "-q", "-m", message)
 
     def link_in_site(self, rel: str) -> Path:
         """Commit ``rel`` in the website as a symlink to an empty folder outside it."""

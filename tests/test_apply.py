@@ -761,11 +761,8 @@ def test_the_same_value_in_another_form_is_unchanged(
     data = (pair.bench.root / RUNS[0].source).read_bytes()
     held = form(data)
     assert held != data or status == "unchanged"
+    pair.commit_site("held", {RUNS[0].target: held})
     target = pair.site_file(RUNS[0])
-    target.parent.mkdir(parents=True)
-    target.write_bytes(held)
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "held")
     code, report, err = apply(capsys, pair)
     assert code == 0, err
     assert sorted(report["new"]) == sorted(r.target for r in RUNS[1:])
@@ -837,10 +834,10 @@ def test_json_output_on_failure_is_one_document(
 def test_apply_uses_the_website_schema(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     """What apply writes passes the website's own `benchsync check --website`."""
     pair.publish(*RUNS)
-    (pair.site / "strict.json").write_text('{"type": "object", "required": ["benchmark_owner"]}')
-    (pair.site / ".benchsync.toml").write_text('schema = "strict.json"\n')
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "a stricter schema")
+    strict = '{"type": "object", "required": ["benchmark_owner"]}'
+    pair.commit_site(
+        "a stricter schema", {"strict.json": strict, ".benchsync.toml": 'schema = "strict.json"\n'}
+    )
     before = pair.snapshot()
     code, out, _ = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 1, out
@@ -914,9 +911,7 @@ def test_a_rejection_names_settings_the_two_repositories_do_not_share(
     refusal says that the two configurations differ, and in what."""
     pair.bench.write(".benchsync.toml", 'disable = ["model-name"]\n')
     if same:
-        (pair.site / ".benchsync.toml").write_text('disable = ["model-name"]\n')
-        pair.site_git("add", "-A")
-        pair.site_git("commit", "-q", "-m", "the same rules")
+        pair.commit_site("the same rules", {".benchsync.toml": 'disable = ["model-name"]\n'})
     pair.publish(RUNS[0], model__name="GPT-2")
     code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     hint = (
@@ -939,10 +934,7 @@ def test_an_entry_id_held_by_a_stray_website_copy_says_to_remove_it(
     ``long_input_leaderboard.json/_long_input_leaderboard.json``): the clash names it as a
     stray copy, and removing it is the fix given first."""
     stray = "data/results/long_input_leaderboard.json/_long_input_leaderboard.json"
-    (pair.site / stray).parent.mkdir(parents=True)
-    (pair.site / stray).write_text(samples.dumps(samples.result(RUNS[0])))
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "an old sync's copy")
+    pair.commit_site("an old sync's copy", {stray: samples.dumps(samples.result(RUNS[0]))})
     pair.publish(RUNS[0])
     code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 1

@@ -142,9 +142,7 @@ def test_a_second_apply_waits_or_gives_up(pair: Pair, capsys: pytest.CaptureFixt
     from filelock import FileLock
 
     pair.publish(*RUNS)
-    (pair.site / ".benchsync.toml").write_text("lock_timeout = 0.3\n")
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "config")
+    pair.commit_site("config", {".benchsync.toml": "lock_timeout = 0.3\n"})
     lock = pair.site / ".git/benchsync/apply.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(lock)):

@@ -143,13 +143,9 @@ def test_a_checkout_that_writes_other_bytes_is_caught(
     pair.publish(*samples.runs(3))
     pair.site_git("config", "filter.empty.smudge", "cat >/dev/null")
     pair.site_git("config", "filter.empty.clean", "cat")
-    (pair.site / ".gitattributes").write_text("data/** filter=empty\n")
-    pair.site_git("add", ".gitattributes")
-    pair.site_git("commit", "-q", "-m", "attributes")
+    pair.commit_site("attributes", {".gitattributes": "data/** filter=empty\n"})
     pair.site_git("checkout", "-q", "-b", "other")
-    (pair.site / "notes.md").write_text("other work\n")
-    pair.site_git("add", "notes.md")
-    pair.site_git("commit", "-q", "-m", "other work")
+    pair.commit_site("other work", {"notes.md": "other work\n"})
     monkeypatch.chdir(pair.site)
     assert main(["apply", "--source", str(pair.bench.root), "--base", "main"]) == 2
     err = capsys.readouterr().err

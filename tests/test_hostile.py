@@ -699,10 +699,7 @@ def test_base_tree_in_the_way(
     """A committed file where a folder must go (or a folder where a file must go) is
     refused before anything is written; the base's files are never replaced."""
     pair.publish(*RUNS)
-    (pair.site / blocker).parent.mkdir(parents=True, exist_ok=True)
-    (pair.site / blocker).write_text("kept\n")
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "blocker")
+    pair.commit_site("blocker", {blocker: "kept\n"})
     before = pair.snapshot()
     code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 2, out + err
@@ -821,10 +818,7 @@ def test_an_entry_id_spelled_with_another_json_escape_on_the_website_is_found(
         )
     old, new = RUNS[0], RUNS[1]
     held = json.dumps(samples.result(old, entry_id="run/7"), indent=2)
-    pair.site_file(old).parent.mkdir(parents=True)
-    pair.site_file(old).write_text(held.replace('"run/7"', '"run\\/7"'))
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "an id spelled with \\/")
+    pair.commit_site("an id spelled with \\/", {old.target: held.replace('"run/7"', '"run\\/7"')})
     pair.bench.write(new.source, [samples.result(new), samples.result(new, entry_id="run/7")])
     pair.publish()
     _refused_as_taken(pair, new.source, "run/7", old.target)

@@ -25,11 +25,10 @@ def site(
     remote = tmp_path / "site-remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
     made.site_git("remote", "add", "origin", str(remote))
-    (made.site / ".benchsync.toml").write_text(
-        "api_backoff = 0.01\napi_write_interval = 0\napi_max_wait = 5\n"
+    made.commit_site(
+        "config",
+        {".benchsync.toml": "api_backoff = 0.01\napi_write_interval = 0\napi_max_wait = 5\n"},
     )
-    made.site_git("add", "-A")
-    made.site_git("commit", "-q", "-m", "config")
     made.site_git("push", "-q", "origin", "main")
     monkeypatch.chdir(made.site)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)

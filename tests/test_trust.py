@@ -74,9 +74,7 @@ def test_a_remote_that_looks_like_an_option_is_refused(
 def test_a_crlf_result_leaves_a_clean_status_under_text_auto(
     pair: Pair, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (pair.site / ".gitattributes").write_text("* text=auto\n")
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "attributes")
+    pair.commit_site("attributes", {".gitattributes": "* text=auto\n"})
     run = RUNS[0]
     text = samples.dumps(samples.result(run)).replace("\n", "\r\n")
     pair.bench.write(run.source, text)
@@ -154,13 +152,9 @@ def test_an_ignored_file_at_a_target_is_refused(
 
 def test_a_rebase_in_progress_is_named(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
     pair.publish(RUNS[0])
-    (pair.site / "a.txt").write_text("one\n")
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "one")
+    pair.commit_site("one", {"a.txt": "one\n"})
     pair.site_git("checkout", "-q", "-b", "side", "HEAD~1")
-    (pair.site / "a.txt").write_text("two\n")
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "two")
+    pair.commit_site("two", {"a.txt": "two\n"})
     subprocess.run(["git", "rebase", "main"], cwd=pair.site, capture_output=True, check=False)
     code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
     assert code == 2

@@ -137,9 +137,7 @@ def test_unlisted_follows_the_benchmark_repositorys_own_selection(
     if bench_config:
         pair.bench.write(".benchsync.toml", bench_config)
     if site_config:
-        (pair.site / ".benchsync.toml").write_text(site_config)
-        pair.site_git("add", "-A")
-        pair.site_git("commit", "-q", "-m", "website configuration")
+        pair.commit_site("website configuration", {".benchsync.toml": site_config})
     pair.publish(RUNS[0])
     _past_the_hooks(pair)
     code, out, err = run_cli(
@@ -246,9 +244,7 @@ def test_unlisted_files_are_checked_within_a_budget(
     a read; the others are checked until the budget of bytes is spent (then not checked)."""
     from benchsync_hooks.sync import unlisted
 
-    (pair.site / ".benchsync.toml").write_text("max_file_size = 5000\n")
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "a small limit")
+    pair.commit_site("a small limit", {".benchsync.toml": "max_file_size = 5000\n"})
     pair.publish(RUNS[0])
     pair.bench.write("outputs/a/big_leaderboard.json", "[" + "1," * 4000 + "1]")
     for name in ("b", "c", "d"):

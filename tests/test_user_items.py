@@ -121,10 +121,7 @@ def test_the_websites_own_problems_are_listed_in_the_pr_without_stopping_it(
     pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     legacy = "data/results/long_input_leaderboard.json/_long_input_leaderboard.json"
-    (pair.site / legacy).parent.mkdir(parents=True)
-    (pair.site / legacy).write_text(samples.dumps(samples.result(RUNS[0])))
-    pair.site_git("add", "-A")
-    pair.site_git("commit", "-q", "-m", "the old sync's broken path")
+    pair.commit_site("the old sync's broken path", {legacy: samples.dumps(samples.result(RUNS[0]))})
     pair.publish(RUNS[1])
     code, out, _err = run_cli(capsys, "check", "--website", "--format", "json")
     assert code == 1
