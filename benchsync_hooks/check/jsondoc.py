@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..report import Problem
+from .canonical import canonical
 
 _CONSTANT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
 _BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|([\[{])|([\]}])')
@@ -43,8 +44,6 @@ class JsonDoc:
         """The bytes the website stores for this value (:func:`.canonical.canonical`), made
         once per document: the checks and the write both need them."""
         if self._canonical is None:
-            from .canonical import canonical
-
             self._canonical = canonical(self.value)
         return self._canonical
 

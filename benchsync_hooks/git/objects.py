@@ -20,7 +20,7 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 #: From this many blobs on, they are read by two ``cat-file`` runs (sizes, then contents,
 #: each given every id at once) instead of one round trip each to the persistent one:
-#: 10,000 results in 0.2 s instead of 1.2 s. A run holds at most _BATCH_BYTES of contents.
+#: 10,000 results in 0.3–0.8 s instead of 1.7–2.2 s. A run holds at most _BATCH_BYTES.
 BATCH_FROM = 100
 _BATCH_BYTES = 32 << 20
 
@@ -70,22 +70,20 @@ def _batched(
             what = "missing from" if kind == "missing" else f"a {kind}, not a file, in"
             raise GitError(f"object {blob} is {what} {repo.root}")
         sizes[blob] = int(rest[0])
-    chunk: list[str] = []
+    chunk: list[str] = []  # (read by one run: at most _BATCH_BYTES, the order kept)
     held = 0
-    for blob in [*wanted, ""]:  # ("": the end, which reads the last chunk)
-        size = sizes.get(blob, 0)
-        if chunk and (not blob or held + size > _BATCH_BYTES):
+    for blob in wanted:
+        size = sizes[blob]
+        too_big = max_size is not None and size > max_size
+        if chunk and (too_big or held + size > _BATCH_BYTES):
             yield from _contents(repo, chunk, sizes)
             chunk, held = [], 0
-        if not blob:
-            break
-        if max_size is not None and size > max_size:
-            yield from _contents(repo, chunk, sizes)  # (the order of the ids is kept)
-            chunk, held = [], 0
+        if too_big:
             yield blob, None
-            continue
-        chunk.append(blob)
-        held += size
+        else:
+            chunk.append(blob)
+            held += size
+    yield from _contents(repo, chunk, sizes)
 
 
 def _contents(
