@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from benchsync_hooks.cli import build_parser, main
+from benchsync_hooks.arguments import build_parser
+from benchsync_hooks.cli import main
 from benchsync_hooks.config import Config
 from benchsync_hooks.rules import DISABLEABLE, RULES
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import RUN, RUNS, BenchRepo, Pair, run_cli
 
 from benchsync_hooks import samples
-from benchsync_hooks.cli import build_parser
+from benchsync_hooks.arguments import build_parser
 
 
 def test_the_root_strays_hint_lists_every_change(
@@ -108,6 +108,36 @@ def test_every_command_prints_one_json_document(
         assert doc["ok"] is (code == 0), (argv, out)
 
 
+#: (arguments argparse refuses, whether they ask for JSON, the error's words)
+USAGE_ERRORS = [
+    (["apply", "--json"], True, "the following arguments are required: --source"),
+    (["apply", "--jso", "--dry-run"], True, "required: --source"),
+    (["check", "--format", "json", "--nope"], True, "unrecognized arguments: --nope"),
+    (["check", "--format=json", "--nope"], True, "unrecognized arguments: --nope"),
+    (["schema", "--form", "json", "--schema"], True, "expected one argument"),
+    (["nope", "--json"], True, "invalid choice: 'nope'"),
+    (["schema", "--format", "xml"], False, "invalid choice: 'xml'"),
+    (["check", "--nope"], False, "unrecognized arguments: --nope"),
+    (["apply", "--dry-run", "--", "--json"], False, "required: --source"),
+]
+
+
+@pytest.mark.parametrize(("argv", "as_json", "words"), USAGE_ERRORS)
+def test_a_usage_error_is_one_json_document_when_json_is_asked_for(
+    capsys: pytest.CaptureFixture[str], argv: list[str], as_json: bool, words: str
+) -> None:
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert err.startswith("usage: benchsync") and "error: " in err and words in err
+    if as_json:
+        doc = _one_document(out)
+        assert doc["ok"] is False and doc["exit_code"] == 2 and doc["problems"] == []
+        assert words in str(doc["error"]) and str(doc["error"]).startswith("benchsync")
+        assert f"{doc['error']}".replace(": ", ": error: ", 1) in err  # the same words
+    else:
+        assert out == ""
+
+
 def test_the_license_is_an_spdx_string() -> None:
     if sys.version_info >= (3, 11):
         import tomllib
@@ -161,3 +191,14 @@ def test_the_workflow_says_what_the_repository_must_allow() -> None:
     assert "website-report: true" in workflow
     permissions = workflow.split("permissions:\n", 1)[1].split("\n\n", 1)[0]
     assert permissions.split() == ["contents:", "write", "pull-requests:", "write"]
+
+
+def test_a_usage_error_under_github_actions_is_an_annotation(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    code, out, err = run_cli(capsys, "apply", "--json", "--bogus")
+    assert code == 2 and _one_document(out)["ok"] is False
+    assert err.splitlines()[-1] == (
+        "::error title=benchsync::benchsync apply: the following arguments are required: --source"
+    )
