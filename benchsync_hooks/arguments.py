@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
         "index. Exit 1 when it was written (git add it) or, with --check, when it is stale.",
     )
     p.add_argument("--check", action="store_true", help="only compare; never write")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="read and check every result again instead of keeping the entries of the staged "
+        "manifest whose files did not change (what 'benchsync check' compares with)",
+    )
     _add_format(p)
 
     p = _command(

@@ -88,7 +88,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "manifest":
         from .commands import manifest
 
-        return manifest.run(check=args.check, fmt=args.format)
+        return manifest.run(check=args.check, rebuild=args.rebuild, fmt=args.format)
     if command == "check":
         from .commands import check
 

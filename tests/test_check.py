@@ -177,21 +177,21 @@ def test_website_without_data_results(bench: BenchRepo, capsys: pytest.CaptureFi
 
 
 @pytest.mark.parametrize(
-    ("key", "value"),
+    ("key", "value", "kept"),
     [
-        ("entry_id", "00000000-0000-4000-8000-000000000077"),
-        ("sha256", "0" * 64),
-        ("size", 3),
-        ("target_blob", "0" * 40),
-        ("model", "gpt-2"),
+        ("entry_id", "00000000-0000-4000-8000-000000000077", True),
+        ("sha256", "0" * 64, True),
+        ("size", 3, True),
+        ("target_blob", "0" * 40, True),
+        ("model", "gpt-2", False),  # (not the path's model: no entry the hooks keep)
     ],
 )
 def test_check_is_cold_a_hand_edited_manifest_is_stale(
-    bench: BenchRepo, capsys: pytest.CaptureFixture[str], key: str, value: object
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], key: str, value: object, kept: bool
 ) -> None:
     """The hooks reuse entries of the staged manifest whose blob ids still match; CI's
     check reads every blob and compares the manifest byte for byte, so an edit by hand
-    that kept the blob ids is caught there."""
+    that kept the blob ids is caught there, and named with the command that undoes it."""
     _ready(bench, capsys)
     doc = bench.manifest()
     doc["files"][0][key] = value
@@ -200,8 +200,26 @@ def test_check_is_cold_a_hand_edited_manifest_is_stale(
     bench.commit("edited by hand")
     code, out, _ = run_cli(capsys, "check")
     assert code == 1
-    assert "outputs/sync-manifest.json: manifest-stale the manifest is stale: run" in out
+    fix = (
+        " and holds claims that are not true of its files (edited by hand?): run 'benchsync "
+        "manifest --rebuild' (it reads every result again) and commit it"
+        if kept
+        else ": run 'benchsync manifest' (or pre-commit) and commit it"
+    )
+    assert (
+        out.splitlines()[0]
+        == f"outputs/sync-manifest.json: manifest-stale the manifest is stale{fix}"
+    )
     assert out.splitlines()[-1] == "2 files checked, 1 problem"
+    # The fix named works; the plain regeneration keeps an entry whose blob is unchanged.
+    assert run_cli(capsys, "manifest", "--check")[0] == (0 if kept else 1)
+    code, out, _ = run_cli(capsys, "manifest", "--check", "--rebuild")
+    assert code == 1 and "manifest is stale: run 'benchsync manifest --rebuild'" in out
+    assert run_cli(capsys, "manifest", "--rebuild" if kept else "--format=text")[0] == 1
+    bench.stage()
+    bench.commit("regenerated")
+    assert run_cli(capsys, "check")[0] == 0
+    assert run_cli(capsys, "manifest")[0] == 0
 
 
 _FIX = "run 'benchsync manifest' (or pre-commit) and commit it"

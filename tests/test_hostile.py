@@ -321,7 +321,7 @@ EXACT: dict[str, str] = {
     "1 GB claimed size": (
         "outputs/sync-manifest.json@<commit>:11:15: manifest-size claims 1073741824 bytes "
         "for outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, the blob has "
-        "1948; regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+        "1948; regenerate the manifest with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "100,000-deep nesting": (
         "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:1:65: json-depth "
@@ -348,13 +348,13 @@ EXACT: dict[str, str] = {
         "benchsync apply: outputs/sync-manifest.json@<commit>:9:17: manifest-schema "
         '"/etc/cron.d/x_leaderboard.json" is not a relative path that stays inside the '
         "repository (no leading /, no . or .. part) at /files/0/target; regenerate it with "
-        "'benchsync manifest' in the benchmark repo"
+        "'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "case-colliding targets": (
         "outputs/sync-manifest.json@<commit>:22:17: manifest-duplicate target "
         "data/results/cpu/gpt2/short_20260128_001_short_input_leaderboard.json is claimed "
         "twice (also /files/0, possibly differing in case); regenerate the manifest with "
-        "'benchsync manifest' in the benchmark repo"
+        "'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "config.json over 1 MiB": (
         f"{EVIL}: config-json {EVIL.rpartition('/')[0]}/config.json is over 1,048,576 bytes; fix it"
@@ -373,7 +373,8 @@ EXACT: dict[str, str] = {
         "outputs/sync-manifest.json@<commit>:34:17: manifest-source lists "
         "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json, which goes "
         "through the symbolic link outputs/cpu/gpt2/short_20260201_001 in the source at "
-        "<commit>; regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+        "<commit>; regenerate the manifest with 'benchsync manifest --rebuild' in the benchmark "
+        "repo"
     ),
     "directory symlink in the website": (
         "outputs/sync-manifest.json@<commit>:9:17: website-symlink data/results/cpu/gpt2 is "
@@ -392,17 +393,18 @@ EXACT: dict[str, str] = {
     "look-alike model name": (
         'benchsync apply: outputs/sync-manifest.json@<commit>:43:16: manifest-schema "gрt2" '
         "is not an ASCII name (letters, digits, '.', '_', '-') at /files/2/model; regenerate "
-        "it with 'benchsync manifest' in the benchmark repo"
+        "it with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "lying backend": (
         "outputs/sync-manifest.json@<commit>:16:18: manifest-field claims backend 'cuda', "
-        "the path says 'cpu'; regenerate the manifest with 'benchsync manifest' in the "
+        "the path says 'cpu'; regenerate the manifest with 'benchsync manifest --rebuild' in the "
         "benchmark repo"
     ),
     "lying blob": (
         "outputs/sync-manifest.json@<commit>:12:15: manifest-blob claims blob 000000000000 "
         "for outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, the source at "
-        "<commit> has 5a10da94413a; regenerate the manifest with 'benchsync manifest' in the "
+        "<commit> has 5a10da94413a; regenerate the manifest with 'benchsync manifest --rebuild' in "
+        "the "
         "benchmark repo"
     ),
     "lying entry_id": (
@@ -410,7 +412,7 @@ EXACT: dict[str, str] = {
         "00000000-0000-4000-8000-0000000000ff for "
         "outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, the file has "
         "792de2b3-e240-46b2-b4b3-91ece1c9fb08; regenerate the manifest with 'benchsync "
-        "manifest' in the benchmark repo"
+        "manifest --rebuild' in the benchmark repo"
     ),
     "lying format": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format "
@@ -421,17 +423,18 @@ EXACT: dict[str, str] = {
         "outputs/sync-manifest.json@<commit>:10:17: manifest-hash claims sha256 "
         "ffffffffffff… for outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, "
         "the blob at <commit> has 28deb411c475…; the manifest is stale or tampered with; "
-        "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+        "regenerate the manifest with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "lying size": (
         "outputs/sync-manifest.json@<commit>:11:15: manifest-size claims 12 bytes for "
         "outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json, the blob has "
-        "1948; regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+        "1948; regenerate the manifest with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "one source twice": (
         "outputs/sync-manifest.json@<commit>:60:17: manifest-duplicate lists "
         "outputs/cpu/gpt2/short_20260128_001/short_input_leaderboard.json twice (also "
-        "/files/0); regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+        "/files/0); regenerate the manifest with 'benchsync manifest --rebuild' in the benchmark "
+        "repo"
     ),
     "other roots": (
         "outputs/sync-manifest.json@<commit>:3:18: manifest-roots manifest roots results/ → "
@@ -442,25 +445,26 @@ EXACT: dict[str, str] = {
         "benchsync apply: outputs/sync-manifest.json@<commit>:8:17: manifest-schema "
         '"outputs/../../etc/passwd" is not a relative path that stays inside the repository '
         "(no leading /, no . or .. part) at /files/0/source; regenerate it with 'benchsync "
-        "manifest' in the benchmark repo"
+        "manifest --rebuild' in the benchmark repo"
     ),
     "symlinked result in the source": (
         "outputs/sync-manifest.json@<commit>:34:17: manifest-source lists "
         "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json, which is a "
-        "symbolic link; regenerate the manifest with 'benchsync manifest' in the benchmark "
+        "symbolic link; regenerate the manifest with 'benchsync manifest --rebuild' in the "
+        "benchmark "
         "repo"
     ),
     "target elsewhere under the root": (
         "outputs/sync-manifest.json@<commit>:9:17: manifest-target claims target "
         "data/results/cpu/gpt2/x_20260128_001_short_input_leaderboard.json, the convention "
         "gives data/results/cpu/gpt2/short_20260128_001_short_input_leaderboard.json; "
-        "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+        "regenerate the manifest with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "target into .github": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:9:17: manifest-schema "
         '"data/results/../../.github/workflows/x… is not a relative path that stays inside '
         "the repository (no leading /, no . or .. part) at /files/0/target; regenerate it "
-        "with 'benchsync manifest' in the benchmark repo"
+        "with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "truncated JSON": (
         "outputs/cpu/gpt2/short_20260201_001/short_input_leaderboard.json:79:1: json-syntax "
@@ -469,42 +473,43 @@ EXACT: dict[str, str] = {
     "format is an array": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
         "an array, not a string (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
-        "regenerate it with 'benchsync manifest' in the benchmark repo"
+        "regenerate it with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "format is an object": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
         "an object, not a string (expected one of benchsync-manifest/v1, "
-        "benchsync-manifest/v2); regenerate it with 'benchsync manifest' in the benchmark repo"
+        "benchsync-manifest/v2); regenerate it with 'benchsync manifest --rebuild' in the "
+        "benchmark repo"
     ),
     "format is a number": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
         "a number, not a string (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
-        "regenerate it with 'benchsync manifest' in the benchmark repo"
+        "regenerate it with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "format is null": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:2:13: manifest-format format is "
         "null, not a string (expected one of benchsync-manifest/v1, benchsync-manifest/v2); "
-        "regenerate it with 'benchsync manifest' in the benchmark repo"
+        "regenerate it with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "no format": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-format format is "
         "missing (expected one of benchsync-manifest/v1, benchsync-manifest/v2); regenerate it "
-        "with 'benchsync manifest' in the benchmark repo"
+        "with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "an empty object as manifest": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-format format is "
         "missing (expected one of benchsync-manifest/v1, benchsync-manifest/v2); regenerate it "
-        "with 'benchsync manifest' in the benchmark repo"
+        "with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "an array as manifest": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-schema is an "
         "array, not a manifest (a JSON object with format, roots and files); regenerate it "
-        "with 'benchsync manifest' in the benchmark repo"
+        "with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "a string as manifest": (
         "benchsync apply: outputs/sync-manifest.json@<commit>:1:1: manifest-schema is a "
         "string, not a manifest (a JSON object with format, roots and files); regenerate it "
-        "with 'benchsync manifest' in the benchmark repo"
+        "with 'benchsync manifest --rebuild' in the benchmark repo"
     ),
     "a website name over 255 bytes": (
         f"{LONG}: layout-name its file name on the website, <run_id>_<name>_leaderboard.json, "

@@ -209,3 +209,96 @@ def test_the_checked_out_branch_as_the_sync_branch_is_named_as_the_mistake(
         "(benchsync resets it on each run)\n"
     )
     assert pair.site_git("status", "--porcelain") == ""
+
+
+def _fast_forwarded(pair: Pair, capsys: pytest.CaptureFixture[str]) -> tuple[str, ...]:
+    """main fast-forwarded to a sync commit (whose trailer names main as its base)."""
+    pair.publish(*RUNS[:1])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    pair.site_git("checkout", "-q", "main")
+    pair.site_git("merge", "-q", "--ff-only", "benchsync/sync-results")
+    pair.publish(*RUNS[:2])
+    return ("--branch", "main")
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        _fast_forwarded,
+        lambda pair, _capsys: (pair.publish(*RUNS[:1]), ("--base", "main", "--branch", "main"))[1],
+        lambda pair, _capsys: (
+            pair.publish(*RUNS[:1]),
+            ("--base", "refs/heads/main", "--branch", "main"),
+        )[1],
+    ],
+    ids=["main fast-forwarded to a sync", "--base = --branch", "--base refs/heads/ = --branch"],
+)
+def test_the_base_branch_is_never_the_sync_branch(
+    pair: Pair, capsys: pytest.CaptureFixture[str], setup: object
+) -> None:
+    args = setup(pair, capsys)  # type: ignore[operator]
+    main_before = pair.site_git("rev-parse", "main")
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), *args)
+    assert (code, out) == (2, "")
+    assert err == (
+        "benchsync apply: main would be both the base and the sync branch, which benchsync "
+        "resets on each run: pass --branch with a branch of its own (the default is "
+        "benchsync/sync-results), or --base with the branch the pull request goes to\n"
+    )
+    assert pair.site_git("rev-parse", "main") == main_before
+    assert pair.site_git("status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("website", ["the source itself", "a clone of it"])
+def test_apply_in_the_benchmark_repository_is_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path, website: str
+) -> None:
+    import os
+    import subprocess
+
+    pair.publish(*RUNS[:1])
+    bench = pair.bench.root
+    where = bench
+    if website == "a clone of it":
+        where = tmp_path / "clone"
+        subprocess.run(["git", "clone", "-q", str(bench), str(where)], check=True)
+    before = subprocess.run(
+        ["git", "for-each-ref"], cwd=where, capture_output=True, text=True, check=True
+    ).stdout
+    os.chdir(where)
+    why = (
+        f"it is the source, {bench}"
+        if website == "the source itself"
+        else "it tracks outputs/sync-manifest.json"
+    )
+    for extra in ((), ("--dry-run",)):
+        code, out, err = run_cli(capsys, "apply", "--source", str(bench), *extra)
+        assert (code, out) == (2, "")
+        assert err == (
+            f"benchsync apply: {where} looks like the benchmark repository ({why}): run apply "
+            "in the website repository, or name it with --website DIR\n"
+        )
+    after = subprocess.run(
+        ["git", "for-each-ref"], cwd=where, capture_output=True, text=True, check=True
+    )
+    assert after.stdout == before
+    assert not (where / "data").exists()
+
+
+def test_the_manifest_is_not_made_in_the_website_repository(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    pair.publish(*RUNS[:1])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    os.chdir(pair.site)
+    for argv in (["manifest"], ["manifest", "--check"], ["manifest", "--rebuild"]):
+        code, out, err = run_cli(capsys, *argv)
+        assert (code, out) == (2, "")
+        assert err == (
+            "benchsync manifest: no results under outputs/ and no manifest, but a data/results/ "
+            "folder: this looks like the website repository; the manifest is made in the "
+            "benchmark repository: run it there\n"
+        )
+    assert not (pair.site / "outputs").exists()

@@ -284,12 +284,12 @@ def test_a_config_json_nested_100000_deep_is_one_problem_everywhere(
         (
             "[" * 100_000 + "]" * 100_000,
             ": manifest-schema is nested too deeply to be a manifest; regenerate it with "
-            "'benchsync manifest' in the benchmark repo",
+            "'benchsync manifest --rebuild' in the benchmark repo",
         ),
         (
             '{"format": "benchsync-manifest/v2", "files": [' + "9" * 5000 + "]}",
             ": manifest-schema holds a number of over 4,300 digits; regenerate it with "
-            "'benchsync manifest' in the benchmark repo",
+            "'benchsync manifest --rebuild' in the benchmark repo",
         ),
     ],
     ids=["lone surrogate", "100000 deep", "5000-digit number"],

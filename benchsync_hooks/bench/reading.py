@@ -25,7 +25,7 @@ from .manifest import (
     ManifestFile,
 )
 
-REGENERATE = "regenerate it with 'benchsync manifest' in the benchmark repo"
+REGENERATE = "regenerate it with 'benchsync manifest --rebuild' in the benchmark repo"
 
 
 def _fail(

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from ..check.uniqueness import Placed, placed_at
 from ..context import Context
+from ..errors import UsageError
 from ..git import GitRepo
 from ..git.listing import ignored
 from ..report import Problem
@@ -125,3 +126,14 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
         ignored_by=hidden,
         reads=len(todo),
     )
+
+
+def refuse_a_website(ctx: Context, state: ManifestState, *, fix: str) -> None:
+    """Stop in what looks like the website repository: no results, no manifest, but the
+    website's results folder."""
+    config = ctx.config
+    if state.total == 0 and state.current is None and (ctx.root / config.target_root).is_dir():
+        raise UsageError(
+            f"no results under {config.source_root}/ and no manifest, but a "
+            f"{config.target_root}/ folder: this looks like the website repository; {fix}"
+        )

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from ..bench.regen import compute
+from ..bench.regen import compute, refuse_a_website
 from ..check import jsondoc
 from ..check.content import check_content
 from ..check.convention import Locate, parse_target
@@ -45,25 +45,16 @@ def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
     problems = list(state.problems)
     if state.ignored_by:
         problems.append(ignored_problem(state.rel, state.ignored_by))
-    if state.total == 0 and state.current is None and (ctx.root / ctx.config.target_root).is_dir():
-        raise UsageError(
-            f"no results under {ctx.config.source_root}/ and no manifest, but a "
-            f"{ctx.config.target_root}/ folder: this looks like the website repository; "
-            "run 'benchsync check --website'"
-        )
+    refuse_a_website(ctx, state, fix="run 'benchsync check --website'")
     if state.stale or (state.unstaged and not state.ignored_by):
         what = "the manifest is missing" if state.current is None else "the manifest is stale"
         if not state.stale:
             what = "the manifest in the index is stale"
-        problems.append(
-            Problem(
-                state.rel,
-                0,
-                0,
-                "manifest-stale",
-                f"{what}: run 'benchsync manifest' (or pre-commit) and commit it",
-            )
-        )
+        fix = "run 'benchsync manifest' (or pre-commit) and commit it"
+        if compute(ctx, repo).data != state.data:  # entries the index's memory keeps as they are
+            what += " and holds claims that are not true of its files (edited by hand?)"
+            fix = "run 'benchsync manifest --rebuild' (it reads every result again) and commit it"
+        problems.append(Problem(state.rel, 0, 0, "manifest-stale", f"{what}: {fix}"))
     return state.total, problems
 
 

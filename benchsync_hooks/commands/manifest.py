@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from ..bench.regen import compute
+from ..bench.regen import compute, refuse_a_website
 from ..bench.scan import published
 from ..context import context_for
 from ..errors import EXIT_OK, EXIT_PROBLEMS
@@ -54,8 +54,15 @@ def _dropped(problem: Problem) -> Problem:
     )
 
 
-def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = None) -> int:
-    """Regenerate (or with ``check`` compare) the manifest.
+def run(
+    *,
+    check: bool = False,
+    rebuild: bool = False,
+    out: TextIO | None = None,
+    fmt: str | None = None,
+) -> int:
+    """Regenerate (or with ``check`` compare) the manifest; ``rebuild``: from every result
+    read again, none of the staged manifest's entries kept.
 
     Exit 1 when the manifest was written (or is stale with ``check``), is git-ignored, or
     leaves out a result HEAD's manifest lists (at every run, until it is fixed or removed:
@@ -65,7 +72,10 @@ def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = Non
     stream = out or sys.stdout
     ctx = context_for()
     repo = open_repo(ctx.root)
-    state = compute(ctx, repo)
+    state = compute(ctx, repo, cold=rebuild)
+    refuse_a_website(
+        ctx, state, fix="the manifest is made in the benchmark repository: run it there"
+    )
     problems = state.left_out
     failed: list[Problem] = []
     dropped = 0  # published results left out: each commit fails until they are dealt with
@@ -88,7 +98,8 @@ def run(*, check: bool = False, out: TextIO | None = None, fmt: str | None = Non
         )
     if check:
         if state.stale:
-            lines.append(f"manifest is stale: run 'benchsync manifest' and commit {state.rel}")
+            again = "benchsync manifest --rebuild" if rebuild else "benchsync manifest"
+            lines.append(f"manifest is stale: run '{again}' and commit {state.rel}")
         elif behind:
             lines.append(f"manifest is not staged: git add {state.rel}")
     elif not failed:

@@ -16,7 +16,19 @@ from ..git.ownership import made_by_benchsync
 def base_of(website: GitRepo, branch: str, given: str | None, *, target_root: str) -> str:
     """The base: ``--base``, else the checked-out branch; on the sync branch, or on a
     detached HEAD at a commit benchsync made (a run killed after its checkout), the base
-    that commit's ``Benchsync-Base:`` trailer records."""
+    that commit's ``Benchsync-Base:`` trailer records. Never the sync branch itself (a
+    branch fast-forwarded to a sync commit records itself as that commit's base)."""
+    base = _base(website, branch, given, target_root=target_root)
+    if base in (branch, f"heads/{branch}", f"refs/heads/{branch}"):
+        raise UsageError(
+            f"{branch} would be both the base and the sync branch, which benchsync resets on "
+            "each run: pass --branch with a branch of its own (the default is "
+            "benchsync/sync-results), or --base with the branch the pull request goes to"
+        )
+    return base
+
+
+def _base(website: GitRepo, branch: str, given: str | None, *, target_root: str) -> str:
     if given:
         return given
     current = current_branch(website)

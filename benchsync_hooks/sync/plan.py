@@ -45,6 +45,7 @@ def build_plan(
 ) -> Plan:
     """Verify the source's manifest and plan the website's changes (new and updated files
     are checked against the website's schema, ``schema_text``; "" is the bundled one)."""
+    _not_the_benchmark_repository(source, website, base_commit=base_commit, config=config)
     empty = Plan(source, base, base_commit)
     # Both listings (git works on the other CPU) while the manifest is read and parsed.
     source_soon = Background(
@@ -161,6 +162,23 @@ def build_plan(
         )
         if theirs is None
         else (),
+    )
+
+
+def _not_the_benchmark_repository(
+    source: Source, website: GitRepo, *, base_commit: str, config: Config
+) -> None:
+    """Refuse a website that is the source itself, or any benchmark repository (one that
+    tracks the manifest): a sync there would commit results into the benchmark side."""
+    if website.root.resolve() == source.repo.root.resolve():
+        why = f"it is the source, {source.location}"
+    elif config.manifest in entries_at(website, base_commit, [config.manifest]):
+        why = f"it tracks {config.manifest}"
+    else:
+        return
+    raise UsageError(
+        f"{website.root} looks like the benchmark repository ({why}): run apply in the "
+        "website repository, or name it with --website DIR"
     )
 
 

@@ -27,7 +27,7 @@ from ..config import Config
 from ..git.listing import FILE_MODES, Entry
 from ..report import Problem
 
-REGENERATE = "regenerate the manifest with 'benchsync manifest' in the benchmark repo"
+REGENERATE = "regenerate the manifest with 'benchsync manifest --rebuild' in the benchmark repo"
 TAMPERED = "the manifest was tampered with; regenerate it and check the benchmark repo"
 
 
