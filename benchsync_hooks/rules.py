@@ -47,6 +47,8 @@ RULES: dict[str, str] = {
     "entry-id-unique": "another result in the repository (or in the same file) has the same "
     "entry_id",
     "target-unique": "another result maps to the same website path (or one differing in case)",
+    "result-moved": "a published result (HEAD's manifest lists its entry_id) is now at another "
+    "path, where it would clash with the copy the website keeps",
     # the manifest (benchsync manifest / check)
     "manifest-left-out": "a file fails a check and is kept out of the manifest",
     "manifest-ignored": ".gitignore ignores the manifest",

@@ -757,7 +757,8 @@ def test_an_entry_id_the_manifest_hides_is_found_in_the_websites_bytes(
     assert (code, err) == (1, "")
     assert out == (
         f"{new.source}: entry-id-unique entry_id {taken} is already used by {old.target} on "
-        "the website; give this result a new entry_id (a new UUID)\n"
+        "the website; give this result a new entry_id (a new UUID) if it is a new "
+        "result, or, if it is that result moved in the benchmark repository, move it back\n"
         "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
     )
     assert pair.snapshot() == before
@@ -799,9 +800,13 @@ def test_an_entry_id_kept_by_a_rejected_update_is_still_taken(
     assert out.splitlines()[1:4] == [
         "plan: 0 new, 0 updated, 0 unchanged, 2 rejected; 1 website file kept",
         f"  rejected {updated.source}: entry-id-unique entry_id {y} is already used by "
-        f"{other.target} on the website; give this result a new entry_id (a new UUID)",
+        f"{other.target} on the website; give this result a new entry_id (a new UUID) "
+        "if it is a new result, or, if it is that result moved in the benchmark repository, move "
+        "it back",
         f"  rejected {new.source}: entry-id-unique entry_id {x} is already used by "
-        f"{updated.target} on the website; give this result a new entry_id (a new UUID)",
+        f"{updated.target} on the website; give this result a new entry_id (a new UUID) "
+        "if it is a new result, or, if it is that result moved in the benchmark repository, move "
+        "it back",
     ]
     assert pair.snapshot() == before
     assert pair.site_git("branch", "--list", BRANCH) == ""
@@ -837,7 +842,8 @@ def _refused_as_taken(pair: Pair, source: str, entry_id: str, holder: str) -> No
     assert (code, err) == (1, "")
     assert out == (
         f"{source}: entry-id-unique entry_id {entry_id} is already used by {holder} on "
-        "the website; give this result a new entry_id (a new UUID)\n"
+        "the website; give this result a new entry_id (a new UUID) if it is a new "
+        "result, or, if it is that result moved in the benchmark repository, move it back\n"
         "1 file rejected; nothing written (--skip-invalid applies the rest)\n"
     )
     assert pair.snapshot() == before

@@ -481,3 +481,76 @@ def test_the_git_mv_of_a_path_with_a_space_can_be_pasted(
     )
     subprocess.run(["sh", "-c", command], cwd=bench.root, check=True)
     assert (bench.root / RUN.source).is_file()
+
+
+MOVED = samples.Run("cpu", "gpt2", "short", "20260128", 7, "short_input")
+
+
+def _move(bench: BenchRepo) -> None:
+    """A published run folder moved (its config.json too, rewritten for the new folder)."""
+    old = RUN.source.rpartition("/")[0]
+    bench.git("mv", old, MOVED.source.rpartition("/")[0])
+    bench.write(f"{MOVED.source.rpartition('/')[0]}/config.json", samples.run_config(MOVED))
+    bench.stage()
+
+
+def _copy(bench: BenchRepo) -> None:
+    bench.add_run(MOVED, entry_id=samples.result(RUN)["entry_id"])
+    bench.stage()
+
+
+def _move_with_a_new_id(bench: BenchRepo) -> None:
+    _move(bench)
+    bench.add_run(MOVED, entry_id="00000000-0000-4000-8000-0000000000aa")
+    bench.stage()
+
+
+def _move_before_publishing(bench: BenchRepo) -> None:
+    bench.git("rm", "-q", "--cached", "outputs/sync-manifest.json")
+    bench.commit("no manifest yet")
+    _move(bench)
+
+
+@pytest.mark.parametrize(
+    ("change", "rule"),
+    [
+        (_move, "result-moved"),
+        (_copy, "entry-id-unique"),
+        (_move_with_a_new_id, None),
+        (_move_before_publishing, None),
+    ],
+    ids=["moved", "copied", "moved, new entry_id", "moved, never published"],
+)
+def test_a_published_result_that_moved_is_stopped_with_its_way_back(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    change: Callable[[BenchRepo], None],
+    rule: str | None,
+) -> None:
+    """The website keeps every synced result: a moved one would clash with its old copy
+    there (issue: what passes the hooks must pass the website)."""
+    bench.publish(RUN)
+    change(bench)
+    code, out, _err = run_cli(capsys, "layout", str(bench.root / MOVED.source))
+    if rule is None:
+        assert (code, out) == (0, "")
+        return
+    assert code == 1
+    first = out.splitlines()[0]
+    assert first.startswith(f"{MOVED.source}:") and f" {rule} " in first
+    if rule == "result-moved":
+        entry_id = samples.result(RUN)["entry_id"]
+        old, new = RUN.source.rpartition("/")[0], MOVED.source.rpartition("/")[0]
+        assert first.endswith(
+            f" result-moved entry_id {entry_id} is published from {RUN.source} (HEAD's "
+            f"manifest), which is gone: the website keeps {RUN.target}, so this copy would "
+            f"clash with it there; move it back (git mv {new} {old}), or give it a new "
+            "entry_id if it is a new result"
+        )
+        line = first.split(":")[1]
+        assert (
+            samples.dumps(samples.result(RUN))
+            .splitlines()[int(line) - 1]
+            .strip()
+            .startswith('"entry_id"')
+        )

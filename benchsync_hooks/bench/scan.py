@@ -181,17 +181,21 @@ def check_entries(
 _SOURCE = re.compile(r'^      "source": "([^"\\\n]*)",$', re.MULTILINE)
 
 
-def published(repo: GitRepo, config: Config) -> frozenset[str]:
-    """The sources the manifest of HEAD lists: results already published (none before the
-    first commit, or when that manifest cannot be read)."""
+def head_manifest(repo: GitRepo, config: Config) -> str | None:
+    """The text of HEAD's manifest (None before the first commit, or when it cannot be
+    read): the results already published."""
     try:
         entry = entries_at(repo, "HEAD", [config.manifest]).get(config.manifest)
         data = read_blob(repo, entry.blob, max_size=MAX_MANIFEST_BYTES) if entry else None
     except GitError:
-        return frozenset()
-    if data is None:
-        return frozenset()
-    return frozenset(_SOURCE.findall(data.decode("utf-8", "replace")))
+        return None
+    return None if data is None else data.decode("utf-8", "replace")
+
+
+def published(repo: GitRepo, config: Config) -> frozenset[str]:
+    """The sources the manifest of HEAD lists (none when there is none)."""
+    text = head_manifest(repo, config)
+    return frozenset() if text is None else frozenset(_SOURCE.findall(text))
 
 
 def conflicts_of(

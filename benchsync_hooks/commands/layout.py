@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TextIO
 
 from ..bench.manifest import rules_digest
-from ..bench.scan import index_view, placed_of_index
+from ..bench.moved import moved_results
+from ..bench.scan import head_manifest, index_view, placed_of_index
 from ..check.content import (
     MAX_CONFIG_BYTES,
     check_placement,
@@ -173,6 +174,7 @@ def run(files: list[str], *, fmt: str | None = None, out: TextIO | None = None) 
         rules = rules_digest(config, ctx.schema_text)
         others = placed_of_index(repo, view, config, rules=rules, skip=focus)
         found = uniqueness([*others, *mine], focus=focus)
+        found += moved_results(mine, published=head_manifest(repo, config), in_index=view.listing)
         problems.extend(placed_at(found, partial(_positions, docs)))
     if checked:
         problems.extend(ignored_problems(ctx, repo, checked))

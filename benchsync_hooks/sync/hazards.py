@@ -176,7 +176,8 @@ def _taken(
                     f"{strays[0]} is not where the website keeps results (a stray copy?): git "
                     "rm it in the website, or give this result a new entry_id"
                     if strays
-                    else "give this result a new entry_id (a new UUID)"
+                    else "give this result a new entry_id (a new UUID) if it is a new result, "
+                    "or, if it is that result moved in the benchmark repository, move it back"
                 )
                 rejected.append(
                     Rejected(
