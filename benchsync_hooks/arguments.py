@@ -5,6 +5,7 @@ errors raised to :mod:`.cli`, which reports them.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from typing import NoReturn
 
@@ -208,6 +209,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--keep", action="store_true", help="keep the temporary folder and print it")
     return parser
+
+
+def parse(parser: argparse.ArgumentParser, words: list[str]) -> argparse.Namespace:
+    """``words`` parsed; an option no command has is refused by its command's parser (its
+    usage, not the top level's, is printed)."""
+    args, extras = parser.parse_known_args(words)
+    if extras:
+        commands = {}
+        for action in parser._subparsers._group_actions if parser._subparsers else ():
+            if isinstance(action, argparse._SubParsersAction):
+                commands.update(action.choices)
+        where = commands.get(args.command, parser)
+        known = [name for action in where._actions for name in action.option_strings]
+        close = difflib.get_close_matches(extras[0].partition("=")[0], known, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        where.error(f"unrecognized arguments: {' '.join(extras)}{hint}")
+    return args
 
 
 def asks_for_json(words: list[str]) -> bool:

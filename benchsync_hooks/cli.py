@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .arguments import BadUsage, asks_for_json, build_parser
+from .arguments import BadUsage, asks_for_json, build_parser, parse
 from .errors import EXIT_USAGE, BenchsyncError
 from .report import github_error, in_github_actions, md_cell, step_summary, visible
 from .stopping import EXIT_TERMINATED, Terminated, sigterm_ends_cleanly
@@ -20,7 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(words)
+        args = parse(parser, words)
     except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
     except BadUsage as exc:
@@ -77,6 +77,11 @@ def _fail(args: argparse.Namespace, message: str, code: int, *, reported: bool =
 
 def dispatch(args: argparse.Namespace) -> int:
     command = args.command
+    if command in ("schema", "layout") and not args.files:  # (pre-commit always names some)
+        sys.stderr.write(
+            f"benchsync {command}: no FILE given, nothing checked (pre-commit passes the "
+            "staged results; 'benchsync check' checks the whole repository)\n"
+        )
     if command == "schema":
         from .commands import schema
 

@@ -554,3 +554,56 @@ def test_a_published_result_that_moved_is_stopped_with_its_way_back(
             .strip()
             .startswith('"entry_id"')
         )
+
+
+@pytest.mark.parametrize(
+    ("breaks", "fails", "see"),
+    [
+        (
+            lambda b: b.write(RUN.source, samples.dumps(samples.result(RUN))[:-3] + "NaN}\n"),
+            "json-syntax",
+            f"'benchsync schema {RUN.source}'",
+        ),
+        (
+            lambda b: b.write(
+                "outputs/cpu/gpt2/short_20260128_001/config.json",
+                samples.run_config(RUN) | {"backend": "cuda"},
+            ),
+            "config-json",
+            f"'benchsync layout {RUN.source}'",
+        ),
+        (
+            lambda b: (
+                b.write(RUN.source, samples.result(RUN, metrics__error_rate=3)),
+                b.write(
+                    "outputs/cpu/gpt2/short_20260128_001/config.json",
+                    samples.run_config(RUN) | {"backend": "cuda"},
+                ),
+            ),
+            "config-json, schema-maximum",
+            f"'benchsync schema {RUN.source}' and 'benchsync layout {RUN.source}'",
+        ),
+    ],
+    ids=["schema", "layout", "both"],
+)
+def test_a_dropped_published_result_names_the_command_that_shows_why(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    breaks: Callable[[BenchRepo], object],
+    fails: str,
+    see: str,
+) -> None:
+    bench.publish(RUN)
+    breaks(bench)
+    bench.stage()
+    code, out, _ = run_cli(capsys, "manifest")
+    assert code == 1
+    assert (
+        f"{RUN.source}: manifest-left-out is published (HEAD's manifest lists it) but now fails "
+        f"{fails}, so it would leave the manifest: fix it (see {see}), or git rm it to stop "
+        "syncing it\n"
+    ) in out
+    assert out.splitlines()[-1] == (
+        "1 published result would leave the manifest: fix it or git rm it, then commit again"
+    )
+    assert "git add" not in out  # (the manifest written leaves it out: no fix to stage)

@@ -302,3 +302,19 @@ def test_the_manifest_is_not_made_in_the_website_repository(
             "benchmark repository: run it there\n"
         )
     assert not (pair.site / "outputs").exists()
+
+
+def test_apply_outside_a_repository_names_the_folder(
+    pair: Pair, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import os
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    os.chdir(plain)
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"benchsync apply: {plain} is not inside a git repository; run benchsync in the "
+        "repository (or 'git init' first)\n"
+    )

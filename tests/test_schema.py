@@ -220,6 +220,24 @@ STRICT: list[tuple[str, bytes, str, str]] = [
     ("BOM", b'\xef\xbb\xbf{"a": 1}', "json-encoding", "x_leaderboard.json:1:1:"),
     ("latin-1", b'{"a": "caf\xe9"}', "json-encoding", "x_leaderboard.json:1:11:"),
     ("truncated", b'{"a": [1, 2', "json-syntax", "x_leaderboard.json:1:"),
+    (
+        "a comma before }",
+        b'{\n  "a": null,\n  "b": 1,\n}\n',
+        "json-syntax",
+        "x_leaderboard.json:3:9: json-syntax invalid JSON: a comma before '}'; remove it",
+    ),
+    (
+        "a comma before ]",
+        b'{"a": [1, 2 ,  \n ]}',
+        "json-syntax",
+        "x_leaderboard.json:1:13: json-syntax invalid JSON: a comma before ']'; remove it",
+    ),
+    (
+        "two commas",
+        b'{"a": [1,, 2]}',
+        "json-syntax",
+        "x_leaderboard.json:1:10: json-syntax invalid JSON: Expecting value; fix the syntax",
+    ),
     ("deep", b"[" * 100_000, "json-depth", "x_leaderboard.json:1:65:"),
     ("deep objects", b'{"a":' * 70 + b"1" + b"}" * 70, "json-depth", "x_leaderboard.json:1:"),
 ]

@@ -119,6 +119,21 @@ USAGE_ERRORS = [
     (["schema", "--format", "xml"], False, "invalid choice: 'xml'"),
     (["check", "--nope"], False, "unrecognized arguments: --nope"),
     (["apply", "--dry-run", "--", "--json"], False, "required: --source"),
+    (
+        ["apply", "--source", "x", "--dryrun"],
+        False,
+        "usage: benchsync apply [-h] --source SRC",  # its command's usage, not the top's
+    ),
+    (
+        ["apply", "--source", "x", "--json", "--dryrun"],
+        True,
+        "benchsync apply: error: unrecognized arguments: --dryrun (did you mean --dry-run?)",
+    ),
+    (
+        ["check", "--formt=json", "--website"],
+        False,
+        "benchsync check: error: unrecognized arguments: --formt=json (did you mean --format?)",
+    ),
 ]
 
 
@@ -132,7 +147,8 @@ def test_a_usage_error_is_one_json_document_when_json_is_asked_for(
     if as_json:
         doc = _one_document(out)
         assert doc["ok"] is False and doc["exit_code"] == 2 and doc["problems"] == []
-        assert words in str(doc["error"]) and str(doc["error"]).startswith("benchsync")
+        said = words.replace(": error: ", ": ")
+        assert said in str(doc["error"]) and str(doc["error"]).startswith("benchsync")
         assert f"{doc['error']}".replace(": ", ": error: ", 1) in err  # the same words
     else:
         assert out == ""
@@ -202,3 +218,18 @@ def test_a_usage_error_under_github_actions_is_an_annotation(
     assert err.splitlines()[-1] == (
         "::error title=benchsync::benchsync apply: the following arguments are required: --source"
     )
+
+
+@pytest.mark.parametrize("command", ["schema", "layout"])
+@pytest.mark.parametrize("fmt", [(), ("--format", "json")])
+def test_no_file_given_says_nothing_was_checked(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], command: str, fmt: tuple[str, ...]
+) -> None:
+    os.chdir(bench.root)
+    code, out, err = run_cli(capsys, command, *fmt)
+    assert code == 0
+    assert err == (
+        f"benchsync {command}: no FILE given, nothing checked (pre-commit passes the staged "
+        "results; 'benchsync check' checks the whole repository)\n"
+    )
+    assert out == ("" if not fmt else '{\n  "ok": true,\n  "problems": []\n}\n')

@@ -152,15 +152,7 @@ def parse(
             parse_float=float_hook,
         )
     except json.JSONDecodeError as exc:
-        return None, [
-            Problem(
-                display,
-                exc.lineno,
-                exc.colno,
-                "json-syntax",
-                f"invalid JSON: {exc.msg}; fix the syntax there",
-            )
-        ]
+        return None, [_syntax(display, text, exc)]
     except RecursionError:
         return None, [_deep(display, 1, 1, max_depth=max_depth or sys.getrecursionlimit())]
     except ValueError as exc:  # e.g. an integer of more digits than Python converts
@@ -244,6 +236,25 @@ def _too_long_number(display: str, text: str, exc: ValueError) -> Problem:
         col,
         "json-syntax",
         f"a number has too many digits ({str(exc).split(';')[0]}); write it with fewer digits",
+    )
+
+
+def _syntax(display: str, text: str, exc: json.JSONDecodeError) -> Problem:
+    """Where the JSON breaks; a comma before a closing bracket (which Python's parser
+    reports at the bracket) is named at the comma."""
+    closer = text[exc.pos : exc.pos + 1]
+    before = text[: exc.pos].rstrip()
+    if closer in ("}", "]") and before.endswith(","):
+        line, col = _line_col(text, len(before) - 1)
+        return Problem(
+            display, line, col, "json-syntax", f"invalid JSON: a comma before '{closer}'; remove it"
+        )
+    return Problem(
+        display,
+        exc.lineno,
+        exc.colno,
+        "json-syntax",
+        f"invalid JSON: {exc.msg}; fix the syntax there",
     )
 
 

@@ -96,7 +96,7 @@ def run(options: ApplyOptions, *, out: TextIO | None = None) -> int:
     if options.push:
         check_remote_name(options.remote)
     try:
-        website = open_repo(Path(options.website))
+        website = open_repo(Path(options.website).absolute())
     except NotARepository as exc:  # (the current folder: the message says to run in it)
         if options.website == ".":
             raise

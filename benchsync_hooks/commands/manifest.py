@@ -45,12 +45,19 @@ def ignored_problem(rel: str, rule: str) -> Problem:
     )
 
 
+#: Rules ``benchsync schema`` reports (the others are ``layout``'s).
+_SCHEMA_RULES = ("file-", "json-", "schema-", "cluster-", "format-")
+
+
 def _dropped(problem: Problem) -> Problem:
     """A result HEAD's manifest lists that now fails: said as such, with what to do."""
     fails = problem.message.removeprefix("not in the manifest: ")
+    rules = fails.removeprefix("fails ").split(", ")
+    tools = sorted({"schema" if r.startswith(_SCHEMA_RULES) else "layout" for r in rules})
+    see = " and ".join(f"'benchsync {tool} {problem.path}'" for tool in reversed(tools))
     return problem._replace(
         message=f"is published (HEAD's manifest lists it) but now {fails}, so it would leave "
-        "the manifest: fix it (see 'benchsync layout FILE'), or git rm it to stop syncing it"
+        f"the manifest: fix it (see {see}), or git rm it to stop syncing it"
     )
 
 
@@ -102,6 +109,12 @@ def run(
             lines.append(f"manifest is stale: run '{again}' and commit {state.rel}")
         elif behind:
             lines.append(f"manifest is not staged: git add {state.rel}")
+    elif dropped:  # (the manifest written leaves them out: staging it is no fix)
+        lines.append(
+            f"{counted(dropped, 'published result')} would leave the manifest: fix "
+            f"{'it' if dropped == 1 else 'them'} or git rm {'it' if dropped == 1 else 'them'}, "
+            "then commit again"
+        )
     elif not failed:
         if written:
             lines.append(f"manifest updated: git add {state.rel}")
