@@ -197,6 +197,33 @@ def test_a_path_spelled_another_way_gets_its_git_mv(
     assert run_cli(capsys, "layout", dest)[:2] == (0, "")
 
 
+@pytest.mark.parametrize("with_config", [False, True])
+def test_an_impossible_run_date_gets_the_move_to_its_submitted_day(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str], with_config: bool
+) -> None:
+    """(submitted_at of the sample is 2026-01-28: the folder's 20260231 is no date)"""
+    wrong = samples.Run("cpu", "gpt2", "short", "20260231", 1, "short_input")
+    bench.write(wrong.source, samples.result(RUN))
+    config = f"{wrong.source.rpartition('/')[0]}/config.json"
+    if with_config:
+        bench.write(config, samples.run_config(RUN) | {"run_id": wrong.run_id})
+    code, out, _ = run_cli(capsys, "layout", wrong.source)
+    assert code == 1
+    folder = RUN.source.rpartition("/")[0]
+    then = f"; move {config} there too, its run_id (and date) to match" if with_config else ""
+    assert out.splitlines()[0].endswith(
+        f"is not a real calendar date; move it: mkdir -p {folder} && git mv {wrong.source} "
+        f"{RUN.source}{then}"
+    )
+    bench.git("add", "-A")
+    (bench.root / folder).mkdir(parents=True)
+    bench.git("mv", wrong.source, RUN.source)
+    if with_config:
+        bench.git("mv", config, f"{folder}/config.json")
+        bench.write(f"{folder}/config.json", samples.run_config(RUN))
+    assert run_cli(capsys, "layout", RUN.source)[:2] == (0, "")
+
+
 def test_stray_without_config_says_what_is_missing(
     bench: BenchRepo, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from shlex import quote
 
 from ..config import Config
-from .convention import BACKEND, STEM, SUFFIX
+from .convention import BACKEND, STEM, SUFFIX, run_date
 from .documented import parse_datetime
 from .facts import Facts, RunConfig
 
@@ -73,6 +73,15 @@ def suggest_move(
             return (
                 f"move it: mkdir -p {quote(str(folder))} && git mv {quote(rel)} {quote(dest)}{also}"
             )
+        fixed = _mended_run(run_id, facts)
+        if fixed is not None:  # an impossible date (submitted_at's day), or sequence 000
+            folder = PurePosixPath(rel).parent.parent / fixed
+            dest = f"{folder}/{stem}{SUFFIX}"
+            then = f"; move {cfg.path} there too, its run_id (and date) to match" if cfg else ""
+            return (
+                f"move it: mkdir -p {quote(str(folder))} && git mv {quote(rel)} {quote(dest)}"
+                f"{then}{also}"
+            )
         if cfg is None:
             return "fix the part of this path the message names"
         return f"fix this path and {cfg.path} together: it gives this same path"
@@ -100,3 +109,23 @@ def suggest_move(
     where = "no config.json beside it" if cfg is None else f"{cfg.path} lacks"
     detail = f"{where} {', '.join(missing)}" if cfg is not None else where
     return f"move it to {dest} ({detail}; fill in the unknown parts){also}"
+
+
+_RUN_PARTS = re.compile(r"(?P<workload>.+)_(?P<day>[0-9]{8})_(?P<n>[0-9]{3})")
+
+
+def _mended_run(run_id: str, facts: Facts | None) -> str | None:
+    """``run_id`` with a real date (``metadata.submitted_at``'s day) for an impossible one,
+    and sequence 001 for 000; None when it needs neither or no date is known."""
+    parts = _RUN_PARTS.fullmatch(run_id)
+    if parts is None:
+        return None
+    day, sequence = parts["day"], parts["n"]
+    if run_date(day) is None:
+        stamp = parse_datetime(facts.submitted_at) if facts and facts.submitted_at else None
+        if stamp is None:
+            return None
+        day = f"{stamp:%Y%m%d}"
+    sequence = "001" if sequence == "000" else sequence
+    mended = f"{parts['workload']}_{day}_{sequence}"
+    return None if mended == run_id else mended
