@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 from conftest import BRANCH, RUNS, Pair, canonical_bytes, git, run_cli
 
@@ -270,6 +273,12 @@ def test_a_branch_in_the_way_of_the_sync_branch_is_refused_before_anything_moves
     assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == "main"
 
 
+#: How the end of a sync fails: the branch ref refused, or another git process taking
+#: the index's or HEAD's lock as soon as the branch moved (a real git failure each).
+FAILURES = ["branch refused", "index locked", "HEAD locked"]
+
+
+@pytest.mark.parametrize("how", FAILURES)
 @pytest.mark.parametrize(
     ("argv", "on"),
     [([], "main"), (["--base", "other"], "main"), ([], BRANCH)],
@@ -281,9 +290,11 @@ def test_a_failure_after_the_files_moved_leaves_the_website_as_it_was(
     monkeypatch: pytest.MonkeyPatch,
     argv: list[str],
     on: str,
+    how: str,
 ) -> None:
-    """The branch ref cannot move (another process moved it, a disk error): the files
-    placed are put back, and HEAD is on the branch the user was on, not detached."""
+    """The branch ref cannot move (another process moved it, a disk error), or the switch
+    to it fails: the files placed are put back, the index is as it was, and HEAD is on the
+    branch the user was on, not detached. Once the lock is gone, a rerun syncs."""
     from benchsync_hooks.errors import GitError
     from benchsync_hooks.sync import write
 
@@ -299,12 +310,31 @@ def test_a_failure_after_the_files_moved_leaves_the_website_as_it_was(
         pair.site_git("rev-parse", "HEAD"),
     )
 
-    def refused(*_args: object, **_kwargs: object) -> None:
-        raise GitError("cannot move branch: refused")
+    refs = pair.site_git("for-each-ref")
+    names = ("update_branch", "switch_adding", "switch_to", "attach")
+    originals = {name: getattr(write, name) for name in names}
+    lock = pair.site / ".git" / ("index.lock" if how == "index locked" else "HEAD.lock")
+    if how == "branch refused":
 
-    monkeypatch.setattr(write, "update_branch", refused)
+        def refused(*_args: object, **_kwargs: object) -> None:
+            raise GitError("cannot move branch: refused")
+
+        monkeypatch.setattr(write, "update_branch", refused)
+    else:  # the lock held by another git process during the switch, gone after it
+        for name in ("switch_adding", "switch_to", "attach"):
+            monkeypatch.setattr(write, name, _while_locked(getattr(write, name), lock))
     code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), *argv)
-    assert code == 2 and "cannot move branch" in err
+    if how == "index locked" and argv == [] and on == BRANCH:
+        assert code == 0  # (from the sync branch the switch never writes the index)
+        return
+    assert code == 2
+    if how == "branch refused":
+        assert "cannot move branch" in err
+    else:
+        assert err.startswith("benchsync apply: git ") and err.endswith(
+            f"Unable to create '{lock}': File exists.; the website was put back as it was: let "
+            "the other git command finish (or remove that file if none runs), then run again\n"
+        )
     after = (
         pair.snapshot(),
         pair.site_git("status", "--porcelain", "--untracked-files=all"),
@@ -312,6 +342,25 @@ def test_a_failure_after_the_files_moved_leaves_the_website_as_it_was(
     )
     assert after == before
     assert pair.site_git("symbolic-ref", "--short", "HEAD").strip() == on
+    assert pair.site_git("for-each-ref") == refs
+    for name, real in originals.items():  # (not monkeypatch.undo: it would undo the chdir)
+        monkeypatch.setattr(write, name, real)
+    (pair.site / "README.md").write_text("# site\n")  # (the unsaved edit put aside)
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root), *argv)[0] == 0
+    assert RUNS[1].target in pair.site_git("ls-tree", "-r", "--name-only", BRANCH)
+
+
+def _while_locked(real: Callable[..., object], lock: Path) -> Callable[..., object]:
+    """``real``, run while ``lock`` exists (as another git process holds it)."""
+
+    def locked(*args: object, **kwargs: object) -> object:
+        lock.write_bytes(b"")
+        try:
+            return real(*args, **kwargs)
+        finally:
+            lock.unlink()
+
+    return locked
 
 
 @pytest.mark.parametrize(

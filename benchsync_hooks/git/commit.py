@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import GitError
+from .listing import entries_at
 from .repo import GitRepo, last_line
 
 
@@ -140,6 +141,14 @@ def update_branch(repo: GitRepo, branch: str, commit: str, *, old: str | None) -
         raise GitError(f"cannot move branch {branch}: {last_line(err)}")
 
 
+def restore_branch(repo: GitRepo, branch: str, *, was: str | None, now: str) -> None:
+    """Put ``branch`` back at ``was`` (None: delete it), only while it is still at ``now``
+    (the commit this run moved it to); best effort, for the way back from a failure."""
+    ref = f"refs/heads/{branch}"
+    undo = ("update-ref", "-m", "benchsync apply: undone")
+    repo.run(*undo, "-d", ref, now) if was is None else repo.run(*undo, ref, was, now)
+
+
 def index_matches_head(repo: GitRepo) -> bool:
     """True when the index holds HEAD's tree (nothing staged)."""
     return (
@@ -156,10 +165,21 @@ def switch_to(repo: GitRepo, branch: str) -> None:
 
 def switch_adding(repo: GitRepo, branch: str, paths: list[str]) -> None:
     """Check out ``branch`` whose tree is the current index plus ``paths`` (just written):
-    move HEAD and add those paths to the index, without rewriting the rest of it."""
-    _head_to(repo, branch)
+    add those paths to the index, without rewriting the rest of it, then move HEAD. When
+    HEAD cannot move, the index entries of ``paths`` are put back as HEAD has them: a
+    failure leaves HEAD and the index as they were."""
     data = ("\0".join(paths) + "\0").encode("utf-8", "surrogateescape")
     repo.out("update-index", "--add", "-z", "--stdin", data=data)
+    try:
+        _head_to(repo, branch)
+    except BaseException:
+        had = entries_at(repo, "HEAD", paths)
+        lines = [
+            f"{had[p].mode} {had[p].blob}\t{p}" if p in had else f"0 {'0' * 40}\t{p}" for p in paths
+        ]
+        back = ("\0".join(lines) + "\0").encode("utf-8", "surrogateescape")
+        repo.run("update-index", "-z", "--index-info", data=back)
+        raise
 
 
 def detach_at(repo: GitRepo, commit: str) -> list[str]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import IntegrityError, UsageError
+from ..errors import GitError, IntegrityError, UsageError
 from ..git import GitRepo
 from ..git.commit import (
     attach,
@@ -21,6 +21,7 @@ from ..git.commit import (
     detach_at,
     index_matches_head,
     resolve_or_none,
+    restore_branch,
     restore_paths,
     switch_adding,
     switch_to,
@@ -194,18 +195,24 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
         discard(temps)
         switch_to(website, branch)  # also repairs an index left by a killed run
         return Outcome(branch, commit, False)
+    moved = False  # (the branch ref moved by this run: moved back on a failure after)
     if head == plan.base_commit and not on_branch:
         placed = place_files(website, items, temps)
         try:
             if changed:
                 update_branch(website, branch, commit, old=existing)
+                moved = True
             if index_matches_head(website):
                 switch_adding(website, branch, [i.target for i in items])
             else:
                 switch_to(website, branch)
-        except BaseException:
+        except BaseException as exc:
             if resolve_or_none(website, "HEAD") == head:  # (HEAD on the base still)
                 _roll_back(*placed)
+                if moved:
+                    restore_branch(website, branch, was=existing, now=commit)
+                if isinstance(exc, GitError):
+                    raise GitError(_put_back(exc.message)) from None
             raise
         return Outcome(branch, commit, changed)
     discard(temps)
@@ -213,15 +220,35 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
     try:
         if changed:
             update_branch(website, branch, commit, old=existing)
-    except BaseException:
+            moved = True
+        attach(website, branch)
+    except BaseException as exc:
         # Back where the user was (the files as they were: the switch carried the rest).
-        if was_on is not None:
+        if moved:
+            restore_branch(website, branch, was=existing, now=commit)
+        back = (
             checkout_branch(website, was_on)
-        elif head is not None:
-            detach_at(website, head)
+            if was_on is not None
+            else detach_at(website, head)
+            if head is not None
+            else ["no commit to go back to"]
+        )
+        if isinstance(exc, GitError) and not back:
+            raise GitError(_put_back(exc.message)) from None
         raise
-    attach(website, branch)
     return Outcome(branch, commit, changed)
+
+
+def _put_back(message: str) -> str:
+    """A git failure at the end of a sync, after the website was put back as it was."""
+    fix = "run again"
+    if _LOCK.search(message):
+        fix = "let the other git command finish (or remove that file if none runs), then run again"
+    return f"{message}; the website was put back as it was: {fix}"
+
+
+#: git's words for a lock file another process holds.
+_LOCK = re.compile(r"Unable to create '[^']*\.lock': File exists")
 
 
 def _switch(
