@@ -488,3 +488,31 @@ def test_a_hand_edited_staged_manifest_is_rewritten(
     code, out, _ = run_cli(capsys, "manifest")
     assert (code, out) == (1, f"manifest updated: git add {MANIFEST}\n"), case
     assert path.read_bytes() == written
+
+
+@pytest.mark.parametrize(
+    ("umask", "before", "after"), [(0o022, None, 0o644), (0o002, 0o664, 0o664)]
+)
+def test_the_manifest_keeps_the_mode_a_file_would_have(
+    bench: BenchRepo,
+    capsys: pytest.CaptureFixture[str],
+    umask: int,
+    before: int | None,
+    after: int,
+) -> None:
+    """(the temporary file it is renamed from is made 0600)"""
+    manifest = bench.root / "outputs/sync-manifest.json"
+    if before is not None:
+        bench.publish(RUN)
+        manifest.chmod(before)
+        bench.add_run(RUN2)
+        bench.stage()
+    else:
+        bench.add_run(RUN)
+        bench.stage()
+    old = os.umask(umask)
+    try:
+        assert run_cli(capsys, "manifest")[0] == 1  # written
+    finally:
+        os.umask(old)
+    assert manifest.stat().st_mode & 0o777 == after

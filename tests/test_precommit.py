@@ -84,6 +84,11 @@ def test_try_repo_schema_and_layout(bench: BenchRepo, hooks_repo: tuple[Path, st
     bench.write(stray, samples.result(RUN, entry_id="00000000-0000-4000-8000-000000000002"))
     bad = samples.Run("cpu", "gpt2", "long", "20260128", 1, "long_input")
     bench.add_run(bad, metrics__error_rate=7)
+    # a file name that reads as an option: without the hooks' "--" it would swap the schema
+    # for one that accepts anything (and the bad result above would pass)
+    injected = "--schema=s_leaderboard.json"
+    bench.write(injected, "{}")
+    bench.write("s_leaderboard.json", "{}")
     bench.stage()
 
     # every hook of the repository in one environment; each hook's own part of the output
@@ -94,6 +99,7 @@ def test_try_repo_schema_and_layout(bench: BenchRepo, hooks_repo: tuple[Path, st
     schema = hooks.get("leaderboard-schema", "")
     assert "- exit code: 1\n" in schema, tried.stdout
     assert f"{bad.source}:" in schema and "schema-maximum" in schema
+    assert f"{injected}:1:1: schema-required" in schema
     assert RUN.source + ":" not in schema
 
     layout = hooks.get("leaderboard-layout", "")
@@ -101,7 +107,7 @@ def test_try_repo_schema_and_layout(bench: BenchRepo, hooks_repo: tuple[Path, st
     assert f"{stray}: layout-shape" in layout
     assert RUN.source + ":" not in layout
 
-    bench.git("rm", "-q", "--cached", stray, bad.source)
+    bench.git("rm", "-q", "--cached", "--", stray, bad.source, injected, "s_leaderboard.json")
     ok = _pre_commit(bench.root, home, "try-repo", str(snapshot), "leaderboard-schema")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "leaderboard schema" in ok.stdout and "Passed" in ok.stdout
