@@ -237,6 +237,26 @@ def test_an_invalid_source_configuration_is_a_warning(
     assert out.endswith(line + "\n")  # (last: seen)
 
 
+@pytest.mark.parametrize(
+    "pattern", ["**/*a*/**/*a*/**/*a*/zz", "outputs/*a*/*a*/*a*/zz", "**/*a*/*a*/*a*/zz"]
+)
+def test_a_backtracking_source_pattern_is_never_matched(
+    pair: Pair, capsys: pytest.CaptureFixture[str], pattern: str
+) -> None:
+    """A pattern whose regex backtracks for minutes on a deep path of the source's own is
+    refused as configuration (from its shape, before any match): a warning, and the
+    website's selection finds the unlisted results."""
+    pair.publish(*RUNS[:1])
+    pair.bench.write(".benchsync.toml", f'include = ["*_leaderboard.json", "{pattern}"]\n')
+    pair.bench.write("outputs/" + "/".join(["a" * 150] * 20) + "/y.txt", "x")
+    pair.bench.stage()
+    pair.bench.commit("a backtracking pattern and a deep path")
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--dry-run")
+    assert code == 0, err
+    [line] = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert f"cannot be read (.benchsync.toml: pattern {pattern!r} holds " in line
+
+
 def test_unlisted_files_are_checked_within_a_budget(
     pair: Pair, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
