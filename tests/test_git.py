@@ -393,3 +393,26 @@ def test_behind_upstream_is_of_the_branch_itself(tmp_path: Path) -> None:
         assert behind_upstream(repo, "nope") is None
     finally:
         repo.close()
+
+
+@pytest.mark.parametrize(
+    ("message", "base"),
+    [
+        ("chore: sync\n\nbody\n\nBenchsync-Base: main\nBenchsync-Tree: x\n", "main"),
+        ("chore: sync\n\nBenchsync-Base: evil\n\nBenchsync-Base: main\n", "main"),
+        ("chore: sync\n\nfrom x\nBenchsync-Base: evil\n\nBenchsync-Tree: x\n", None),
+        ("chore: sync\n", None),
+    ],
+    ids=["trailer", "a body line before the trailers", "only in the body", "none"],
+)
+def test_the_recorded_base_is_read_from_the_trailers_only(
+    tmp_path: Path, message: str, base: str | None
+) -> None:
+    from benchsync_hooks.sync.base import recorded_base
+
+    repo = init_repo(tmp_path / "r")
+    (repo / "f").write_text("x\n")
+    git(repo, "add", "f")
+    git(repo, "commit", "-q", "--no-verify", "--cleanup=verbatim", "-m", message)
+    website = open_repo(repo)
+    assert recorded_base(website, git(repo, "rev-parse", "HEAD").strip()) == base

@@ -318,3 +318,23 @@ def test_apply_outside_a_repository_names_the_folder(
         f"benchsync apply: {plain} is not inside a git repository; run benchsync in the "
         "repository (or 'git init' first)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--source", "{bench}\nBenchsync-Base: nosuch"), ("--ref", "main\tx"), ("--ref", "a\x1b[31m")],
+)
+def test_a_control_character_in_source_or_ref_is_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    """(the source and the ref go into the commit message, whose trailers a later run reads)"""
+    pair.publish(*RUNS[:1])
+    value = value.format(bench=pair.bench.root)
+    argv = ["--source", str(pair.bench.root), option, value]
+    code, out, err = run_cli(capsys, "apply", *argv[2:] if option == "--source" else argv)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"benchsync apply: {option} {value!r} holds a line break or another control "
+        "character; pass the path, URL or ref without it\n"
+    )
+    assert pair.site_git("for-each-ref", "refs/heads/benchsync") == ""

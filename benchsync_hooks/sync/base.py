@@ -64,7 +64,8 @@ def _base(website: GitRepo, branch: str, given: str | None, *, target_root: str)
 def recorded_base(website: GitRepo, commit: str) -> str | None:
     """The base a benchsync commit's ``Benchsync-Base:`` trailer names, if any."""
     _tree, _parents, message = commit_info(website, commit)
-    for line in message.splitlines():
+    trailers = message.rstrip("\n").rpartition("\n\n")[2]  # (the last paragraph only)
+    for line in trailers.splitlines():
         if line.startswith("Benchsync-Base: "):
             return line.split(": ", 1)[1].strip() or None
     return None

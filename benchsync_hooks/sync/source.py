@@ -66,6 +66,12 @@ def open_source(location: str, ref: str | None) -> Iterator[Source]:
     or supply an object."""
     if ref is not None and (ref.startswith("-") or not ref.strip()):
         raise UsageError(f"--ref {ref!r} is not a branch, tag or commit")
+    for option, value in (("--source", location), ("--ref", ref or "")):
+        if not value.isprintable():  # (it goes into the commit message and the PR body)
+            raise UsageError(
+                f"{option} {value!r} holds a line break or another control character; "
+                "pass the path, URL or ref without it"
+            )
     if is_url(location):
         safe = shown(location)
         with scratch_bare() as repo:
