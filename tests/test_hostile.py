@@ -906,3 +906,34 @@ def test_control_characters_of_a_result_stay_out_of_the_output_and_summary(
         assert all(line.isprintable() for line in text.split("\n")), text
         [row] = [line for line in text.split("\n") if line.startswith("| new")]
         assert "A100" in row and row.count(" | ") == 10
+
+
+def test_two_new_results_sharing_an_entry_id_are_named_as_new_in_this_sync(
+    pair: Pair, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past the hooks (a manifest made by hand): two new results with one entry_id are each
+    other's clash, and neither is on the website yet."""
+    first, second = RUNS[0], RUNS[1]
+    pair.publish(first, second)
+    shared = samples.result(first)["entry_id"]
+    data = samples.dumps(samples.result(second, entry_id=shared)).encode()
+    pair.bench.write(second.source, data)
+
+    def same_id(doc: dict[str, Any]) -> None:
+        [entry] = [f for f in doc["files"] if f["source"] == second.source]
+        entry.update(
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            blob=blob_id(data),
+            target_blob=blob_id(canonical_bytes(data)),
+            entry_id=shared,
+        )
+
+    pair.tamper(same_id)
+    code, out, _err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--dry-run")
+    assert code == 1
+    for mine, other in ((first, second), (second, first)):
+        assert (
+            f"{mine.source}: entry-id-unique entry_id {shared} is already used by "
+            f"{other.target}, new in this sync; give each result its own entry_id (a new UUID)\n"
+        ) in out

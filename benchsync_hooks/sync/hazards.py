@@ -169,25 +169,33 @@ def _taken(
     rejected = []
     for item in items:
         for entry_id in item.facts.entry_ids:
-            taken = (found.get(entry_id, set()) | set(owners[entry_id])) - {item.target}
-            if taken:
-                strays = [p for p in sorted(taken) if parse_target(p, config)[0] is None]
+            there = found.get(entry_id, set()) - {item.target}
+            synced = set(owners[entry_id]) - there - {item.target}
+            if not there and not synced:
+                continue
+            strays = [p for p in sorted(there) if parse_target(p, config)[0] is None]
+            if strays:
                 fix = (
                     f"{strays[0]} is not where the website keeps results (a stray copy?): git "
                     "rm it in the website, or give this result a new entry_id"
-                    if strays
-                    else "give this result a new entry_id (a new UUID) if it is a new result, "
-                    "or, if it is that result moved in the benchmark repository, move it back"
                 )
-                rejected.append(
-                    Rejected(
-                        item.source,
-                        "entry-id-unique",
-                        f"entry_id {entry_id} is already used by {', '.join(sorted(taken))} "
-                        f"on the website; {fix}",
-                    )
+            elif there:
+                fix = (
+                    "give this result a new entry_id (a new UUID) if it is a new result, or, if "
+                    "it is that result moved in the benchmark repository, move it back"
                 )
-                break
+            else:
+                fix = "give each result its own entry_id (a new UUID)"
+            held = [f"{', '.join(sorted(there))} on the website"] if there else []
+            held += [f"{', '.join(sorted(synced))}, new in this sync"] if synced else []
+            rejected.append(
+                Rejected(
+                    item.source,
+                    "entry-id-unique",
+                    f"entry_id {entry_id} is already used by {' and by '.join(held)}; {fix}",
+                )
+            )
+            break
     return rejected
 
 
