@@ -161,7 +161,7 @@ def test_under_github_actions_a_failure_is_an_annotation_and_a_summary(
     summary = tmp_path / "summary"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    missing = tmp_path / "no\nsuch"
+    missing = tmp_path / "no such"
     code, out, err = run_cli(capsys, "apply", "--source", str(missing))
     assert (code, out) == (2, "")
     fix = "does not exist; pass a benchmark repo path or URL"
@@ -170,6 +170,17 @@ def test_under_github_actions_a_failure_is_an_annotation_and_a_summary(
     assert summary.read_text() == (
         f"### benchsync apply failed\n\nsource {md_cell(str(missing))} {fix}\n"
     )
+    summary.unlink()
+    broken = f"{tmp_path}/no\nsuch|`x`"  # (refused: a line break; its line still escaped)
+    code, out, err = run_cli(capsys, "apply", "--source", broken)
+    assert (code, out) == (2, "")
+    message = (
+        f"--source {broken!r} holds a line break or another control character; pass the "
+        "path, URL or ref without it"
+    )
+    line = f"benchsync apply: {message}"
+    assert err.splitlines() == [line, f"::error title=benchsync::{line}"]
+    assert summary.read_text() == f"### benchsync apply failed\n\n{md_cell(message)}\n"
 
 
 @pytest.mark.parametrize(
