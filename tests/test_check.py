@@ -223,6 +223,7 @@ def test_check_is_cold_a_hand_edited_manifest_is_stale(
 
 
 _FIX = "run 'benchsync manifest' (or pre-commit) and commit it"
+_PUT_BACK = "run 'benchsync manifest' to put it back (nothing to commit)"
 
 
 @pytest.mark.parametrize(
@@ -238,6 +239,10 @@ _FIX = "run 'benchsync manifest' (or pre-commit) and commit it"
             ),
             "the manifest in the index is stale",
         ),
+        (
+            lambda b: b.write("outputs/sync-manifest.json", "a rewrite a stopped commit left\n"),
+            "the manifest in the work tree is not the one the index holds, which is current",
+        ),
     ],
 )
 def test_a_stale_manifest_reads_as_a_sentence(
@@ -252,7 +257,12 @@ def test_a_stale_manifest_reads_as_a_sentence(
     capsys.readouterr()
     code, out, _ = run_cli(capsys, "check")
     assert code == 1
-    assert f"outputs/sync-manifest.json: manifest-stale {what}: {_FIX}\n" in out
+    fix = _FIX if "work tree" not in what else _PUT_BACK
+    assert f"outputs/sync-manifest.json: manifest-stale {what}: {fix}\n" in out
+    if fix == _PUT_BACK:  # (and it is so)
+        assert run_cli(capsys, "manifest")[0] == 1
+        assert bench.git("status", "--porcelain") == ""
+        assert run_cli(capsys, "check")[0] == 0
 
 
 def run_cli_quiet(bench: BenchRepo, *argv: str) -> None:

@@ -198,7 +198,7 @@ def test_a_path_spelled_another_way_gets_its_git_mv(
 
 
 @pytest.mark.parametrize("with_config", [False, True])
-def test_an_impossible_run_date_gets_the_move_to_its_submitted_day(
+def test_an_impossible_run_date_gets_the_day_of_its_submitted_at(
     bench: BenchRepo, capsys: pytest.CaptureFixture[str], with_config: bool
 ) -> None:
     """(submitted_at of the sample is 2026-01-28: the folder's 20260231 is no date)"""
@@ -209,12 +209,13 @@ def test_an_impossible_run_date_gets_the_move_to_its_submitted_day(
         bench.write(config, samples.run_config(RUN) | {"run_id": wrong.run_id})
     code, out, _ = run_cli(capsys, "layout", wrong.source)
     assert code == 1
-    folder = RUN.source.rpartition("/")[0]
-    then = f"; move {config} there too, its run_id (and date) to match" if with_config else ""
+    then = f", and {config} with it (its run_id to match)" if with_config else ""
     assert out.splitlines()[0].endswith(
-        f"is not a real calendar date; move it: mkdir -p {folder} && git mv {wrong.source} "
-        f"{RUN.source}{then}"
+        "is not a real calendar date; move it to "
+        "outputs/cpu/gpt2/short_20260128_<NNN>/short_input_leaderboard.json (the day "
+        f"metadata.submitted_at gives; <NNN>: the next sequence free that day){then}"
     )
+    folder = RUN.source.rpartition("/")[0]  # (001: the first free that day)
     bench.git("add", "-A")
     (bench.root / folder).mkdir(parents=True)
     bench.git("mv", wrong.source, RUN.source)

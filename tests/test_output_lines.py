@@ -232,30 +232,61 @@ def _fast_forwarded(pair: Pair, capsys: pytest.CaptureFixture[str]) -> tuple[str
     return ("--branch", "main")
 
 
+def _from_a_feature_branch(pair: Pair, capsys: pytest.CaptureFixture[str]) -> tuple[str, ...]:
+    """main fast-forwarded to a sync, then a run from another branch naming main."""
+    _fast_forwarded(pair, capsys)
+    pair.site_git("checkout", "-q", "-b", "feature")
+    pair.commit_site("feature work", {"f.txt": "x\n"})
+    return ("--branch", "main")
+
+
+BOTH = (
+    "main would be both the base and the sync branch, which benchsync resets on each run: "
+    "pass --branch with a branch of its own (the default is benchsync/sync-results), or "
+    "--base with the branch the pull request goes to"
+)
+A_BASE = (
+    "main is a base: its last commit is a sync merged into main (it records main as its "
+    "base), and benchsync would reset it: pass --branch with a branch of its own (the "
+    "default is benchsync/sync-results)"
+)
+
+
 @pytest.mark.parametrize(
-    "setup",
+    ("setup", "says"),
     [
-        _fast_forwarded,
-        lambda pair, _capsys: (pair.publish(*RUNS[:1]), ("--base", "main", "--branch", "main"))[1],
-        lambda pair, _capsys: (
-            pair.publish(*RUNS[:1]),
-            ("--base", "refs/heads/main", "--branch", "main"),
-        )[1],
+        (_fast_forwarded, BOTH),
+        (_from_a_feature_branch, A_BASE),
+        (
+            lambda pair, _capsys: (
+                pair.publish(*RUNS[:1]),
+                ("--base", "main", "--branch", "main"),
+            )[1],
+            BOTH,
+        ),
+        (
+            lambda pair, _capsys: (
+                pair.publish(*RUNS[:1]),
+                ("--base", "refs/heads/main", "--branch", "main"),
+            )[1],
+            BOTH,
+        ),
     ],
-    ids=["main fast-forwarded to a sync", "--base = --branch", "--base refs/heads/ = --branch"],
+    ids=[
+        "main fast-forwarded to a sync",
+        "the same, run from another branch",
+        "--base = --branch",
+        "--base refs/heads/ = --branch",
+    ],
 )
 def test_the_base_branch_is_never_the_sync_branch(
-    pair: Pair, capsys: pytest.CaptureFixture[str], setup: object
+    pair: Pair, capsys: pytest.CaptureFixture[str], setup: object, says: str
 ) -> None:
     args = setup(pair, capsys)  # type: ignore[operator]
     main_before = pair.site_git("rev-parse", "main")
-    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), *args)
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), *args, "--push")
     assert (code, out) == (2, "")
-    assert err == (
-        "benchsync apply: main would be both the base and the sync branch, which benchsync "
-        "resets on each run: pass --branch with a branch of its own (the default is "
-        "benchsync/sync-results), or --base with the branch the pull request goes to\n"
-    )
+    assert err == f"benchsync apply: {says}\n"
     assert pair.site_git("rev-parse", "main") == main_before
     assert pair.site_git("status", "--porcelain") == ""
 

@@ -74,13 +74,12 @@ def suggest_move(
                 f"move it: mkdir -p {quote(str(folder))} && git mv {quote(rel)} {quote(dest)}{also}"
             )
         fixed = _mended_run(run_id, facts)
-        if fixed is not None:  # an impossible date (submitted_at's day), or sequence 000
-            folder = PurePosixPath(rel).parent.parent / fixed
-            dest = f"{folder}/{stem}{SUFFIX}"
-            then = f"; move {cfg.path} there too, its run_id (and date) to match" if cfg else ""
+        if fixed is not None:  # an impossible date: the day of submitted_at
+            dest = f"{PurePosixPath(rel).parent.parent / fixed}/{stem}{SUFFIX}"
+            then = f", and {cfg.path} with it (its run_id to match)" if cfg else ""
             return (
-                f"move it: mkdir -p {quote(str(folder))} && git mv {quote(rel)} {quote(dest)}"
-                f"{then}{also}"
+                f"move it to {dest} (the day metadata.submitted_at gives; <NNN>: the next "
+                f"sequence free that day){then}{also}"
             )
         if cfg is None:
             return "fix the part of this path the message names"
@@ -115,17 +114,11 @@ _RUN_PARTS = re.compile(r"(?P<workload>.+)_(?P<day>[0-9]{8})_(?P<n>[0-9]{3})")
 
 
 def _mended_run(run_id: str, facts: Facts | None) -> str | None:
-    """``run_id`` with a real date (``metadata.submitted_at``'s day) for an impossible one,
-    and sequence 001 for 000; None when it needs neither or no date is known."""
+    """``run_id`` with the day of ``metadata.submitted_at`` for an impossible date, and
+    ``<NNN>`` for its sequence (which folders that day has is not known here); None when
+    the date is real or no day is known."""
     parts = _RUN_PARTS.fullmatch(run_id)
-    if parts is None:
+    if parts is None or run_date(parts["day"]) is not None:
         return None
-    day, sequence = parts["day"], parts["n"]
-    if run_date(day) is None:
-        stamp = parse_datetime(facts.submitted_at) if facts and facts.submitted_at else None
-        if stamp is None:
-            return None
-        day = f"{stamp:%Y%m%d}"
-    sequence = "001" if sequence == "000" else sequence
-    mended = f"{parts['workload']}_{day}_{sequence}"
-    return None if mended == run_id else mended
+    stamp = parse_datetime(facts.submitted_at) if facts and facts.submitted_at else None
+    return None if stamp is None else f"{parts['workload']}_{stamp:%Y%m%d}_<NNN>"

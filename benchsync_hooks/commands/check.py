@@ -48,9 +48,12 @@ def _benchmark(ctx: Context) -> tuple[int, list[Problem]]:
     refuse_a_website(ctx, state, fix="run 'benchsync check --website'")
     if state.stale or (state.unstaged and not state.ignored_by):
         what = "the manifest is missing" if state.current is None else "the manifest is stale"
+        fix = "run 'benchsync manifest' (or pre-commit) and commit it"
         if not state.stale:
             what = "the manifest in the index is stale"
-        fix = "run 'benchsync manifest' (or pre-commit) and commit it"
+        elif not state.unstaged and state.current is not None:  # (a stopped commit's rewrite)
+            what = "the manifest in the work tree is not the one the index holds, which is current"
+            fix = "run 'benchsync manifest' to put it back (nothing to commit)"
         if compute(ctx, repo).data != state.data:  # entries the index's memory keeps as they are
             what += " and holds claims that are not true of its files (edited by hand?)"
             fix = "run 'benchsync manifest --rebuild' (it reads every result again) and commit it"

@@ -19,11 +19,19 @@ def base_of(website: GitRepo, branch: str, given: str | None, *, target_root: st
     that commit's ``Benchsync-Base:`` trailer records. Never the sync branch itself (a
     branch fast-forwarded to a sync commit records itself as that commit's base)."""
     base = _base(website, branch, given, target_root=target_root)
-    if base in (branch, f"heads/{branch}", f"refs/heads/{branch}"):
+    names = (branch, f"heads/{branch}", f"refs/heads/{branch}")
+    if base in names:
         raise UsageError(
             f"{branch} would be both the base and the sync branch, which benchsync resets on "
             "each run: pass --branch with a branch of its own (the default is "
             "benchsync/sync-results), or --base with the branch the pull request goes to"
+        )
+    tip = branch_commit(website, branch)
+    if tip is not None and recorded_base(website, tip) in names:
+        raise UsageError(
+            f"{branch} is a base: its last commit is a sync merged into {branch} (it records "
+            f"{branch} as its base), and benchsync would reset it: pass --branch with a "
+            "branch of its own (the default is benchsync/sync-results)"
         )
     return base
 
