@@ -25,3 +25,16 @@ def test_demo(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatc
     assert "**Performance:** 1 regression, 0 improvements, 3 first runs" in out
     assert "| cpu/gpt2/short_20260129_001_short_input | ttft_ms (lower is better) |" in out
     assert "already holds these results" in out
+
+
+def test_the_demo_hooks_end_their_options_before_the_file_names() -> None:
+    """(a staged file named --schema=x_leaderboard.json is a file there too)"""
+    import yaml
+
+    from benchsync_hooks.commands.demo import _hook_config
+
+    hooks = {h["id"]: h for h in yaml.safe_load(_hook_config())["repos"][0]["hooks"]}
+    for hook_id in ("leaderboard-schema", "leaderboard-layout"):
+        assert hooks[hook_id]["pass_filenames"] is True
+        assert hooks[hook_id]["entry"].endswith(" --"), hooks[hook_id]
+    assert hooks["leaderboard-manifest"]["pass_filenames"] is False

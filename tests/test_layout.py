@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import Callable
@@ -533,6 +534,15 @@ def _move_with_a_new_id(bench: BenchRepo) -> None:
     bench.stage()
 
 
+def _move_after_a_compact_manifest(bench: BenchRepo) -> None:
+    """HEAD's manifest written compact (by hand, past the hooks): still read."""
+    manifest = bench.manifest()
+    bench.write("outputs/sync-manifest.json", json.dumps(manifest, separators=(",", ":")))
+    bench.stage()
+    bench.commit("a compact manifest")
+    _move(bench)
+
+
 def _move_before_publishing(bench: BenchRepo) -> None:
     bench.git("rm", "-q", "--cached", "outputs/sync-manifest.json")
     bench.commit("no manifest yet")
@@ -543,11 +553,12 @@ def _move_before_publishing(bench: BenchRepo) -> None:
     ("change", "rule"),
     [
         (_move, "result-moved"),
+        (_move_after_a_compact_manifest, "result-moved"),
         (_copy, "entry-id-unique"),
         (_move_with_a_new_id, None),
         (_move_before_publishing, None),
     ],
-    ids=["moved", "copied", "moved, new entry_id", "moved, never published"],
+    ids=["moved", "moved, compact manifest", "copied", "moved, new entry_id", "never published"],
 )
 def test_a_published_result_that_moved_is_stopped_with_its_way_back(
     bench: BenchRepo,
@@ -635,3 +646,26 @@ def test_a_dropped_published_result_names_the_command_that_shows_why(
         "1 published result would leave the manifest: fix it or git rm it, then commit again"
     )
     assert "git add" not in out  # (the manifest written leaves it out: no fix to stage)
+
+
+@pytest.mark.parametrize(
+    ("now", "was", "back"),
+    [
+        (
+            "outputs/c/m/r_20260101_002/a_leaderboard.json",
+            "outputs/c/m/r_20260101_001/a_leaderboard.json",
+            "git mv outputs/c/m/r_20260101_002 outputs/c/m/r_20260101_001",
+        ),
+        (
+            "outputs/c/m/r_20260101_001/b_leaderboard.json",
+            "outputs/c/m/r_20260101_001/a_leaderboard.json",
+            "git mv outputs/c/m/r_20260101_001/b_leaderboard.json "
+            "outputs/c/m/r_20260101_001/a_leaderboard.json",
+        ),
+    ],
+    ids=["folder", "file in its folder"],
+)
+def test_the_way_back_moves_the_folder_or_the_file(now: str, was: str, back: str) -> None:
+    from benchsync_hooks.bench.moved import _way_back
+
+    assert _way_back(now, was) == back

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import RUN, RUNS, BenchRepo, Pair, run_cli
+from conftest import BRANCH, RUN, RUNS, BenchRepo, Pair, run_cli
 
 from benchsync_hooks import samples
 from benchsync_hooks.report import MAX_CELL, Problem, md_cell, visible
@@ -380,3 +380,43 @@ def test_a_control_character_in_source_or_ref_is_refused(
         "character; pass the path, URL or ref without it\n"
     )
     assert pair.site_git("for-each-ref", "refs/heads/benchsync") == ""
+
+
+@pytest.mark.parametrize("spelling", ["main~0", "main^{commit}", "<commit>", "v1"])
+def test_a_base_that_is_no_branch_is_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str], spelling: str
+) -> None:
+    """(the base is recorded in the sync commit and read again by later runs)"""
+    pair.publish(*RUNS[:1])
+    pair.site_git("tag", "v1")
+    base = spelling.replace("<commit>", pair.site_git("rev-parse", "main").strip())
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--base", base)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"benchsync apply: base {base!r} is not a branch (a commit, tag or expression): pass "
+        "the branch the pull request goes to (--base BRANCH)\n"
+    )
+    assert pair.site_git("for-each-ref", "refs/heads/benchsync") == ""
+
+
+@pytest.mark.parametrize("spelling", ["@", "HEAD", "heads/main", "refs/heads/main"])
+def test_a_base_spelled_another_way_is_recorded_as_its_branch(
+    pair: Pair, capsys: pytest.CaptureFixture[str], spelling: str
+) -> None:
+    pair.publish(*RUNS[:1])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root), "--base", spelling)[0] == 0
+    message = pair.site_git("log", "-1", "--format=%B", BRANCH)
+    assert "\nBenchsync-Base: main\n" in message
+    # a rerun from the sync branch itself: its base is main, HEAD no longer
+    pair.publish(*RUNS[:2])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    assert pair.site_git("rev-parse", f"{BRANCH}~1") == pair.site_git("rev-parse", "main")
+
+
+def test_head_on_the_sync_branch_is_no_base(pair: Pair, capsys: pytest.CaptureFixture[str]) -> None:
+    pair.publish(*RUNS[:1])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0  # (now on it)
+    pair.publish(*RUNS[:2])
+    code, _out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--base", "HEAD")
+    assert code == 2
+    assert err.startswith(f"benchsync apply: {BRANCH} would be both the base and the sync branch")

@@ -15,9 +15,8 @@ from collections.abc import Iterable, Mapping
 from ..check.uniqueness import Placed
 from ..report import Problem
 
-#: Beyond this many entry_ids, one pass over the manifest instead of a search for each.
-_SEARCHED_ONE_BY_ONE = 8
-_ENTRY_ID = re.compile(r'"entry_id": "([^"\\\n]*)"')
+_ENTRY_ID = re.compile(r'"entry_id"\s*:\s*"([^"\\\n]*)"')
+_FIELD = re.compile(r'"(source|target)"\s*:\s*("(?:[^"\\\n]|\\.)*")')
 
 
 def moved_results(
@@ -29,13 +28,9 @@ def moved_results(
     if not items or not published:
         return []
     ids = {entry_id for p in items for entry_id in p.entry_ids}
-    if len(ids) > _SEARCHED_ONE_BY_ONE:
-        listed = set(_ENTRY_ID.findall(published)) & ids
-    else:
-        listed = {i for i in ids if f'"entry_id": "{i}"' in published}
-    if not listed:
+    if not any(entry_id in published for entry_id in ids):
         return []  # the common case: no new result reuses a published entry_id
-    earlier = _published_at(published)
+    earlier = _published_at(published, ids)
     problems = []
     for item in items:
         for entry_id in item.entry_ids:
@@ -51,8 +46,8 @@ def moved_results(
                     "result-moved",
                     f"entry_id {entry_id} is published from {old_source} (HEAD's manifest), "
                     f"which is gone: the website keeps {old_target}, so this copy would clash "
-                    f"with it there; move it back (git mv {_folder(item.source)} "
-                    f"{_folder(old_source)}), or give it a new entry_id if it is a new result",
+                    f"with it there; move it back ({_way_back(item.source, old_source)}), or "
+                    "give it a new entry_id if it is a new result",
                     "/entry_id",
                 )
             )
@@ -60,19 +55,29 @@ def moved_results(
     return problems
 
 
-def _folder(path: str) -> str:
-    return path.rpartition("/")[0]
+def _way_back(now: str, was: str) -> str:
+    """``git mv`` of the run folder, or of the file alone when only its name changed."""
+    folder, old_folder = now.rpartition("/")[0], was.rpartition("/")[0]
+    if folder == old_folder:
+        return f"git mv {now} {was}"
+    return f"git mv {folder} {old_folder}"
 
 
-def _published_at(text: str) -> dict[str, tuple[str, str]]:
-    """(source, target) of each entry_id of a manifest's text; empty when it cannot be
-    read (then nothing is said of moves: ``check`` and ``apply`` judge that manifest)."""
-    try:
-        files = json.loads(text)["files"]
-        return {
-            str(f["entry_id"]): (str(f["source"]), str(f["target"]))
-            for f in files
-            if isinstance(f, dict) and f.get("entry_id")
-        }
-    except (ValueError, KeyError, TypeError, RecursionError):
-        return {}
+def _published_at(text: str, ids: set[str]) -> dict[str, tuple[str, str]]:
+    """(source, target) of the entries of a manifest's text that hold one of ``ids``, read
+    from each entry's own text (no parse of the whole manifest: its memory would grow with
+    a padded manifest's values); rendered or compact alike."""
+    found: dict[str, tuple[str, str]] = {}
+    for match in _ENTRY_ID.finditer(text):
+        if match.group(1) not in ids:
+            continue
+        start, end = text.rfind("{", 0, match.start()), text.find("}", match.end())
+        fields = {}
+        for key, value in _FIELD.findall(text, start, end if end >= 0 else len(text)):
+            try:
+                fields[key] = json.loads(value)
+            except ValueError:
+                continue
+        if isinstance(fields.get("source"), str) and isinstance(fields.get("target"), str):
+            found[match.group(1)] = (fields["source"], fields["target"])
+    return found

@@ -12,14 +12,10 @@ DEFAULT_INCLUDE = ("*_leaderboard.json",)
 
 @lru_cache(maxsize=4)
 def _matcher(include: tuple[str, ...], exclude: tuple[str, ...]) -> Callable[[str], bool]:
-    import warnings
+    from ..gitignore import compiled
 
-    import pathspec
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (pathspec warns of spellings it will change)
-        inc = pathspec.GitIgnoreSpec.from_lines(include)
-        exc = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+    inc = compiled(include)
+    exc = compiled(exclude) if exclude else None
 
     def matches(rel: str) -> bool:
         if not inc.match_file(rel):

@@ -68,10 +68,13 @@ def _hook_config() -> str:
     ]
     lines = ["repos:", "  - repo: local", "    hooks:"]
     for hook_id, command, files, pass_names, serial, always in hooks:
+        ends = " --" if pass_names == "true" else ""  # (a file name is never an option)
         lines += [
             f"      - id: {hook_id}",
             f"        name: {hook_id}",
-            "        entry: '" + f"{python} -m benchsync_hooks {command}".replace("'", "''") + "'",
+            "        entry: '"
+            + f"{python} -m benchsync_hooks {command}{ends}".replace("'", "''")
+            + "'",
             "        language: system",
             f"        files: '{files}'",
             f"        pass_filenames: {pass_names}",

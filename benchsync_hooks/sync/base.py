@@ -18,7 +18,7 @@ def base_of(website: GitRepo, branch: str, given: str | None, *, target_root: st
     detached HEAD at a commit benchsync made (a run killed after its checkout), the base
     that commit's ``Benchsync-Base:`` trailer records. Never the sync branch itself (a
     branch fast-forwarded to a sync commit records itself as that commit's base)."""
-    base = _base(website, branch, given, target_root=target_root)
+    base = _as_branch(website, _base(website, branch, given, target_root=target_root))
     names = (branch, f"heads/{branch}", f"refs/heads/{branch}")
     if base in names:
         raise UsageError(
@@ -34,6 +34,25 @@ def base_of(website: GitRepo, branch: str, given: str | None, *, target_root: st
             "branch of its own (the default is benchsync/sync-results)"
         )
     return base
+
+
+def _as_branch(website: GitRepo, base: str) -> str:
+    """The branch ``base`` names (``HEAD``, ``@`` or ``heads/main`` as ``main``), or a
+    remote's branch as given: the base is recorded in the sync commit and read by later
+    runs, so it must name the same branch then. A commit, tag or expression is refused; a
+    name git does not know is left to the lookup that says so."""
+    # (no --end-of-options: this git prints it back; a leading "-" is refused instead)
+    full = "" if base.startswith("-") else website.text("rev-parse", "--symbolic-full-name", base)
+    if full.startswith("refs/heads/"):
+        return full.removeprefix("refs/heads/")
+    if full.startswith("refs/remotes/") or (
+        not base.startswith("-") and resolve_or_none(website, base) is None
+    ):
+        return base
+    raise UsageError(
+        f"base {base!r} is not a branch (a commit, tag or expression): pass the branch the "
+        "pull request goes to (--base BRANCH)"
+    )
 
 
 def _base(website: GitRepo, branch: str, given: str | None, *, target_root: str) -> str:

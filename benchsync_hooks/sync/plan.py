@@ -170,7 +170,7 @@ def _not_the_benchmark_repository(
 ) -> None:
     """Refuse a website that is the source itself, or any benchmark repository (one that
     tracks the manifest): a sync there would commit results into the benchmark side."""
-    if website.root.resolve() == source.repo.root.resolve():
+    if website.git_dir == source.repo.git_dir:  # (git's common folder: its worktrees too)
         why = f"it is the source, {source.location}"
     elif config.manifest in entries_at(website, base_commit, [config.manifest]):
         why = f"it tracks {config.manifest}"
