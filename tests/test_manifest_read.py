@@ -89,3 +89,29 @@ def test_a_text_the_rendered_reader_refuses_is_judged_as_json(edit: object) -> N
         return
     with pytest.raises(IntegrityError, match="manifest-schema"):
         load(changed.encode(), "x")
+
+
+@pytest.mark.parametrize("padding", ["[]", "{}", "1"])
+def test_a_manifest_padded_with_values_is_refused_before_it_is_parsed(
+    padding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parse keeps every value (an empty list is 56 bytes, for 3 of text): more values
+    than 200,000 entries hold is refused from a count of the text, and never parsed."""
+    from benchsync_hooks.bench import reading
+    from benchsync_hooks.bench.manifest import MAX_ENTRIES
+    from benchsync_hooks.errors import IntegrityError
+
+    def parsed(_data: object) -> object:
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(reading.json, "loads", parsed)
+    many = MAX_ENTRIES * reading.VALUES_PER_ENTRY
+    text = '{"format": "benchsync-manifest/v2", "x": [' + ",".join([padding] * many) + "]}"
+    with pytest.raises(IntegrityError) as raised:
+        reading.load(text, "m.json")
+    found = raised.value.message
+    assert found.startswith("m.json: manifest-size holds ") and found.endswith(
+        " JSON values, more than 200,000 entries have; refusing it; regenerate it with "
+        "'benchsync manifest --rebuild' in the benchmark repo"
+    )
+    assert int(found.split()[3].replace(",", "")) > many

@@ -90,6 +90,11 @@ def _rendered(data: bytes | str, display: str) -> tuple[Manifest, ManifestText] 
     return manifest, ManifestText(display, b"", text=text)
 
 
+#: The most JSON values (counted by their commas and opening brackets) one entry holds,
+#: with room to spare: an entry is one object of eleven keys.
+VALUES_PER_ENTRY = 16
+
+
 def load(data: bytes | str, display: str) -> tuple[Manifest, ManifestText]:
     """Parse and validate a manifest (v1 or v2) from its bytes, or its text when it is
     ASCII; an :class:`IntegrityError` names what is wrong."""
@@ -101,6 +106,16 @@ def load(data: bytes | str, display: str) -> tuple[Manifest, ManifestText]:
     rendered = _rendered(data, display)
     if rendered is not None:
         return rendered
+    if isinstance(data, str):
+        values = data.count(",") + data.count("{") + data.count("[")
+    else:
+        values = data.count(b",") + data.count(b"{") + data.count(b"[")
+    if values > MAX_ENTRIES * VALUES_PER_ENTRY:  # (a parse's memory grows with each value)
+        raise _fail(
+            display,
+            "manifest-size",
+            f"holds {values:,} JSON values, more than {MAX_ENTRIES:,} entries have; refusing it",
+        )
     try:
         value = json.loads(data)
     except UnicodeDecodeError as exc:
