@@ -416,3 +416,36 @@ def test_an_amended_sync_commit_on_the_local_branch_is_not_reset_over(
         "again), or keep that work on another branch\n"
     )
     assert pair.site_git("rev-parse", BRANCH).strip() == tip
+
+
+def test_when_going_back_fails_too_the_line_gives_the_command(
+    pair: Pair, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HEAD's lock taken by another git process as the sync branch is checked out, and
+    still held while benchsync goes back: the line says so and gives the checkout that
+    finishes going back; with it done, a rerun syncs."""
+    from benchsync_hooks.sync import write
+
+    pair.publish(RUNS[0])
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0  # (on it now)
+    pair.publish(*RUNS[:2])
+    lock = pair.site / ".git" / "HEAD.lock"
+    real = write.attach
+
+    def taken(*args: object, **kwargs: object) -> None:
+        lock.write_bytes(b"")
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(write, "attach", taken)
+    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root))
+    assert (code, out) == (2, "")
+    assert err.startswith("benchsync apply: git symbolic-ref failed: Unable to create ")
+    assert err.endswith(
+        f"; going back failed too (Unable to create '{lock}': File exists.): once no other "
+        f"git command runs there, git checkout {BRANCH}\n"
+    )
+    lock.unlink()
+    monkeypatch.setattr(write, "attach", real)
+    git(pair.site, "checkout", "-q", BRANCH)
+    assert run_cli(capsys, "apply", "--source", str(pair.bench.root))[0] == 0
+    assert RUNS[1].target in pair.site_git("ls-tree", "-r", "--name-only", BRANCH)

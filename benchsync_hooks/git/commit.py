@@ -163,6 +163,10 @@ def switch_to(repo: GitRepo, branch: str) -> None:
     repo.out("reset", "-q", "--mixed", "HEAD")
 
 
+class IndexLeft(GitError):
+    """The switch failed and the index could not be put back as it was."""
+
+
 def switch_adding(repo: GitRepo, branch: str, paths: list[str]) -> None:
     """Check out ``branch`` whose tree is the current index plus ``paths`` (just written):
     add those paths to the index, without rewriting the rest of it, then move HEAD. When
@@ -178,7 +182,12 @@ def switch_adding(repo: GitRepo, branch: str, paths: list[str]) -> None:
             f"{had[p].mode} {had[p].blob}\t{p}" if p in had else f"0 {'0' * 40}\t{p}" for p in paths
         ]
         back = ("\0".join(lines) + "\0").encode("utf-8", "surrogateescape")
-        repo.run("update-index", "-z", "--index-info", data=back)
+        status, _out, err = repo.run("update-index", "-z", "--index-info", data=back)
+        if status:
+            raise IndexLeft(
+                f"git symbolic-ref failed, and putting the index back failed too "
+                f"({last_line(err)}): once no other git command runs there, git reset -q"
+            ) from None
         raise
 
 

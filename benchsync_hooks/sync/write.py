@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import GitError, IntegrityError, UsageError
 from ..git import GitRepo
 from ..git.commit import (
+    IndexLeft,
     attach,
     branch_commit,
     checkout_branch,
@@ -31,6 +32,7 @@ from ..git.objects import store, tree_with
 from ..git.ownership import TREE_TRAILER
 from .durable import stage_all, sync_folders
 from .state import TEMP, real_folder, replace_file
+from .undone import not_back, put_back
 from .values import Plan, PlannedFile
 
 Item = PlannedFile
@@ -211,8 +213,8 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
                 _roll_back(*placed)
                 if moved:
                     restore_branch(website, branch, was=existing, now=commit)
-                if isinstance(exc, GitError):
-                    raise GitError(_put_back(exc.message)) from None
+                if isinstance(exc, GitError) and not isinstance(exc, IndexLeft):
+                    raise GitError(put_back(exc.message)) from None
             raise
         return Outcome(branch, commit, changed)
     discard(temps)
@@ -233,22 +235,14 @@ def commit_plan(website: GitRepo, plan: Plan, branch: str) -> Outcome:
             if head is not None
             else ["no commit to go back to"]
         )
-        if isinstance(exc, GitError) and not back:
-            raise GitError(_put_back(exc.message)) from None
+        if isinstance(exc, GitError):
+            raise GitError(
+                put_back(exc.message)
+                if not back
+                else not_back(exc.message, back[0], was_on or head)
+            ) from None
         raise
     return Outcome(branch, commit, changed)
-
-
-def _put_back(message: str) -> str:
-    """A git failure at the end of a sync, after the website was put back as it was."""
-    fix = "run again"
-    if _LOCK.search(message):
-        fix = "let the other git command finish (or remove that file if none runs), then run again"
-    return f"{message}; the website was put back as it was: {fix}"
-
-
-#: git's words for a lock file another process holds.
-_LOCK = re.compile(r"Unable to create '[^']*\.lock': File exists")
 
 
 def _switch(
