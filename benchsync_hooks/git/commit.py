@@ -60,10 +60,15 @@ def behind_upstream(repo: GitRepo, branch: str) -> tuple[str, int] | None:
 
 
 def commit_info(repo: GitRepo, commit: str) -> tuple[str, list[str], str]:
-    """(tree id, parent ids, message) of a commit."""
-    status, out, err = repo.run("cat-file", "commit", commit)
-    if status:
-        raise GitError(f"cannot read commit {commit}: {last_line(err)}")
+    """(tree id, parent ids, message) of a commit (read by the persistent ``cat-file``)."""
+    if "\n" in commit:  # cat-file reads one name per line
+        raise GitError(f"cannot read commit {commit!r}: a name with a line break")
+    try:
+        _sha, kind, _size, out = repo.handle.git.get_object_data(commit)
+    except ValueError:
+        raise GitError(f"cannot read commit {commit}: it does not exist") from None
+    if (kind.decode() if isinstance(kind, bytes) else kind) != "commit":
+        raise GitError(f"cannot read commit {commit}: it is a {kind!r}, not a commit")
     header, _, message = out.decode("utf-8", "replace").partition("\n\n")
     tree = ""
     parents: list[str] = []

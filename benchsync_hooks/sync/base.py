@@ -10,6 +10,7 @@ from ..git.commit import (
     current_branch,
     resolve_or_none,
 )
+from ..git.objects import object_info
 from ..git.ownership import made_by_benchsync
 
 
@@ -18,7 +19,9 @@ def base_of(website: GitRepo, branch: str, given: str | None, *, target_root: st
     detached HEAD at a commit benchsync made (a run killed after its checkout), the base
     that commit's ``Benchsync-Base:`` trailer records. Never the sync branch itself (a
     branch fast-forwarded to a sync commit records itself as that commit's base)."""
-    base = _as_branch(website, _base(website, branch, given, target_root=target_root))
+    current = None if given else current_branch(website)
+    found = _base(website, branch, given, current=current, target_root=target_root)
+    base = found if found == current else _as_branch(website, found)
     names = (branch, f"heads/{branch}", f"refs/heads/{branch}")
     if base in names:
         raise UsageError(
@@ -26,8 +29,8 @@ def base_of(website: GitRepo, branch: str, given: str | None, *, target_root: st
             "each run: pass --branch with a branch of its own (the default is "
             "benchsync/sync-results), or --base with the branch the pull request goes to"
         )
-    tip = branch_commit(website, branch)
-    if tip is not None and recorded_base(website, tip) in names:
+    tip = object_info(website, f"refs/heads/{branch}")  # (the persistent cat-file: no process)
+    if tip is not None and tip[1] == "commit" and recorded_base(website, tip[0]) in names:
         raise UsageError(
             f"{branch} is a base: its last commit is a sync merged into {branch} (it records "
             f"{branch} as its base), and benchsync would reset it: pass --branch with a "
@@ -55,10 +58,11 @@ def _as_branch(website: GitRepo, base: str) -> str:
     )
 
 
-def _base(website: GitRepo, branch: str, given: str | None, *, target_root: str) -> str:
+def _base(
+    website: GitRepo, branch: str, given: str | None, *, current: str | None, target_root: str
+) -> str:
     if given:
         return given
-    current = current_branch(website)
     if current is not None and current != branch:
         return current
     if current is None:

@@ -18,7 +18,7 @@ from ..config import Config
 from ..errors import IntegrityError, UsageError
 from ..git import GitRepo
 from ..git.listing import Entry, Listing, entries_at, tree_listing
-from ..git.objects import read_blob
+from ..git.objects import object_info, read_blob
 from ..git.repo import Background
 from .bulk import Sorted, Swept, false_claims, likely_new_ids, sort_entries, sweep
 from .hazards import entry_id_clashes, search_for_ids, website_hazards
@@ -172,7 +172,7 @@ def _not_the_benchmark_repository(
     tracks the manifest): a sync there would commit results into the benchmark side."""
     if website.git_dir == source.repo.git_dir:  # (git's common folder: its worktrees too)
         why = f"it is the source, {source.location}"
-    elif config.manifest in entries_at(website, base_commit, [config.manifest]):
+    elif object_info(website, f"{base_commit}:{config.manifest}") is not None:
         why = f"it tracks {config.manifest}"
     else:
         return
