@@ -237,7 +237,7 @@ def asks_for_json(words: list[str]) -> bool:
         name, equals, value = word.partition("=")
         if len(name) < 3:  # (-h, -x, --)
             continue
-        if "--json".startswith(name) and not equals:
+        if "--json".startswith(name):  # (--json=1 too: refused, but asked for)
             return True
         if "--format".startswith(name):
             given = value if equals else (words[at + 1] if at + 1 < len(words) else "")

@@ -112,6 +112,7 @@ def test_every_command_prints_one_json_document(
 USAGE_ERRORS = [
     (["apply", "--json"], True, "the following arguments are required: --source"),
     (["apply", "--jso", "--dry-run"], True, "required: --source"),
+    (["apply", "--source=x", "--json=1"], True, "argument --json: ignored explicit argument '1'"),
     (["check", "--format", "json", "--nope"], True, "unrecognized arguments: --nope"),
     (["check", "--format=json", "--nope"], True, "unrecognized arguments: --nope"),
     (["schema", "--form", "json", "--schema"], True, "expected one argument"),
