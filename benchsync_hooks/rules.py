@@ -49,6 +49,7 @@ RULES: dict[str, str] = {
     "target-unique": "another result maps to the same website path (or one differing in case)",
     "result-moved": "a published result (HEAD's manifest lists its entry_id) is now at another "
     "path, where it would clash with the copy the website keeps",
+    "merge-conflict": "a result is unmerged in the index (a merge in progress)",
     # the manifest (benchsync manifest / check)
     "manifest-left-out": "a file fails a check and is kept out of the manifest",
     "manifest-ignored": ".gitignore ignores the manifest",

@@ -274,3 +274,33 @@ def run_cli_quiet(bench: BenchRepo, *argv: str) -> None:
 
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         main(list(argv))
+
+
+def test_a_result_in_a_merge_conflict_is_named_not_dropped_quietly(
+    bench: BenchRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run by hand in the middle of a merge (pre-commit itself refuses such a commit)."""
+    _ready(bench, capsys)
+    bench.git("checkout", "-q", "-b", "other")
+    bench.add_run(RUN, metrics__ttft_ms=1.0)
+    bench.stage()
+    bench.commit("one side")
+    bench.git("checkout", "-q", "main")
+    bench.add_run(RUN, metrics__ttft_ms=2.0)
+    bench.stage()
+    bench.commit("the other side")
+    bench.git("merge", "-q", "other", check=False)  # (it stops on the conflict)
+    assert RUN.source in bench.git("diff", "--name-only", "--diff-filter=U")
+    code, out, _ = run_cli(capsys, "check")
+    assert code == 1
+    said = (
+        f"{RUN.source}: merge-conflict is unmerged in the index (a merge conflict): resolve "
+        "it, then git add it\n"
+    )
+    assert said in out
+    code, out, _ = run_cli(capsys, "manifest")
+    assert code == 1
+    assert (
+        f"{RUN.source}: manifest-left-out is published (HEAD's manifest lists it) but now "
+        "fails merge-conflict, so it would leave the manifest"
+    ) in out

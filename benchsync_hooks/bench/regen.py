@@ -6,6 +6,7 @@ from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
+from ..check.selection import selected_of
 from ..check.uniqueness import Placed, placed_at
 from ..context import Context
 from ..errors import UsageError
@@ -105,7 +106,17 @@ def compute(ctx: Context, repo: GitRepo, *, cold: bool = False) -> ManifestState
                 run_id=result.run_id,
             )
             blocks.append((verdict.source, block(item)))
-    problems = tuple(p for v in verdicts for p in v.problems) + tuple(conflicts)
+    unmerged = tuple(
+        Problem(
+            path,
+            0,
+            0,
+            "merge-conflict",
+            "is unmerged in the index (a merge conflict): resolve it, then git add it",
+        )
+        for path in selected_of(view.listing.unmerged, config)
+    )
+    problems = tuple(p for v in verdicts for p in v.problems) + tuple(conflicts) + unmerged
     data = render_blocks(blocks, config=config, rules=rules).encode("utf-8")
     path = ctx.root / config.manifest
     try:

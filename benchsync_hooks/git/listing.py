@@ -35,10 +35,11 @@ class Listing(Mapping[str, Entry]):
     """Files of a tree by path, kept as git printed them and made :class:`Entry` values
     only when asked for: a listing of 100,000 files is one dict of two strings each."""
 
-    __slots__ = ("_meta",)
+    __slots__ = ("_meta", "unmerged")
 
-    def __init__(self, meta: dict[str, str]) -> None:
+    def __init__(self, meta: dict[str, str], *, unmerged: tuple[str, ...] = ()) -> None:
         self._meta = meta  # path → "mode type id [size]"
+        self.unmerged = unmerged  # paths of an index in a merge conflict (stages 1-3)
 
     def __getitem__(self, path: str) -> Entry:
         return _entry(path, self._meta[path])
@@ -112,7 +113,11 @@ def index_listing(repo: GitRepo, prefix: str) -> Listing:
             stages, paths, metas = fields[0:-1:3], fields[1::3], fields[2::3]
             if stages.count("0") == len(stages):
                 return Listing(dict(zip(paths, metas, strict=True)))
-            return Listing({p: m for s, p, m in zip(stages, paths, metas, strict=True) if s == "0"})
+            unmerged = sorted({p for s, p in zip(stages, paths, strict=True) if s != "0"})
+            return Listing(
+                {p: m for s, p, m in zip(stages, paths, metas, strict=True) if s == "0"},
+                unmerged=tuple(unmerged),
+            )
     elif status != 129:  # (129: a git older than 2.38, without ls-files --format)
         raise GitError(f"git ls-files failed: {last_line(err)}")
     return staged_listing(repo, prefix)
@@ -120,8 +125,12 @@ def index_listing(repo: GitRepo, prefix: str) -> Listing:
 
 def staged_listing(repo: GitRepo, prefix: str) -> Listing:
     """:func:`index_listing` from ``ls-files -s`` (a git older than 2.38)."""
-    out = repo.out("ls-files", "-s", "-z", "--", prefix)
-    return Listing({e.path: f"{e.mode} blob {e.blob}" for e in _index_records(_decode(out))})
+    text = _decode(repo.out("ls-files", "-s", "-z", "--", prefix))
+    unmerged = sorted({m[4] for m in _INDEX_RECORD.finditer(text) if m[3] != "0"})
+    return Listing(
+        {e.path: f"{e.mode} blob {e.blob}" for e in _index_records(text)},
+        unmerged=tuple(unmerged),
+    )
 
 
 #: One ``ls-tree -z`` record: what git says of the file, then its path.
