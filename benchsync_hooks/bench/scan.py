@@ -30,8 +30,8 @@ from ..config import Config
 from ..errors import GitError
 from ..files import too_big
 from ..git import GitRepo
-from ..git.listing import FILE_MODES, Entry, Listing, entries_at, index_listing
-from ..git.objects import read_blob, read_blobs
+from ..git.listing import FILE_MODES, Entry, Listing, index_listing
+from ..git.objects import object_info, read_blob, read_blobs
 from ..report import Problem
 from .manifest import MAX_MANIFEST_BYTES, head
 from .pattern import TAIL, entry_pattern
@@ -184,9 +184,10 @@ _SOURCE = re.compile(r'^      "source": "([^"\\\n]*)",$', re.MULTILINE)
 def head_manifest(repo: GitRepo, config: Config) -> str | None:
     """The text of HEAD's manifest (None before the first commit, or when it cannot be
     read): the results already published."""
-    try:
-        entry = entries_at(repo, "HEAD", [config.manifest]).get(config.manifest)
-        data = read_blob(repo, entry.blob, max_size=MAX_MANIFEST_BYTES) if entry else None
+    try:  # (the persistent cat-file: no git process on the layout hook's path)
+        found = object_info(repo, f"HEAD:{config.manifest}")
+        blob = found[0] if found is not None and found[1] == "blob" else None
+        data = read_blob(repo, blob, max_size=MAX_MANIFEST_BYTES) if blob else None
     except GitError:
         return None
     return None if data is None else data.decode("utf-8", "replace")

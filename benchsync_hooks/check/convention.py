@@ -19,7 +19,7 @@ SUFFIX = "_leaderboard.json"
 # Names are ASCII and matched whole (re.fullmatch, explicit classes: never \d, never $).
 BACKEND = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _MODEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-_RUN_ID = re.compile(r"(?P<workload>[a-z0-9][a-z0-9_-]*?)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{3})")
+RUN_ID = re.compile(r"(?P<workload>[a-z0-9][a-z0-9_-]*?)_(?P<date>[0-9]{8})_(?P<seq>[0-9]{3})")
 STEM = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _RUN_ID_SHAPE = r"[a-z0-9][a-z0-9_-]*?_[0-9]{8}_[0-9]{3}"
 _NAME_SHAPE = r"[a-z0-9][a-z0-9_-]*"
@@ -200,7 +200,7 @@ def _parse_slowly(rel: str, config: Config) -> tuple[ResultPath | None, list[Pro
                 f"model directory {model!r} may hold only letters, digits, '.', '_' and '-'",
             )
         )
-    match = _RUN_ID.fullmatch(run_id)
+    match = RUN_ID.fullmatch(run_id)
     day = date.min
     sequence = 0
     workload = ""

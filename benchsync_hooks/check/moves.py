@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from shlex import quote
 
 from ..config import Config
-from .convention import BACKEND, STEM, SUFFIX, run_date
+from .convention import BACKEND, RUN_ID, STEM, SUFFIX, run_date
 from .documented import parse_datetime
 from .facts import Facts, RunConfig
 
@@ -110,15 +110,12 @@ def suggest_move(
     return f"move it to {dest} ({detail}; fill in the unknown parts){also}"
 
 
-_RUN_PARTS = re.compile(r"(?P<workload>.+)_(?P<day>[0-9]{8})_(?P<n>[0-9]{3})")
-
-
 def _mended_run(run_id: str, facts: Facts | None) -> str | None:
     """``run_id`` with the day of ``metadata.submitted_at`` for an impossible date, and
     ``<NNN>`` for its sequence (which folders that day has is not known here); None when
     the date is real or no day is known."""
-    parts = _RUN_PARTS.fullmatch(run_id)
-    if parts is None or run_date(parts["day"]) is not None:
+    parts = RUN_ID.fullmatch(run_id)
+    if parts is None or run_date(parts["date"]) is not None:
         return None
     stamp = parse_datetime(facts.submitted_at) if facts and facts.submitted_at else None
     return None if stamp is None else f"{parts['workload']}_{stamp:%Y%m%d}_<NNN>"

@@ -44,14 +44,12 @@ def _as_branch(website: GitRepo, base: str) -> str:
     remote's branch as given: the base is recorded in the sync commit and read by later
     runs, so it must name the same branch then. A commit, tag or expression is refused; a
     name git does not know is left to the lookup that says so."""
-    # (no --end-of-options: this git prints it back; a leading "-" is refused instead)
-    full = "" if base.startswith("-") else website.text("rev-parse", "--symbolic-full-name", base)
-    if full.startswith("refs/heads/"):
-        return full.removeprefix("refs/heads/")
-    if full.startswith("refs/remotes/") or (
-        not base.startswith("-") and resolve_or_none(website, base) is None
-    ):
-        return base
+    if not base.startswith("-"):  # (no --end-of-options: this git prints it back)
+        full = website.text("rev-parse", "--symbolic-full-name", base)
+        if full.startswith("refs/heads/"):
+            return full.removeprefix("refs/heads/")
+        if full.startswith("refs/remotes/") or resolve_or_none(website, base) is None:
+            return base
     raise UsageError(
         f"base {base!r} is not a branch (a commit, tag or expression): pass the branch the "
         "pull request goes to (--base BRANCH)"
