@@ -362,40 +362,40 @@ def test_apply_outside_a_repository_names_the_folder(
     )
 
 
-@pytest.mark.parametrize(
-    ("option", "value"),
-    [("--source", "{bench}\nBenchsync-Base: nosuch"), ("--ref", "main\tx"), ("--ref", "a\x1b[31m")],
+_CONTROL = (
+    "{value!r} holds a line break or another control character; pass the path, URL or ref "
+    "without it"
 )
-def test_a_control_character_in_source_or_ref_is_refused(
-    pair: Pair, capsys: pytest.CaptureFixture[str], option: str, value: str
+_NO_BRANCH = (
+    "base {value!r} is not a branch (a commit, tag or expression): pass the branch the pull "
+    "request goes to (--base BRANCH)"
+)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--source", "{bench}\nBenchsync-Base: nosuch", "--source " + _CONTROL),
+        ("--ref", "main\tx", "--ref " + _CONTROL),
+        ("--ref", "a\x1b[31m", "--ref " + _CONTROL),
+        ("--base", "main~0", _NO_BRANCH),
+        ("--base", "main^{{commit}}", _NO_BRANCH),
+        ("--base", "{commit}", _NO_BRANCH),
+        ("--base", "v1", _NO_BRANCH),
+    ],
+)
+def test_an_argument_that_would_be_recorded_wrong_is_refused(
+    pair: Pair, capsys: pytest.CaptureFixture[str], option: str, value: str, says: str
 ) -> None:
-    """(the source and the ref go into the commit message, whose trailers a later run reads)"""
+    """The source, the ref and the base go into the sync commit, whose trailers later runs
+    read: a control character, or a base that is no branch, is refused before anything."""
     pair.publish(*RUNS[:1])
-    value = value.format(bench=pair.bench.root)
+    pair.site_git("tag", "v1")
+    value = value.format(bench=pair.bench.root, commit=pair.site_git("rev-parse", "main").strip())
     argv = ["--source", str(pair.bench.root), option, value]
     code, out, err = run_cli(capsys, "apply", *argv[2:] if option == "--source" else argv)
     assert (code, out) == (2, "")
-    assert err == (
-        f"benchsync apply: {option} {value!r} holds a line break or another control "
-        "character; pass the path, URL or ref without it\n"
-    )
-    assert pair.site_git("for-each-ref", "refs/heads/benchsync") == ""
-
-
-@pytest.mark.parametrize("spelling", ["main~0", "main^{commit}", "<commit>", "v1"])
-def test_a_base_that_is_no_branch_is_refused(
-    pair: Pair, capsys: pytest.CaptureFixture[str], spelling: str
-) -> None:
-    """(the base is recorded in the sync commit and read again by later runs)"""
-    pair.publish(*RUNS[:1])
-    pair.site_git("tag", "v1")
-    base = spelling.replace("<commit>", pair.site_git("rev-parse", "main").strip())
-    code, out, err = run_cli(capsys, "apply", "--source", str(pair.bench.root), "--base", base)
-    assert (code, out) == (2, "")
-    assert err == (
-        f"benchsync apply: base {base!r} is not a branch (a commit, tag or expression): pass "
-        "the branch the pull request goes to (--base BRANCH)\n"
-    )
+    assert err == f"benchsync apply: {says.format(value=value)}\n"
     assert pair.site_git("for-each-ref", "refs/heads/benchsync") == ""
 
 

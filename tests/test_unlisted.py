@@ -7,11 +7,22 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import BRANCH, RUNS, Pair, run_cli
 
 LATE = RUNS[1]  # the result the manifest does not name
+
+
+def _dry_run(pair: Pair, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """``apply --json --dry-run`` of the pair's benchmark repository: exit 0, its report."""
+    code, out, err = run_cli(
+        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
+    )
+    assert code == 0, err
+    report: dict[str, Any] = json.loads(out)
+    return report
 
 
 def _past_the_hooks(pair: Pair) -> None:
@@ -103,11 +114,7 @@ def test_the_pull_request_body_stays_under_githubs_limit(
         pair.bench.write(f"outputs/{'d' * 200}/{'e' * 200}/x{i}_leaderboard.json", "{}")
     pair.bench.stage()
     pair.bench.commit("long names, past the hooks")
-    code, out, err = run_cli(
-        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
-    )
-    assert code == 0, err
-    report = json.loads(out)
+    report = _dry_run(pair, capsys)
     assert len(report["new"]) == 400 and len(report["unlisted"]) == 60
     assert [u["fails"] is None for u in report["unlisted"]] == [False] * 50 + [True] * 10
     body = report["pr"]["body"]
@@ -140,11 +147,8 @@ def test_unlisted_follows_the_benchmark_repositorys_own_selection(
         pair.commit_site("website configuration", {".benchsync.toml": site_config})
     pair.publish(RUNS[0])
     _past_the_hooks(pair)
-    code, out, err = run_cli(
-        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
-    )
-    assert code == 0, err
-    assert [u["path"] for u in json.loads(out)["unlisted"]] == unlisted
+    report = _dry_run(pair, capsys)
+    assert [u["path"] for u in report["unlisted"]] == unlisted
 
 
 def test_under_github_actions_an_unlisted_result_is_seen_with_nothing_to_sync(
@@ -187,11 +191,8 @@ def test_a_body_whose_rows_are_all_long_is_cut_at_a_line(
     monkeypatch.setattr(prbody, "MAX_BODY", 1_000)
     monkeypatch.setattr(prbody, "ROW_CAPS", (None,))
     pair.publish(*RUNS)
-    code, out, err = run_cli(
-        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
-    )
-    assert code == 0, err
-    body = json.loads(out)["pr"]["body"]
+    report = _dry_run(pair, capsys)
+    body = report["pr"]["body"]
     assert len(body) <= 1_000
     assert body.endswith(prbody.CUT)
     assert body[: -len(prbody.CUT)].endswith("\n")
@@ -207,11 +208,7 @@ def test_a_hostile_source_configuration_is_not_parsed(
     pair.bench.write(".benchsync.toml", 'exclude = ["outputs/cpu/gpt2/short_20260129_001/"]\n')
     pair.publish(RUNS[0])
     _past_the_hooks(pair)
-    code, out, err = run_cli(
-        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
-    )
-    assert code == 0, err
-    report = json.loads(out)
+    report = _dry_run(pair, capsys)
     assert [u["path"] for u in report["unlisted"]] == [LATE.source]
     assert report["warnings"] == [
         f"the benchmark repository's configuration at {report['source']['commit'][:7]} "
@@ -261,11 +258,7 @@ def test_a_backtracking_source_pattern_is_matched_in_linear_time(
     pair.bench.write(f"{deep}/aa/x_leaderboard.json", "{}")
     pair.bench.stage()
     pair.bench.commit("a backtracking pattern and a deep path")
-    code, out, err = run_cli(
-        capsys, "apply", "--source", str(pair.bench.root), "--dry-run", "--json"
-    )
-    assert code == 0, err
-    report = json.loads(out)
+    report = _dry_run(pair, capsys)
     assert report["warnings"] == []
     assert [u["path"] for u in report["unlisted"]] == [f"{deep}/aa/x_leaderboard.json"]
 
@@ -285,10 +278,7 @@ def test_unlisted_files_are_checked_within_a_budget(
     pair.bench.stage()
     pair.bench.commit("past the hooks")
     monkeypatch.setattr(unlisted, "BUDGET", 5)  # two files of 2 bytes
-    code, out, err = run_cli(
-        capsys, "apply", "--source", str(pair.bench.root), "--json", "--dry-run"
-    )
-    assert code == 0, err
-    fails = {u["path"]: u["fails"] for u in json.loads(out)["unlisted"]}
+    report = _dry_run(pair, capsys)
+    fails = {u["path"]: u["fails"] for u in report["unlisted"]}
     assert fails["outputs/a/big_leaderboard.json"] == ["json-size"]
     assert [fails[f"outputs/{n}/x_leaderboard.json"] is None for n in "bcd"] == [False, False, True]
