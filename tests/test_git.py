@@ -16,6 +16,7 @@ from benchsync_hooks.git import GitRepo, objects, open_repo
 from benchsync_hooks.git.commit import behind_upstream
 from benchsync_hooks.git.listing import (
     Entry,
+    Listing,
     files_containing,
     index_listing,
     long_listing,
@@ -95,9 +96,10 @@ def test_listings_keep_odd_names_whole(tmp_path: Path, where: str) -> None:
 
 @pytest.mark.parametrize("listed", [index_listing, staged_listing], ids=["--format", "-s"])
 def test_an_unfinished_merge_lists_only_the_settled_entries(
-    tmp_path: Path, listed: Callable[[GitRepo, str], Mapping[str, Entry]]
+    tmp_path: Path, listed: Callable[[GitRepo, str], Listing]
 ) -> None:
-    """Stages 1-3 of a conflicted path are not files of the index yet: left out."""
+    """Stages 1-3 of a conflicted path are not files of the index yet: left out, and
+    named as unmerged (once)."""
     root = init_repo(tmp_path / "r")
     (root / "outputs").mkdir()
     (root / "outputs" / "a.json").write_text("{}\n")
@@ -114,7 +116,9 @@ def test_an_unfinished_merge_lists_only_the_settled_entries(
     assert "a.json" in git(root, "ls-files", "-u")  # conflicted: stages 1, 2 and 3
     repo = open_repo(root)
     try:
-        assert set(listed(repo, "outputs")) == {"outputs/b.json"}
+        found = listed(repo, "outputs")
+        assert set(found) == {"outputs/b.json"}
+        assert found.unmerged == ("outputs/a.json",)
     finally:
         repo.close()
 

@@ -62,7 +62,7 @@ def _dropped(problem: Problem) -> Problem:
     fails = problem.message.removeprefix("not in the manifest: ")
     rules = fails.removeprefix("fails ").split(", ")
     tools = sorted({"schema" if r.startswith(_SCHEMA_RULES) else "layout" for r in rules})
-    see = " and ".join(f"'benchsync {tool} {problem.path}'" for tool in reversed(tools))
+    see = " and ".join(f"'benchsync {tool} {problem.path}'" for tool in tools[::-1])
     return problem._replace(
         message=f"is published (HEAD's manifest lists it) but now {fails}, so it would leave "
         f"the manifest: fix it (see {see}), or git rm it to stop syncing it"

@@ -87,17 +87,6 @@ def _decode(out: bytes) -> str:
 _INDEX_RECORD = re.compile(r"([0-7]{6}) ([0-9a-f]{40,64}) ([0-3])\t([^\0]*)\0")
 
 
-def _index_records(out: str) -> Iterator[Entry]:
-    """``ls-files -s -z`` records: ``mode id stage\\tpath``; merge stages 1-3 are skipped.
-    One regex pass in C; tuples made with ``tuple.__new__`` (a NamedTuple's own
-    ``__new__`` takes keywords and is three times slower)."""
-    make = tuple.__new__
-    for found in _INDEX_RECORD.finditer(out):  # one record at a time: no list of them all
-        mode, oid, stage, path = found.groups()
-        if stage == "0":
-            yield make(Entry, (path, mode, oid, -1))
-
-
 #: ``ls-files --format`` (git 2.38+): the stage, the path, then what git says of it, each
 #: NUL-separated, so that 20,000 index entries become a :class:`Listing` in a few C calls.
 _INDEX_FORMAT = "%(stage)%x00%(path)%x00%(objectmode) blob %(objectname)"
@@ -126,11 +115,15 @@ def index_listing(repo: GitRepo, prefix: str) -> Listing:
 def staged_listing(repo: GitRepo, prefix: str) -> Listing:
     """:func:`index_listing` from ``ls-files -s`` (a git older than 2.38)."""
     text = _decode(repo.out("ls-files", "-s", "-z", "--", prefix))
-    unmerged = sorted({m[4] for m in _INDEX_RECORD.finditer(text) if m[3] != "0"})
-    return Listing(
-        {e.path: f"{e.mode} blob {e.blob}" for e in _index_records(text)},
-        unmerged=tuple(unmerged),
-    )
+    meta: dict[str, str] = {}
+    unmerged: set[str] = set()
+    for found in _INDEX_RECORD.finditer(text):  # (one pass: stage 0, and the unmerged)
+        mode, oid, stage, path = found.groups()
+        if stage == "0":
+            meta[path] = f"{mode} blob {oid}"
+        else:
+            unmerged.add(path)
+    return Listing(meta, unmerged=tuple(sorted(unmerged)))
 
 
 #: One ``ls-tree -z`` record: what git says of the file, then its path.

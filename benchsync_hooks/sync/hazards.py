@@ -9,6 +9,7 @@ from functools import partial
 from ..bench.reading import ManifestText
 from ..check.convention import parse_target
 from ..check.facts import facts_from_value
+from ..check.uniqueness import NEW_ID
 from ..config import Config
 from ..git import GitRepo
 from ..git.listing import Entry, files_containing
@@ -185,7 +186,7 @@ def _taken(
                     "it is that result moved in the benchmark repository, move it back"
                 )
             else:
-                fix = "give each result its own entry_id (a new UUID)"
+                fix = NEW_ID
             held = [f"{', '.join(sorted(there))} on the website"] if there else []
             held += [f"{', '.join(sorted(synced))}, new in this sync"] if synced else []
             rejected.append(
